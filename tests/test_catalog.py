@@ -1,0 +1,155 @@
+"""Loading and validating the resource file."""
+
+from __future__ import annotations
+
+import pytest
+
+from directory.catalog import CatalogError, load_catalog, validate_file, validate_text
+
+from .conftest import FIXTURES, SAMPLE
+
+BROKEN = FIXTURES / "broken"
+
+# fixture, severity, line, field, words the message must contain
+CASES = [
+    ("yaml-syntax.yaml", "error", 8, None, "YAML syntax error"),
+    ("unknown-key.yaml", "error", 7, "phnoe", "did you mean 'phone'"),
+    ("missing-required.yaml", "error", 4, "name", "required key is missing"),
+    ("duplicate-id.yaml", "error", 10, "id", "also used by the resource at line 4"),
+    ("duplicate-id.yaml", "error", 4, "id", "also used by the resource at line 10"),
+    ("bad-slug.yaml", "error", 4, "id", "must be a slug"),
+    ("unknown-category.yaml", "error", 6, "category", "'sober-living' is not a known category"),
+    ("meeting-without-fellowship.yaml", "error", 4, "fellowship", "a meeting needs a fellowship"),
+    ("bad-time.yaml", "error", 9, "schedule[0].start", "25:00"),
+    ("bad-time.yaml", "error", 10, "schedule[1].start", "7pm"),
+    ("bad-day.yaml", "error", 9, "schedule[0].days", "tues"),
+    ("bad-timezone.yaml", "error", 8, "timezone", "not an IANA time zone"),
+    ("lat-out-of-range.yaml", "error", 9, "location.lat", "lat and lon look swapped"),
+    ("far-point.yaml", "warning", 9, "location", "miles from the directory's centre"),
+    ("unknown-location.yaml", "error", 10, "location", "did you mean 'st-marks-hall'"),
+    ("bad-url.yaml", "error", 7, "website", "not a web address"),
+    ("bad-phone.yaml", "error", 7, "phone", "not a valid phone number"),
+    ("bad-language.yaml", "error", 7, "languages[1]", "not an ISO 639-1 language code"),
+    ("unknown-type.yaml", "warning", 8, "types", "'ZZZ' is not a meeting type code known for AA"),
+    ("future-verified.yaml", "error", 7, "last_verified", "in the future"),
+    ("bad-date.yaml", "error", 7, "last_verified", "is not a date"),
+]
+
+
+@pytest.mark.parametrize(("name", "severity", "line", "field", "words"), CASES)
+def test_broken_fixture_names_the_problem_and_line(name, severity, line, field, words):
+    problems = validate_file(BROKEN / name)
+    matching = [p for p in problems if words in p.message]
+    assert matching, f"no problem mentions {words!r}: {[str(p) for p in problems]}"
+    problem = matching[0] if len(matching) == 1 else next(p for p in matching if p.line == line)
+    assert (problem.severity, problem.line, problem.field) == (severity, line, field)
+    assert str(problem).startswith(f"{BROKEN / name}:{line}: {severity}")
+
+
+def test_every_problem_is_reported_in_one_run():
+    problems = validate_file(BROKEN / "many-problems.yaml")
+    found = {(p.line, p.resource_id, p.field) for p in problems}
+    assert found == {(6, "one", "category"), (7, "two", "name"), (12, "three", "phone")}
+
+
+def test_errors_refuse_the_file_and_warnings_do_not():
+    with pytest.raises(CatalogError) as info:
+        load_catalog(BROKEN / "many-problems.yaml")
+    assert len(info.value.problems) == 3
+    catalog = load_catalog(BROKEN / "unknown-type.yaml")
+    assert [w.field for w in catalog.warnings] == ["types"]
+
+
+def test_message_format_names_file_line_resource_and_field():
+    problems = validate_file(BROKEN / "bad-phone.yaml")
+    assert str(problems[0]) == (
+        f"{BROKEN / 'bad-phone.yaml'}:7: error: resource 'harbor-house': phone: "
+        "'123-4567' is not a valid phone number"
+    )
+
+
+def test_minimal_fixture_loads_into_domain_objects():
+    catalog = load_catalog(FIXTURES / "minimal.yaml")
+    assert catalog.warnings == ()
+    meeting = catalog.by_id("hawthorne-serenity-aa")
+    assert meeting.location.name == "St. Mark's Parish Hall"
+    assert meeting.location.id == "st-marks-hall"
+    assert meeting.dimensions == ("community",)
+    assert meeting.timezone == "America/Los_Angeles"
+    assert meeting.attendance == "in_person"
+    assert meeting.line == 22
+    assert catalog.by_id("online-dawn-na").attendance == "online"
+    clinic = catalog.by_id("eastside-bridge-clinic")
+    assert clinic.dimensions == ("health",)
+    assert clinic.languages == ("en", "es")
+    assert [r.id for r in catalog.active()] == [
+        "hawthorne-serenity-aa",
+        "online-dawn-na",
+        "eastside-bridge-clinic",
+    ]
+    assert catalog.directory.crisis_lines[0].phone == "988"
+    assert catalog.regions() == {"Hawthorne": (45.5122, -122.647)}
+    assert len(catalog.fingerprint) == 64
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "just a string",
+        "- a\n- list",
+        "format: 1\n",
+        "format: 2\ndirectory: {name: x, timezone: UTC}\nresources: []\n",
+        "format: 1\ndirectory: 7\nresources: {}\n",
+        "format: 1\ndirectory: {name: x, timezone: UTC}\nresources: [1, null, [a]]\n",
+        "format: 1\ndirectory: {name: x, timezone: UTC}\nresources:\n  - {id: 5, name: {a: b}}\n",
+        "\x00\x01binary",
+        "format: 1\ndirectory: {name: x, timezone: UTC}\nresources:\n  - &a {id: x}\n  - *a\n",
+        "format: 1\ndirectory: {name: x, timezone: UTC}\nresources:\n  - {id: x, id: y}\n",
+        "format: 1\ndirectory: {name: x, timezone: UTC}\nlocations: [x]\nresources: []\n",
+        "format: 1\ndirectory: {name: x, timezone: UTC, center: {lat: .nan, lon: .inf}}\n"
+        "resources: []\n",
+        "format: 1\ndirectory: {name: x, timezone: ../../etc/passwd}\nresources: []\n",
+    ],
+)
+def test_hostile_files_give_errors_not_exceptions(text):
+    problems = validate_text(text, "hostile.yaml")
+    assert any(p.severity == "error" for p in problems)
+    assert all(p.message for p in problems)
+
+
+def test_non_utf8_file_is_an_error_with_a_line(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"format: 1\nname: caf\xe9\n")
+    (problem,) = validate_file(path)
+    assert (problem.line, problem.message) == (2, "the file is not UTF-8 text")
+
+
+def test_missing_file_is_reported(tmp_path):
+    (problem,) = validate_file(tmp_path / "nope.yaml")
+    assert "cannot read the file" in problem.message
+
+
+def test_shipped_sample_is_clean():
+    problems = validate_file(SAMPLE)
+    assert [str(p) for p in problems] == []
+    catalog = load_catalog(SAMPLE)
+    active = catalog.active()
+    assert len(active) >= 300
+    meetings = [r for r in active if r.is_meeting]
+    assert len(meetings) >= 150
+    assert len({r.fellowship for r in meetings}) >= 5
+    assert {r.attendance for r in meetings} >= {"in_person", "online", "hybrid"}
+    days = {w.day for r in meetings for w in r.schedule.windows}
+    assert days == set(range(7))
+    mat = [r for r in active if r.category == "mat"]
+    assert len(mat) >= 25
+    assert {m for r in mat for m in r.medications} == {"buprenorphine", "methadone", "naltrexone"}
+    assert {r.category for r in active} >= {
+        "meeting", "mat", "treatment", "counseling", "harm-reduction", "crisis", "wellness",
+        "housing", "food", "peer-support", "faith", "family", "employment", "legal",
+        "transportation",
+    }  # fmt: skip
+    assert any(r.status == "temporarily-closed" for r in catalog.resources)
+    assert any(r.status == "inactive" for r in catalog.resources)
+    assert "sample data" in catalog.directory.name.lower()

@@ -1,0 +1,69 @@
+"""Maintainer commands through Flask's CLI runner."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import FIXTURES
+
+
+def test_validate_clean_file_exits_zero(runner, data_path):
+    result = runner.invoke(args=["validate"])
+    assert result.exit_code == 0, result.output
+    assert f"{data_path}: valid, no problems found" in result.output
+
+
+def test_validate_broken_file_names_the_line_and_exits_one(runner):
+    path = FIXTURES / "broken" / "bad-phone.yaml"
+    result = runner.invoke(args=["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:7: error: resource 'harbor-house': phone:" in result.output
+    assert "1 error(s), 0 warning(s)" in result.output
+
+
+def test_validate_prints_warnings_but_passes(runner):
+    path = FIXTURES / "broken" / "unknown-type.yaml"
+    result = runner.invoke(args=["validate", str(path)])
+    assert result.exit_code == 0
+    assert f"{path}:8: warning:" in result.output
+
+
+def test_validate_json(runner):
+    path = FIXTURES / "broken" / "many-problems.yaml"
+    result = runner.invoke(args=["validate", "--format", "json", str(path)])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["valid"] is False
+    assert report["errors"] == 3
+    assert [p["line"] for p in report["problems"]] == [6, 7, 12]
+
+
+def test_validate_missing_file(runner, tmp_path):
+    result = runner.invoke(args=["validate", str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 1
+    assert "cannot read the file" in result.output
+
+
+def test_stats_counts(runner):
+    result = runner.invoke(args=["stats"])
+    assert result.exit_code == 0, result.output
+    assert "By category" in result.output
+    assert "meeting" in result.output
+    lines = {line.split()[0]: line.split()[-1] for line in result.output.splitlines() if line.strip()}
+    assert lines["active"] == "3"
+    assert lines["AA"] == "1"
+
+
+def test_stats_on_broken_file_lists_errors(runner):
+    result = runner.invoke(args=["stats", str(FIXTURES / "broken" / "bad-phone.yaml")])
+    assert result.exit_code == 1
+    assert ":7: error:" in result.output
+
+
+def test_every_command_has_help(runner, app):
+    for name, command in app.cli.commands.items():
+        if name in ("run", "shell", "routes"):
+            continue
+        assert command.help, name
+        result = runner.invoke(args=[name, "--help"])
+        assert result.exit_code == 0
