@@ -8,7 +8,9 @@ from pathlib import Path
 from flask import Flask
 
 from . import cli
-from .web import pages, state
+from .web import errors, layout, pages, security, state
+
+ROOT = Path(__file__).parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,12 +18,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(Path(__file__).parent.parent / "templates"),
-        static_folder=str(Path(__file__).parent.parent / "static"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
     )
     app.config.from_mapping(
         DATA_PATH="data/resources.yaml",
-        INDEX_DIR=None,  # default: <instance>/index
+        INDEX_DIR=None,  # default: <instance folder>/index
+        BASE_URL=None,  # public address for QR codes and feeds; default: the request's host
     )
     if test_config is None:
         app.config.from_prefixed_env("DIRECTORY")
@@ -29,7 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config["INDEX_DIR"]:
         app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
+    security.init_app(app)
     state.init_app(app)
+    layout.init_app(app)
+    errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pages.bp)
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template
 
 from .state import get_catalog
 
@@ -11,5 +11,16 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def home():
-    catalog = get_catalog()
-    return f"<!doctype html><title>{catalog.directory.name}</title><h1>{catalog.directory.name}</h1>"
+    get_catalog()
+    return render_template("home.html")
+
+
+@bp.get("/search")
+def search():
+    get_catalog()
+    return render_template("home.html")
+
+
+@bp.get("/about")
+def about():
+    return render_template("about.html")

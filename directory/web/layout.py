@@ -1,0 +1,38 @@
+"""What every page's frame needs: the directory's name and crisis lines, and small filters."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, current_app, session
+
+from ..model import CrisisLine
+from .state import get_state
+
+# Shown if the data file cannot be loaded at all: a page must never lack these.
+NATIONAL_CRISIS_LINES = (
+    CrisisLine(name="988 Suicide & Crisis Lifeline", phone="988", text="988"),
+    CrisisLine(name="SAMHSA National Helpline", phone="1-800-662-4357"),
+)
+
+
+def tel(number: str) -> str:
+    """Return a number fit for a tel: or sms: link."""
+    digits = re.sub(r"[^\d+]", "", number.split("ext")[0].split("x")[0])
+    return digits
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(tel)
+
+    @app.context_processor
+    def _frame():
+        catalog = get_state().catalog
+        info = catalog.directory if catalog else None
+        return {
+            "site_name": info.name if info else "Recovery Resource Directory",
+            "crisis_lines": info.crisis_lines if info and info.crisis_lines else NATIONAL_CRISIS_LINES,
+            "maintainers_email": info.maintainers_email if info else None,
+            "view_functions": current_app.view_functions,
+            "referral_count": len(session.get("referrals", ())) if "referrals" in session else 0,
+        }

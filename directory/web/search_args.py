@@ -1,0 +1,147 @@
+"""Search arguments, parsed once at the edge for both the pages and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from .. import vocabulary
+from ..schedule import DAYS
+
+MAX_QUERY = 2000
+MAX_RADIUS_MILES = 500
+RADIUS_CHOICES = (1, 5, 10, 25, 50, 100)  # what the form offers; the API takes any in range
+LIST_FILTERS = (
+    "category",
+    "dimension",
+    "fellowship",
+    "type",
+    "attendance",
+    "language",
+    "accessibility",
+    "payment",
+    "medication",
+    "population",
+    "service",
+    "region",
+    "day",
+    "time_of_day",
+)
+CLOSED_VOCABULARIES = {
+    "category": tuple(vocabulary.CATEGORIES),
+    "dimension": tuple(vocabulary.DIMENSIONS),
+    "attendance": tuple(vocabulary.ATTENDANCE),
+    "medication": tuple(vocabulary.MEDICATIONS),
+    "payment": tuple(vocabulary.PAYMENT),
+    "day": DAYS,
+    "time_of_day": tuple(vocabulary.TIME_OF_DAY),
+}
+
+
+def _words(name: str, max_items: int = 20, max_length: int = 60) -> fields.List:
+    choices = CLOSED_VOCABULARIES.get(name)
+    inner_validators = [validate.Length(min=1, max=max_length)]
+    if choices:
+        inner_validators.append(
+            validate.OneOf(choices, error=f"must be one of: {', '.join(choices)}")
+        )
+    return fields.List(
+        fields.String(validate=inner_validators),
+        validate=validate.Length(max=max_items, error=f"at most {max_items} values"),
+        metadata={"description": f"Filter by {name.replace('_', ' ')}; repeat for several (OR)."},
+    )
+
+
+class AwareDateTime(fields.DateTime):
+    """An ISO 8601 instant that must carry its offset."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if result.tzinfo is None:
+            raise ValidationError("must include a UTC offset, like 2026-11-28T19:00:00-08:00")
+        return result
+
+
+class SearchArgsSchema(Schema):
+    """Query-string arguments of a search."""
+
+    class Meta:
+        unknown = EXCLUDE  # stray parameters (utm_*, cache busters) are ignored, not errors
+
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_QUERY),
+        metadata={"description": "What you are looking for, in your own words."},
+    )
+    near = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": 'A place: "lat,lon", a ZIP code, "City, ST" or a region.'},
+    )
+    radius = fields.Float(
+        validate=validate.Range(
+            min=0, max=MAX_RADIUS_MILES, min_inclusive=False,
+            error=f"must be more than 0 and at most {MAX_RADIUS_MILES} miles",
+        ),
+        metadata={"description": "Distance limit in miles (needs near)."},
+    )  # fmt: skip
+    open_now = fields.Boolean(load_default=False)
+    starting_within = fields.Integer(
+        validate=validate.Range(min=1, max=24 * 60, error="must be between 1 and 1440 minutes"),
+        metadata={"description": "Meetings starting within this many minutes."},
+    )
+    at = AwareDateTime(metadata={"description": "The instant to evaluate times at (default now)."})
+    sort = fields.String(load_default=None, validate=validate.OneOf(("relevance", "distance")))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=500))
+    per_page = fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=100, error="must be between 1 and 100")
+    )
+    category = _words("category")
+    dimension = _words("dimension")
+    fellowship = _words("fellowship")
+    type = _words("type")
+    attendance = _words("attendance")
+    language = _words("language", max_length=2)
+    accessibility = _words("accessibility")
+    payment = _words("payment")
+    medication = _words("medication")
+    population = _words("population")
+    service = _words("service")
+    region = _words("region", max_length=100)
+    day = _words("day")
+    time_of_day = _words("time_of_day")
+
+    @validates("q")
+    def _printable(self, value: str, **kwargs):
+        if "\x00" in value:
+            raise ValidationError("must not contain NUL characters")
+
+
+def parse_search_args(args) -> dict:
+    """Parse a MultiDict of query arguments; raise ValidationError naming each bad one."""
+    data: dict = {}
+    for key in args:
+        values = [v for v in args.getlist(key) if v != ""]
+        if key in LIST_FILTERS:
+            if values:
+                data[key] = values
+        elif values:
+            data[key] = values[-1]
+    return SearchArgsSchema().load(data)
+
+
+def first_error(exc: ValidationError) -> tuple[str, str]:
+    """Return (parameter, message) of the first problem, for a 400 answer."""
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+    name, problem = next(iter(messages.items()))
+    while isinstance(problem, dict):
+        problem = next(iter(problem.values()))
+    if isinstance(problem, list):
+        problem = problem[0]
+    return str(name), str(problem)
+
+
+def now_or(value: datetime | None) -> datetime:
+    from datetime import UTC  # noqa: PLC0415
+
+    return value if value is not None else datetime.now(UTC)

@@ -1,0 +1,66 @@
+"""Security and privacy: headers on every response, CSRF, secret key, rate limits."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), payment=(), usb=()",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", default_limits=[])
+
+
+class MissingSecretKey(RuntimeError):
+    """Raised when the app would start outside development without a secret key."""
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("ENV_NAME", "production")
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] != "development" and not app.testing:
+            raise MissingSecretKey(
+                "DIRECTORY_SECRET_KEY is not set. Referral lists are signed with it, so it must be "
+                "a long random secret shared by every worker. Generate one with\n"
+                "  python -c 'import secrets; print(secrets.token_hex(32))'\n"
+                "and set it in the environment: export DIRECTORY_SECRET_KEY=<that value>.\n"
+                "(For local development only, set DIRECTORY_ENV_NAME=development instead.)"
+            )
+        # Development: a fresh random key per process, never a guessable default.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("HSTS", False)
+    if app.config["HSTS"]:
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open in a session still works
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @app.after_request
+    def _headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config["HSTS"]:
+            response.headers["Strict-Transport-Security"] = HSTS
+        response.headers.pop("Server", None)
+        return response

@@ -1,0 +1,87 @@
+"""The application frame: factory, configuration, headers, error pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from directory import create_app
+from directory.web.security import MissingSecretKey
+
+
+def test_config_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIRECTORY_DATA_PATH", str(tmp_path / "r.yaml"))
+    monkeypatch.setenv("DIRECTORY_INDEX_DIR", str(tmp_path / "ix"))
+    monkeypatch.setenv("DIRECTORY_SECRET_KEY", "from-env")
+    app = create_app()
+    assert app.config["DATA_PATH"] == str(tmp_path / "r.yaml")
+    assert app.config["INDEX_DIR"] == str(tmp_path / "ix")
+    assert app.config["SECRET_KEY"] == "from-env"
+
+
+def test_refuses_to_start_without_secret_key_outside_development(monkeypatch):
+    monkeypatch.delenv("DIRECTORY_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DIRECTORY_ENV_NAME", raising=False)
+    with pytest.raises(MissingSecretKey, match="DIRECTORY_SECRET_KEY"):
+        create_app()
+
+
+def test_development_gets_a_random_key(monkeypatch):
+    monkeypatch.delenv("DIRECTORY_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DIRECTORY_ENV_NAME", "development")
+    keys = {create_app().config["SECRET_KEY"] for _ in range(2)}
+    assert len(keys) == 2 and all(len(k) == 64 for k in keys)
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/", "/about", "/no-such-page"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "'unsafe-inline'" not in csp
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Permissions-Policy"].startswith("geolocation=(self)")
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_when_configured(tmp_path, data_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path), "HSTS": True})
+    response = app.test_client().get("/about")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_crisis_lines_from_the_file_on_every_page(client):
+    for path in ("/", "/about", "/no-such-page"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'href="tel:988"' in page
+        assert 'href="sms:988"' in page
+        assert 'href="tel:18006624357"' in page
+
+
+def test_not_found_page_in_the_site_design(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "We could not find that page" in page and "Skip to content" in page
+
+
+def test_broken_data_at_start_gives_503_with_crisis_lines(tmp_path):
+    path = tmp_path / "resources.yaml"
+    path.write_text("format: 1\nresources: [\n")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(path)})
+    response = app.test_client().get("/")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "not available right now" in page
+    assert 'href="tel:988"' in page
+    assert "Traceback" not in page
+
+
+def test_unexpected_error_is_a_plain_500(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "secret detail" not in response.get_data(as_text=True)
