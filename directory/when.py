@@ -1,0 +1,94 @@
+"""When a resource is next available, in plain words, in its own local time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .model import Resource
+from .schedule import DAY_LABELS, Occurrence, format_time
+
+EVENING_STARTS = 17 * 60  # after this, "today" reads "tonight"
+
+
+@dataclass(frozen=True)
+class When:
+    text: str  # "Tonight 7:00 pm", "In progress, started 6:55 pm", "Open until 5 pm"
+    state: str  # in_progress | upcoming | open | closed | unscheduled | temporarily_closed
+    zone_note: str | None = None  # "PST" when the resource's zone differs from the directory's
+
+
+def describe_when(resource: Resource, at: datetime, home_timezone: str) -> When:
+    """Describe when `resource` is next on, as seen at `at`."""
+    note = _zone_note(resource.timezone, home_timezone, at)
+    if resource.status == "temporarily-closed" and resource.attendance == "inactive":
+        return When("Temporarily closed", "temporarily_closed")
+    schedule = resource.schedule
+    if schedule is None:
+        return When(resource.hours_notes or "", "unscheduled")
+    local_now = at.astimezone(ZoneInfo(resource.timezone))
+    if resource.is_meeting:
+        current = schedule.current(at)
+        if current is not None:
+            return When(f"In progress, started {format_time(current.start)}", "in_progress", note)
+        upcoming = schedule.next_occurrences(at, 1)
+        if not upcoming:
+            return When("", "unscheduled")
+        return When(_day_and_time(upcoming[0], local_now), "upcoming", note)
+    if schedule.is_always_open():
+        return When("Open 24 hours", "open")
+    current = schedule.current(at)
+    if current is not None:
+        until = _short_time(current.end)
+        if current.end.date() != local_now.date():
+            until = f"{until} {_relative_day(current.end, local_now).lower()}"
+        return When(f"Open until {until}", "open", note)
+    upcoming = schedule.next_occurrences(at, 1)
+    if not upcoming:
+        return When("Closed", "closed")
+    opens = _day_and_time(upcoming[0], local_now, short=True)
+    return When(f"Closed, opens {opens[0].lower() + opens[1:]}", "closed", note)
+
+
+def _day_and_time(occurrence: Occurrence, local_now: datetime, short: bool = False) -> str:
+    start = occurrence.start
+    time_text = _short_time(start) if short else format_time(start)
+    days = (start.date() - local_now.date()).days
+    if days == 0:
+        word = "Tonight" if start.hour * 60 + start.minute >= EVENING_STARTS else "Today"
+        return f"{word} {time_text}"
+    return f"{_relative_day(start, local_now)} {time_text}"
+
+
+def _relative_day(moment: datetime, local_now: datetime) -> str:
+    days = (moment.date() - local_now.date()).days
+    if days == 0:
+        return "Today"
+    if days == 1:
+        return "Tomorrow"
+    label = DAY_LABELS[moment.isoweekday() % 7]
+    return label[:3] if days < 7 else f"{label[:3]} {moment:%b} {moment.day}"
+
+
+def _short_time(moment: datetime) -> str:
+    """Return "5 pm" for whole hours and "5:30 pm" otherwise."""
+    text = format_time(moment)
+    return text.replace(":00 ", " ")
+
+
+def _zone_note(zone: str, home: str, at: datetime) -> str | None:
+    if zone == home:
+        return None
+    local = at.astimezone(ZoneInfo(zone))
+    home_local = at.astimezone(ZoneInfo(home))
+    if local.utcoffset() == home_local.utcoffset():
+        return None
+    return local.tzname()
+
+
+def next_week(resource: Resource, at: datetime) -> list[Occurrence]:
+    """Return the resource's occurrences over the next 7 days (for referral sheets)."""
+    if resource.schedule is None:
+        return []
+    return resource.schedule.occurrences_between(at, at + timedelta(days=7))
