@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from .. import present
+from .. import present, vocabulary
 from ..ics import calendar_for
 from ..model import Resource
-from .state import get_catalog
+from ..schedule import DAYS
+from .search_args import RADIUS_CHOICES
+from .search_view import BadSearch, build_search
+from .state import get_catalog, get_snapshot
 
 bp = Blueprint("pages", __name__)
 
@@ -30,14 +33,86 @@ def visible(resource_id: str) -> Resource:
 
 @bp.get("/")
 def home():
-    get_catalog()
-    return render_template("home.html")
+    catalog = get_catalog()
+    today = datetime.now(ZoneInfo(catalog.directory.timezone))
+    return render_template(
+        "home.html",
+        today=DAYS[today.isoweekday() % 7],
+        medications=list(vocabulary.MEDICATION_EXPLANATIONS.items()),
+    )
 
 
 @bp.get("/search")
 def search():
-    get_catalog()
-    return render_template("home.html")
+    snapshot = get_snapshot()
+    try:
+        data = build_search(request.args, snapshot)
+    except BadSearch as exc:
+        error = {
+            "parameter": exc.parameter,
+            "title": _PARAMETER_TITLES.get(exc.parameter, "Please check your search."),
+            "message": exc.message,
+        }
+        raw = {"q": request.args.get("q", "")[:2000], "near": request.args.get("near", "")[:200]}
+        return render_template("search.html", data=None, error=error, raw_query=raw), 400
+
+    def page_url(number: int) -> str:
+        args = request.args.to_dict(flat=False)
+        args["page"] = [str(number)]
+        return url_for("pages.search", **args)
+
+    return render_template(
+        "search.html",
+        data=data,
+        error=None,
+        page_url=page_url,
+        radius_choices=RADIUS_CHOICES,
+        empty_message=empty_message(data),
+        add_action=_add_action(),
+    )
+
+
+_PARAMETER_TITLES = {
+    "near": "We could not find that place.",
+    "radius": "Please check the distance.",
+    "q": "Please shorten your search.",
+}
+
+
+def empty_message(data: dict) -> str | None:
+    """Say honestly what is missing and what is close by, when nothing located matched."""
+    query = data["query"]
+    located = data["total"] - data["online_count"]
+    if located > 0 or (data["total"] > 0 and not query["radius"]):
+        return None
+    what = _what(query["filters"])
+    where = ""
+    if data["near"] and query["radius"]:
+        where = f" within {query['radius']:g} miles of {data['near']['label']}"
+    text = f"No {what}{where}."
+    wider = data.get("wider")
+    extra = []
+    if wider and wider["count"]:
+        extra.append(f"{wider['count']} within {wider['radius']:g} miles")
+    if data["online_count"]:
+        extra.append(f"{data['online_count']} online or by phone, listed below")
+    if extra:
+        text += " There are " + "; ".join(extra) + "."
+    return text
+
+
+def _what(filters: dict) -> str:
+    categories = filters.get("category", [])
+    fellowships = filters.get("fellowship", [])
+    if categories == ["meeting"]:
+        return (" or ".join(fellowships) + " meetings") if fellowships else "meetings"
+    if len(categories) == 1:
+        return f"{vocabulary.category_label(categories[0]).lower()} listings"
+    return "results that match"
+
+
+def _add_action() -> str | None:
+    return url_for("referrals.add") if "referrals.add" in current_app.view_functions else None
 
 
 @bp.get("/resources/<resource_id>")
@@ -51,10 +126,11 @@ def resource(resource_id: str):
         r=data,
         back_url=url_for("pages.search"),
         ics_url=url_for("pages.resource_ics", resource_id=item.id),
-        zone_name=datetime.now(zone).tzname() if item.timezone != catalog.directory.timezone
+        zone_name=datetime.now(zone).tzname()
+        if item.timezone != catalog.directory.timezone
         else "local",
         report_url=_report_url(item, catalog.directory.maintainers_email),
-        add_form=None,
+        add_action=_add_action(),
     )
 
 
@@ -77,8 +153,6 @@ def about():
 
 
 def _report_url(item: Resource, email: str | None) -> str:
-    from flask import current_app  # noqa: PLC0415
-
     if "reports.form" in current_app.view_functions:
         return url_for("reports.form", resource_id=item.id)
     subject = f"Problem with listing {item.id}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from .. import vocabulary
@@ -129,19 +127,3 @@ def parse_search_args(args) -> dict:
             data[key] = values[-1]
     return SearchArgsSchema().load(data)
 
-
-def first_error(exc: ValidationError) -> tuple[str, str]:
-    """Return (parameter, message) of the first problem, for a 400 answer."""
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
-    name, problem = next(iter(messages.items()))
-    while isinstance(problem, dict):
-        problem = next(iter(problem.values()))
-    if isinstance(problem, list):
-        problem = problem[0]
-    return str(name), str(problem)
-
-
-def now_or(value: datetime | None) -> datetime:
-    from datetime import UTC  # noqa: PLC0415
-
-    return value if value is not None else datetime.now(UTC)

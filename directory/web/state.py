@@ -1,62 +1,138 @@
-"""The loaded catalog, shared by every request, reached through accessors."""
+"""The data a request is served from: catalog, search index and gazetteer, swapped as one.
+
+A `Snapshot` never changes; reloading builds a new one aside and replaces the reference, so a
+request always sees one consistent version. A broken data file is refused and the last good
+snapshot keeps serving.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 
 from ..catalog import Catalog, CatalogError, load_catalog
+from ..places import Gazetteer
+from ..search.index import IndexUnavailable, ensure_index
+from ..search.query import Searcher
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class DirectoryState:
-    data_path: str
-    catalog: Catalog | None = None
-    error: str | None = None
-
-    def __post_init__(self):
-        self._lock = threading.Lock()
-
-    def get_catalog(self) -> Catalog:
-        """Return the last good catalog, loading it on first use."""
-        if self.catalog is None:
-            with self._lock:
-                if self.catalog is None:
-                    self.load()
-        if self.catalog is None:
-            raise DataUnavailable(self.error or "the resource file could not be loaded")
-        return self.catalog
-
-    def load(self) -> bool:
-        """Load the data file; keep the last good catalog if the new one is broken."""
-        try:
-            self.catalog = load_catalog(self.data_path)
-            self.error = None
-            return True
-        except CatalogError as exc:
-            self.error = str(exc)
-        except OSError as exc:
-            self.error = f"cannot read {self.data_path}: {exc.strerror or exc}"
-        log.error("resource file refused, keeping the last good data: %s", self.error)
-        return False
+@dataclass(frozen=True)
+class Snapshot:
+    catalog: Catalog
+    searcher: Searcher
+    gazetteer: Gazetteer
+    data_mtime: float
+    loaded_at: float
 
 
 class DataUnavailable(RuntimeError):
     """No good data has ever been loaded: pages answer 503."""
 
 
+class DirectoryState:
+    def __init__(self, data_path: str, index_dir: str, check_interval: float | None = 2.0):
+        self.data_path = data_path
+        self.index_dir = index_dir
+        self.check_interval = check_interval  # seconds between looks at the file; None: never
+        self.snapshot: Snapshot | None = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self._checked = 0.0
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self.snapshot.catalog if self.snapshot else None
+
+    def current(self) -> Snapshot:
+        """Return the snapshot to serve, loading or refreshing it when the file changed."""
+        if self.snapshot is None:
+            with self._lock:
+                if self.snapshot is None:
+                    self.reload()
+        elif self.check_interval is not None:
+            now = time.monotonic()
+            if now - self._checked >= self.check_interval:
+                self._checked = now
+                if self._file_mtime() != self.snapshot.data_mtime and self._lock.acquire(False):
+                    try:
+                        self.reload()
+                    finally:
+                        self._lock.release()
+        if self.snapshot is None:
+            raise DataUnavailable(self.error or "the resource file could not be loaded")
+        return self.snapshot
+
+    def reload(self) -> bool:
+        """Load the data file and its index; keep the last good snapshot if anything fails."""
+        mtime = self._file_mtime()
+        try:
+            catalog = load_catalog(self.data_path)
+            searcher = ensure_index(catalog, self.index_dir)
+        except CatalogError as exc:
+            self.error = f"{len(exc.problems)} problem(s); first: {exc.problems[0]}"
+        except OSError as exc:
+            self.error = f"cannot read {self.data_path}: {exc.strerror or exc}"
+        except IndexUnavailable as exc:
+            self.error = f"search index unavailable: {exc}"
+        else:
+            gazetteer = Gazetteer(catalog.regions(), default_state=_main_state(catalog))
+            old = self.snapshot
+            self.snapshot = Snapshot(catalog, searcher, gazetteer, mtime, time.time())
+            self.error = None
+            if old is not None and old.searcher is not searcher:
+                # Requests still using the old searcher finish first; its files stay on disk.
+                closer = threading.Timer(30, old.searcher.close)
+                closer.daemon = True
+                closer.start()
+            return True
+        if self.snapshot is not None:
+            # Remember the broken file's time so it is not re-read on every request.
+            self.snapshot = _with_mtime(self.snapshot, mtime)
+        log.error("resource file refused, keeping the last good data: %s", self.error)
+        return False
+
+    def _file_mtime(self) -> float:
+        try:
+            return os.stat(self.data_path).st_mtime
+        except OSError:
+            return -1.0
+
+
+def _with_mtime(snapshot: Snapshot, mtime: float) -> Snapshot:
+    return Snapshot(snapshot.catalog, snapshot.searcher, snapshot.gazetteer, mtime,
+                    snapshot.loaded_at)  # fmt: skip
+
+
+def _main_state(catalog: Catalog) -> str | None:
+    """Return the state most of the directory's places are in (for bare city names)."""
+    states = Counter(
+        r.location.state for r in catalog.active() if r.location and r.location.state
+    )
+    return states.most_common(1)[0][0] if states else None
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["directory"] = DirectoryState(app.config["DATA_PATH"])
+    interval = app.config.get("RELOAD_CHECK_SECONDS", 2.0)
+    app.extensions["directory"] = DirectoryState(
+        app.config["DATA_PATH"], app.config["INDEX_DIR"], interval
+    )
 
 
 def get_state() -> DirectoryState:
     return current_app.extensions["directory"]
 
 
+def get_snapshot() -> Snapshot:
+    return get_state().current()
+
+
 def get_catalog() -> Catalog:
-    return get_state().get_catalog()
+    return get_snapshot().catalog

@@ -1,0 +1,185 @@
+"""The search builder: query arguments in, one plain dictionary out for the page and the API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import url_for
+from marshmallow import ValidationError
+
+from .. import present, vocabulary
+from ..places import PlaceNotFound
+from ..search.query import SearchRequest
+from .search_args import LIST_FILTERS, parse_search_args
+from .state import Snapshot
+
+FACET_TITLES = {
+    "category": "What",
+    "dimension": "Part of recovery",
+    "fellowship": "Fellowship",
+    "type": "Meeting type",
+    "attendance": "How to attend",
+    "day": "Day",
+    "time_of_day": "Time of day",
+    "language": "Language",
+    "medication": "Medication",
+    "service": "Services",
+    "payment": "Payment",
+    "population": "Who it is for",
+    "accessibility": "Accessibility",
+    "region": "Area",
+}
+WIDER = 3  # an empty radius search also counts what lies within three times the distance
+
+
+class BadSearch(ValueError):
+    """A parameter a person or program sent cannot be used; names the parameter."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+def build_search(args, snapshot: Snapshot) -> dict:
+    """Run the search `args` describe; raise BadSearch for a parameter that cannot be used."""
+    try:
+        parsed = parse_search_args(args)
+    except ValidationError as exc:
+        name, message = _first_error(exc)
+        raise BadSearch(name, message) from None
+    near = None
+    if parsed.get("near", "").strip():
+        try:
+            near = snapshot.gazetteer.resolve(parsed["near"])
+        except PlaceNotFound as exc:
+            raise BadSearch("near", str(exc)) from None
+    elif "radius" in parsed:
+        raise BadSearch("radius", "a radius needs a place: add near (a ZIP code, city or lat,lon)")
+    filters = {key: tuple(parsed[key]) for key in LIST_FILTERS if parsed.get(key)}
+    if "type" in filters:
+        filters["type"] = _types_with_fellowship(filters["type"], snapshot)
+    at = parsed.get("at") or datetime.now(UTC)
+    sort = parsed.get("sort") or ("distance" if near and not parsed["q"].strip() else "relevance")
+    request = SearchRequest(
+        q=parsed["q"],
+        near=near,
+        radius_miles=parsed.get("radius"),
+        filters=filters,
+        open_now=parsed["open_now"],
+        starting_within=parsed.get("starting_within"),
+        at=at,
+        sort=sort,
+        page=parsed["page"],
+        per_page=parsed["per_page"],
+    )
+    result = snapshot.searcher.search(request)
+    home = snapshot.catalog.directory.timezone
+    wider = None
+    if result.total == result.online_count and near is not None and request.radius_miles:
+        wider = _wider(snapshot, request)
+    return {
+        "query": {
+            "q": parsed["q"],
+            "near": parsed.get("near", ""),
+            "radius": parsed.get("radius"),
+            "filters": {k: list(v) for k, v in filters.items()},
+            "open_now": parsed["open_now"],
+            "starting_within": parsed.get("starting_within"),
+            "at": at.isoformat(),
+            "sort": sort,
+        },
+        "results": [_result(hit, result.at or at, home) for hit in result.hits],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "pages": max(1, -(-result.total // result.per_page)),
+        "facets": _facets(result.facets, filters),
+        "near": None
+        if near is None
+        else {"label": near.label, "lat": near.lat, "lon": near.lon, "kind": near.kind},
+        "notice": result.notice,
+        "online_count": result.online_count,
+        "wider": wider,
+    }
+
+
+def _result(hit, at: datetime, home: str) -> dict:
+    resource = hit.resource
+    data = present.summary(
+        resource, at, home, url_for("pages.resource", resource_id=resource.id, _external=True)
+    )
+    data.update(
+        {
+            "distance_miles": None
+            if hit.distance_miles is None
+            else round(float(hit.distance_miles), 2),
+            "beyond_radius": hit.beyond_radius,
+            "open_now": hit.open_now,
+            "in_progress": hit.in_progress,
+            "next_occurrences": [o.start.isoformat() for o in hit.next_occurrences],
+            "snippet": hit.snippet.text if hit.snippet else None,
+            "snippet_html": hit.snippet.html() if hit.snippet else None,
+        }
+    )
+    return data
+
+
+def _facets(facets: dict, filters: dict) -> dict:
+    out = {}
+    for key in FACET_TITLES:
+        selected = set(filters.get(key, ()))
+        out[key] = {
+            "title": FACET_TITLES[key],
+            "values": [
+                {
+                    "value": value,
+                    "label": vocabulary.label(key, value),
+                    "count": count,
+                    "selected": value in selected,
+                }
+                for value, count in facets.get(key, ())
+            ],
+        }
+    return out
+
+
+def _types_with_fellowship(values: tuple[str, ...], snapshot: Snapshot) -> tuple[str, ...]:
+    """Read a bare code ("C") as that code in every fellowship that uses it ("AA:C", "NA:C")."""
+    known = snapshot.searcher.table.facets["type"].values
+    out: list[str] = []
+    for value in values:
+        if ":" in value:
+            out.append(value)
+        else:
+            out.extend(v for v in known if v.rpartition(":")[2] == value)
+            out.append(f":{value}")  # keeps an unknown code visible as a selected filter
+    return tuple(dict.fromkeys(out))
+
+
+def _wider(snapshot: Snapshot, request: SearchRequest) -> dict:
+    """Count what lies a little farther away, for an honest empty state."""
+    radius = request.radius_miles * WIDER
+    wider = SearchRequest(
+        q=request.q,
+        near=request.near,
+        radius_miles=radius,
+        filters=request.filters,
+        open_now=request.open_now,
+        starting_within=request.starting_within,
+        at=request.at,
+        per_page=1,
+    )
+    result = snapshot.searcher.search(wider)
+    located = 0 if result.hits and result.hits[0].beyond_radius else result.total - result.online_count
+    return {"radius": radius, "count": located}
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    messages = exc.messages if isinstance(exc.messages, dict) else {"q": exc.messages}
+    name, problem = next(iter(messages.items()))
+    while isinstance(problem, dict):
+        problem = next(iter(problem.values()))
+    if isinstance(problem, list):
+        problem = problem[0]
+    return str(name), str(problem)
