@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from datetime import date
 
@@ -11,11 +12,36 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .catalog import Catalog, CatalogError, load_catalog, validate_file
+from .search.index import build_index
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(validate)
     app.cli.add_command(stats)
+    app.cli.add_command(index)
+
+
+@click.command()
+@with_appcontext
+def index() -> None:
+    """Build the search index from the data file and switch it in atomically.
+
+    A file with errors is refused: the errors are listed, the last good index stays, and the
+    command exits 1.
+    """
+    path = current_app.config["DATA_PATH"]
+    try:
+        catalog = load_catalog(path)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{path}: refused; the current index is unchanged", err=True)
+        raise SystemExit(1) from None
+    started = time.perf_counter()
+    generation = build_index(catalog.resources, current_app.config["INDEX_DIR"], catalog.fingerprint)
+    count = len(catalog.active())
+    seconds = time.perf_counter() - started
+    click.echo(f"indexed {count} active resources in {seconds:.1f} s: {generation}")
 
 
 @click.command()

@@ -67,3 +67,19 @@ def test_every_command_has_help(runner, app):
         assert command.help, name
         result = runner.invoke(args=[name, "--help"])
         assert result.exit_code == 0
+
+
+def test_index_builds_and_refuses_a_broken_file(runner, app, data_path):
+    from directory.search.index import current_generation
+
+    result = runner.invoke(args=["index"])
+    assert result.exit_code == 0, result.output
+    assert "indexed 3 active resources" in result.output
+    first = current_generation(app.config["INDEX_DIR"])
+    assert first is not None
+    data_path.write_text(data_path.read_text().replace("category: food", "category: fod"))
+    result = runner.invoke(args=["index"])
+    assert result.exit_code == 1
+    assert "'fod' is not a known category" in result.output
+    assert "the current index is unchanged" in result.output
+    assert current_generation(app.config["INDEX_DIR"]) == first

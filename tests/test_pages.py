@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from icalendar import Calendar
 
 
@@ -42,3 +43,93 @@ def test_calendar_download(client):
     calendar = Calendar.from_ical(response.data)
     assert len(calendar.walk("VEVENT")) == 3
     assert client.get("/resources/eastside-bridge-clinic.ics").status_code == 404
+
+
+def test_home_has_search_paths_and_help_now(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'name="q"' in page and 'name="near"' in page
+    for words in ("Meetings today", "Medication for opioid use", "Detox and treatment",
+                  "A place to live", "Food", "Faith-based support", "Someone to talk to",
+                  "Help right now"):  # fmt: skip
+        assert words in page
+    assert "given only at licensed opioid treatment programs" in page  # methadone, explained
+
+
+def test_search_near_a_zip_sorts_by_distance_and_keeps_online(client):
+    response = client.get("/search?near=97214&radius=5&category=meeting")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "2 results near 97214 (Portland, OR)" in page
+    assert page.index("Hawthorne Serenity Group") < page.index("Dawn Patrol NA")
+    assert "0.5 miles" in page
+
+
+def test_search_text_with_synonym(client):
+    page = client.get("/search?q=suboxone").get_data(as_text=True)
+    assert "Eastside Bridge Clinic" in page
+    assert "Hawthorne Serenity Group" not in page
+
+
+def test_facets_are_checkboxes_with_counts(client):
+    page = client.get("/search?category=meeting").get_data(as_text=True)
+    assert 'name="fellowship" value="AA"> AA <span class="count">(1)</span>' in page
+    page = client.get("/search?category=meeting&fellowship=NA").get_data(as_text=True)
+    assert "Dawn Patrol NA" in page and "Hawthorne Serenity Group" not in page
+    assert 'name="fellowship" value="NA" checked' in page
+
+
+def test_empty_state_is_honest_and_helpful(client):
+    page = client.get("/search?near=97214&radius=1&category=food").get_data(as_text=True)
+    assert "0 results" in page
+    assert "No food listings within 1 miles of 97214 (Portland, OR)." in page
+    assert "remove the filters" in page
+
+
+def test_empty_radius_counts_what_is_farther(client):
+    page = client.get("/search?near=97214&radius=1&category=mat").get_data(as_text=True)
+    assert "Eastside Bridge Clinic" in page  # nearest beyond the radius, marked
+    assert "farther than you asked" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("near=xyzzy", "We could not find"),
+        ("near=91,181", "We could not find"),
+        ("category=nope", "must be one of"),
+        ("radius=0&near=97214", "more than 0"),
+        ("radius=5", "needs a place"),
+        ("radius=abc&near=97214", "Not a valid number"),
+        ("per_page=0", "between 1 and 100"),
+        ("per_page=10000", "between 1 and 100"),
+        ("page=-1", "greater than or equal to 1"),
+        ("open_now=maybe", "Not a valid boolean"),
+        ("at=yesterday", "Not a valid datetime"),
+        ("at=2026-11-28T19:00:00", "UTC offset"),
+        ("q=" + "x" * 2001, "Longer than maximum length"),
+        ("day=funday", "must be one of"),
+    ],
+)
+def test_bad_search_input_is_a_400_with_what_to_fix(client, query, words):
+    response = client.get("/search?" + query)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert words in page
+    assert 'name="q"' in page  # the form is shown again
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"', "((", "AND OR NOT", "*", "a:b", "title:(x OR y)", "💊🙏" * 50, "x" * 2000,
+     "<script>alert(1)</script>", "'; DROP TABLE resources; --", "\u202e\u200b", "%00"],
+)  # fmt: skip
+def test_hostile_text_gives_a_sensible_page(client, q):
+    response = client.get("/search", query_string={"q": q})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_pagination_links_keep_the_filters(client):
+    page = client.get("/search?per_page=1&category=meeting").get_data(as_text=True)
+    assert "Page 1 of 2" in page
+    assert "category=meeting" in page.split('rel="next"')[0].rsplit("href=", 1)[1]
