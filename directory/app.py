@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import cli
-from .web import errors, layout, pages, security, state
+from .web import errors, layout, logs, pages, security, state
 
 ROOT = Path(__file__).parent.parent
 
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["INDEX_DIR"]:
         app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
     security.init_app(app)
+    logs.init_app(app)
     state.init_app(app)
     layout.init_app(app)
     errors.init_app(app)
