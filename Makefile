@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test install lint bench clean
 
+# Development server: reloads on code changes and needs no secret key (a random one per start).
 run: $(STAMP)
 	$(BIN)/flask --app directory validate
-	$(BIN)/flask --app directory run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app directory index
+	DIRECTORY_ENV_NAME=development $(BIN)/flask --app directory run --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

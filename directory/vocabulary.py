@@ -307,7 +307,7 @@ def label(facet: str, value: str) -> str:
     }
     if facet == "category":
         return category_label(value)
-    if facet == "fellowship":
+    if facet in ("fellowship", "region"):
         return value
     if facet == "language":
         return language_name(value)

@@ -85,3 +85,19 @@ def test_unexpected_error_is_a_plain_500(app, client):
     response = client.get("/boom")
     assert response.status_code == 500
     assert "secret detail" not in response.get_data(as_text=True)
+
+
+def test_maintainer_commands_run_without_a_secret_key(monkeypatch):
+    from flask.cli import ScriptInfo
+
+    from directory.cli import validate
+
+    monkeypatch.delenv("DIRECTORY_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DIRECTORY_ENV_NAME", raising=False)
+    from click.testing import CliRunner
+
+    from .conftest import FIXTURES
+
+    monkeypatch.setenv("DIRECTORY_DATA_PATH", str(FIXTURES / "minimal.yaml"))
+    result = CliRunner().invoke(validate, obj=ScriptInfo(create_app=lambda: create_app()))
+    assert result.exit_code == 0, result.output

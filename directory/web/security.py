@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+import click
+
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
@@ -31,10 +33,16 @@ class MissingSecretKey(RuntimeError):
     """Raised when the app would start outside development without a secret key."""
 
 
+def _serving() -> bool:
+    """Return False for maintainers' commands (validate, index, ...), which serve no one."""
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("ENV_NAME", "production")
     if not app.config.get("SECRET_KEY"):
-        if app.config["ENV_NAME"] != "development" and not app.testing:
+        if _serving() and app.config["ENV_NAME"] != "development" and not app.testing:
             raise MissingSecretKey(
                 "DIRECTORY_SECRET_KEY is not set. Referral lists are signed with it, so it must be "
                 "a long random secret shared by every worker. Generate one with\n"
