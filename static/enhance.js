@@ -16,6 +16,10 @@
       }, { maximumAge: 600000, timeout: 10000 });
     });
   }
+  // On a wide screen the filters sit beside the results, so show them open.
+  if (window.matchMedia("(min-width: 56rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+  }
   // Filters submit as soon as a box is ticked, when scripts run.
   document.querySelectorAll("form[data-autosubmit] input[type=checkbox]").forEach(function (box) {
     box.addEventListener("change", function () { box.form.requestSubmit ? box.form.requestSubmit() : box.form.submit(); });
