@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import cli
-from .web import errors, layout, logs, pages, security, state
+from .web import errors, health, layout, logs, pages, security, state
 
 ROOT = Path(__file__).parent.parent
 
@@ -39,4 +39,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
     return app

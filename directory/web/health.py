@@ -1,0 +1,37 @@
+"""Health checks for the process manager and the load balancer."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, jsonify
+
+from .state import DataUnavailable, get_state
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is alive."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    """The index is loaded: which data it serves, how many resources, how old the file is."""
+    state = get_state()
+    try:
+        snapshot = state.current()
+    except DataUnavailable as exc:
+        return jsonify({"status": "unavailable", "error": str(exc)}), 503
+    body = {
+        "status": "ok",
+        "fingerprint": snapshot.catalog.fingerprint,
+        "generation": snapshot.searcher.generation,
+        "resources": snapshot.searcher.resource_count,
+        "data_file_age_seconds": round(time.time() - snapshot.data_mtime, 1),
+        "loaded_seconds_ago": round(time.time() - snapshot.loaded_at, 1),
+        "last_refused": state.error,  # a newer file that was refused, if any
+    }
+    return jsonify(body)
