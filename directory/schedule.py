@@ -282,7 +282,8 @@ class Schedule:
         today = moment.astimezone(self._zone).date()
         found: Occurrence | None = None
         best: tuple[datetime, float] | None = None
-        # A window lasts at most a day, so only today's and the two days before can reach `at`.
+        # A window lasts at most a day, so only today's and yesterday's can reach `at`; the day
+        # before that is there for zones whose clocks once skipped a whole day (Pacific/Apia).
         for day in (today - timedelta(days=2), today - timedelta(days=1), today):
             for occurrence in self._occurrences_on(day):
                 start, end = _utc(occurrence.start), _utc(occurrence.end)

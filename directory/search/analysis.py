@@ -1,0 +1,310 @@
+"""Words: the analyzer shared by the index and the query, and the plan of what a person typed.
+
+A person's text is never parsed as query syntax. It is cut into words (quotes, brackets, `AND`,
+`*`, `:` and emoji are just not words), capped, matched against the synonym table
+(`synonyms.yaml`), corrected by one edit when a long word is unknown, and the last word is also
+read as a prefix for type-ahead. The result is a `QueryPlan`: a list of concepts, each a set of
+alternative term sequences with a weight. `table.py` scores a plan against the index.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources as package_files
+
+from ruamel.yaml import YAML
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.analysis.filters import STOP_WORDS as WHOOSH_STOP_WORDS
+from whoosh.lang.porter import stem as porter_stem
+from whoosh.support.charset import accent_map
+
+# Words dropped from documents and queries alike: Whoosh's English list, minus words that carry
+# meaning here ("no" in "no cost", "not" is kept out by Whoosh already).
+STOP_WORDS = frozenset(WHOOSH_STOP_WORDS)
+# Words people add to a search that say nothing about what they want.
+QUERY_STOP_WORDS = frozenset(
+    {"near", "me", "my", "i", "need", "needs", "find", "where", "around", "nearby", "close",
+     "looking", "get", "some", "any", "please", "what", "how", "who", "there"}
+)  # fmt: skip
+MIN_WORD_SIZE = 2  # shorter tokens are dropped, as Whoosh's StopFilter does by default
+TOKEN_PATTERN = r"\w+(\.?\w+)*"  # Whoosh's default: "a.a." stays one token, hyphens split
+
+MAX_QUERY_CHARS = 500  # the web layer caps input at 2,000; only the start of it can matter
+MAX_QUERY_WORDS = 12  # longer text is noise for a directory search; keeps the query cheap
+MAX_SYNONYM_WORDS = 4  # longest phrase looked up in the synonym table
+FUZZY_MIN_LENGTH = 5  # one edit of tolerance for words this long or longer, none below
+PREFIX_MIN_LENGTH = 3  # the last word is also read as a prefix when it is at least this long
+MAX_PREFIX_TERMS = 40  # a prefix expands to at most this many index terms
+
+# Weights of the ways a concept can match, relative to the word exactly as typed.
+EXACT_WEIGHT = 1.0
+SYNONYM_WEIGHT = 0.8
+FUZZY_WEIGHT = 0.6
+PREFIX_WEIGHT = 0.5
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the Porter stem of a lower-case word (cached; thread-safe)."""
+    return porter_stem(word)
+
+
+def make_analyzer():
+    """Return the Whoosh analyzer for every text field: words, lower case, no accents, stems."""
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS, minsize=MIN_WORD_SIZE)
+        | StemFilter(stemfn=stem, cachesize=None)
+    )
+
+
+ANALYZER = make_analyzer()
+TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+def fold(text: str) -> str:
+    """Return text in the form the tokenizer sees: NFKC, lower case, accents removed."""
+    # Lone surrogates cannot be encoded for the index: drop them rather than fail.
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    return unicodedata.normalize("NFKC", text).lower().translate(accent_map)
+
+
+def raw_words(text: str) -> list[str]:
+    """Return the folded words of a text, unstemmed, stop words included."""
+    return [m.group(0) for m in TOKEN_RE.finditer(fold(text))]
+
+
+def terms_of(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the index terms of folded words, as the analyzer makes them."""
+    return tuple(stem(w) for w in words if len(w) >= MIN_WORD_SIZE and w not in STOP_WORDS)
+
+
+@functools.lru_cache(maxsize=100_000)
+def term_of_word(word: str) -> str | None:
+    """Return the index term of one word as found in a text, or None for a stop word."""
+    terms = terms_of((fold(word),))
+    return terms[0] if len(terms) == 1 else None
+
+
+def analyze(text: str) -> tuple[str, ...]:
+    """Return the index terms of a text."""
+    return terms_of(raw_words(text))
+
+
+def edits1(word: str) -> set[str]:
+    """Return every string one edit (delete, transpose, replace, insert) away from word."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
+    inserts = [a + c + b for a, b in splits for c in _ALPHABET]
+    return set(deletes + transposes + replaces + inserts)
+
+
+# --- the synonym table ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Phrases (tuples of folded words) -> the phrases a search for them also finds."""
+
+    table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    intents: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def single_words(self) -> frozenset[str]:
+        """Return the one-word keys, for typo correction."""
+        return frozenset(k[0] for k in self.table if len(k) == 1)
+
+    def lookup(self, words: Sequence[str]) -> tuple[tuple[str, ...], ...] | None:
+        """Return the alternatives for a phrase, or None when it is not in the table."""
+        return self.table.get(tuple(words))
+
+
+def parse_synonyms(data: dict) -> Synonyms:
+    """Build the synonym table from the parsed YAML mapping."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+
+    def add(key: tuple[str, ...], targets: Iterable[tuple[str, ...]]) -> None:
+        if not key:
+            return
+        bucket = table.setdefault(key, [key])
+        for target in targets:
+            if target and target not in bucket:
+                bucket.append(target)
+
+    for canonical, aliases in (data.get("same") or {}).items():
+        group = [tuple(raw_words(str(canonical)))]
+        group += [tuple(raw_words(str(alias))) for alias in aliases or ()]
+        for member in group:
+            add(member, group)
+    for word, targets in (data.get("also") or {}).items():
+        add(tuple(raw_words(str(word))), [tuple(raw_words(str(t))) for t in targets or ()])
+    for word, target in (data.get("misspellings") or {}).items():
+        key, fixed = tuple(raw_words(str(word))), tuple(raw_words(str(target)))
+        # A misspelling finds what its correction finds, including the correction's synonyms.
+        add(key, [fixed, *table.get(fixed, ())])
+    intents = {
+        tuple(raw_words(str(phrase))): tuple(str(c) for c in categories or ())
+        for phrase, categories in (data.get("categories") or {}).items()
+    }
+    return Synonyms({k: tuple(v) for k, v in table.items()}, intents)
+
+
+@functools.cache
+def load_synonyms() -> Synonyms:
+    """Load `synonyms.yaml` shipped with the package."""
+    text = package_files.files(__package__).joinpath("synonyms.yaml").read_text(encoding="utf-8")
+    return parse_synonyms(YAML(typ="safe").load(text) or {})
+
+
+# --- the plan of a query ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a concept matches: every term of `terms` in the document, with a weight."""
+
+    terms: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the person asked for (a word or a known phrase) and how it may match."""
+
+    words: tuple[str, ...]
+    alternatives: tuple[Alternative, ...]
+    categories: tuple[str, ...] = ()  # kinds of help the words ask for (ranked higher)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    concepts: tuple[Concept, ...]
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Return every index term the plan can match, for highlighting."""
+        return frozenset(t for c in self.concepts for a in c.alternatives for t in a.terms)
+
+    def __bool__(self) -> bool:
+        return bool(self.concepts)
+
+
+class Vocabulary:
+    """The index terms of one index generation, for typo correction and prefixes."""
+
+    def __init__(self, terms: Iterable[str]):
+        self.sorted = sorted(set(terms))
+        self.set = frozenset(self.sorted)
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.set
+
+    def with_prefix(self, prefix: str, limit: int) -> list[str]:
+        """Return up to limit terms that start with prefix."""
+        out = []
+        i = bisect_left(self.sorted, prefix)
+        while i < len(self.sorted) and self.sorted[i].startswith(prefix) and len(out) < limit:
+            out.append(self.sorted[i])
+            i += 1
+        return out
+
+
+def plan_query(q: str, vocabulary: Vocabulary, synonyms: Synonyms | None = None) -> QueryPlan:
+    """Turn what a person typed into concepts to match; never raises on any text."""
+    synonyms = synonyms or load_synonyms()
+    text = q[:MAX_QUERY_CHARS] if isinstance(q, str) else ""
+    words = raw_words(text)[:MAX_QUERY_WORDS]
+    # Type-ahead: the last word is still being typed unless the text ends in a space.
+    last_is_partial = bool(words) and not text[-1:].isspace() and len(words) < MAX_QUERY_WORDS
+    groups = _group_phrases(words, synonyms)
+    meaningful = [g for g in groups if not (len(g) == 1 and g[0] in QUERY_STOP_WORDS)]
+    groups = meaningful or groups
+    concepts = []
+    for i, group in enumerate(groups):
+        partial = last_is_partial and i == len(groups) - 1 and group[-1] == words[-1]
+        concept = _concept(group, vocabulary, synonyms, partial)
+        if concept.alternatives:
+            concepts.append(concept)
+    return QueryPlan(tuple(concepts))
+
+
+def _group_phrases(words: list[str], synonyms: Synonyms) -> list[tuple[str, ...]]:
+    """Cut words into phrases found in the synonym table (longest first) and single words."""
+    out, i = [], 0
+    while i < len(words):
+        for size in range(min(MAX_SYNONYM_WORDS, len(words) - i), 0, -1):
+            phrase = tuple(words[i : i + size])
+            if size == 1 or synonyms.lookup(phrase) is not None:
+                out.append(phrase)
+                i += size
+                break
+    return out
+
+
+def _concept(
+    words: tuple[str, ...], vocabulary: Vocabulary, synonyms: Synonyms, partial: bool
+) -> Concept:
+    """Return the alternatives for one word or phrase."""
+    alternatives: dict[tuple[str, ...], float] = {}
+
+    def offer(terms: tuple[str, ...], weight: float) -> None:
+        if terms and alternatives.get(terms, 0.0) < weight:
+            alternatives[terms] = weight
+
+    offer(terms_of(words), EXACT_WEIGHT)
+    categories = dict.fromkeys(synonyms.intents.get(words, ()))
+    for phrase in synonyms.lookup(words) or ():
+        if phrase != words:
+            offer(terms_of(phrase), SYNONYM_WEIGHT)
+        categories.update(dict.fromkeys(synonyms.intents.get(phrase, ())))
+    if len(words) == 1:
+        word = words[0]
+        known = word in synonyms.single_words or all(t in vocabulary for t in terms_of(words))
+        if not known and len(word) >= FUZZY_MIN_LENGTH:
+            _offer_corrections(word, vocabulary, synonyms, offer)
+        if partial and len(word) >= PREFIX_MIN_LENGTH:
+            for term in _prefix_terms(word, vocabulary):
+                offer((term,), PREFIX_WEIGHT)
+    return Concept(
+        words, tuple(Alternative(t, w) for t, w in alternatives.items()), tuple(categories)
+    )
+
+
+def _offer_corrections(word: str, vocabulary: Vocabulary, synonyms: Synonyms, offer) -> None:
+    """Offer index terms and synonym words one edit away from an unknown word."""
+    near_words = edits1(word)
+    for candidate in sorted(near_words & synonyms.single_words):
+        for phrase in synonyms.lookup((candidate,)) or ():
+            offer(terms_of(phrase), FUZZY_WEIGHT * SYNONYM_WEIGHT)
+        offer(terms_of((candidate,)), FUZZY_WEIGHT)
+    # The index holds stems, so compare stems ("alchoholics" -> "alchohol", one edit from
+    # "alcohol"; "methodone" -> "methodon", one edit from "methadon").
+    for term in sorted(edits1(stem(word)) & vocabulary.set):
+        offer((term,), FUZZY_WEIGHT)
+
+
+def _prefix_terms(word: str, vocabulary: Vocabulary) -> list[str]:
+    """Return index terms a partly typed word may become."""
+    terms = vocabulary.with_prefix(word, MAX_PREFIX_TERMS)
+    # Stems are often shorter than the word being typed ("meetin" -> "meet").
+    for size in range(max(PREFIX_MIN_LENGTH, len(word) - 3), len(word)):
+        if word[:size] in vocabulary and word[:size] not in terms:
+            terms.append(word[:size])
+    return terms

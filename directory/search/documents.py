@@ -1,0 +1,58 @@
+"""The Whoosh schema, and the one function that maps a Resource to an index document."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, TEXT, Schema
+
+from ..model import Resource
+from ..vocabulary import category_label, fellowship_name, label, language_name, type_name
+from .analysis import ANALYZER
+
+# Text is indexed without positions: phrases are matched as "all words in one resource", which
+# is what a person means by "sober living", and the index stays small and quick to build.
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True),
+    name=TEXT(analyzer=ANALYZER, phrase=False),
+    keywords=TEXT(analyzer=ANALYZER, phrase=False),
+    description=TEXT(analyzer=ANALYZER, phrase=False),
+)
+TEXT_FIELDS: tuple[str, ...] = ("name", "keywords", "description")
+
+
+def keywords_text(r: Resource) -> str:
+    """Return the labels a resource is tagged with, in words, as one line."""
+    words: list[str] = [category_label(r.category)]
+    if r.fellowship:
+        words += [r.fellowship, fellowship_name(r.fellowship)]
+    words += [type_name(r.fellowship, code) for code in r.types]
+    words += [label("service", s) for s in r.services]
+    words += [label("medication", m) for m in r.medications]
+    words += list(r.tags)
+    words += [label("population", p) for p in r.populations]
+    words += [label("payment", p) for p in r.payment]
+    words += [label("accessibility", a) for a in r.accessibility]
+    # English is the default; other languages are worth finding by name ("Spanish").
+    words += [language_name(code) for code in r.languages if code != "en"]
+    seen: dict[str, None] = {}
+    for word in words:
+        seen.setdefault(word, None)
+    return ", ".join(seen)
+
+
+def description_text(r: Resource) -> str:
+    """Return the resource's free text: description, who runs it, where it is."""
+    location = r.location
+    parts = [r.description, r.organization, r.group, r.eligibility, r.hours_notes]
+    if location is not None:
+        parts += [location.name, location.city, location.region]
+    return "\n".join(p for p in parts if p)
+
+
+def document_for(r: Resource) -> dict[str, str]:
+    """Return the index document of a resource."""
+    return {
+        "id": r.id,
+        "name": r.name,
+        "keywords": keywords_text(r),
+        "description": description_text(r),
+    }

@@ -1,0 +1,262 @@
+"""Build the search index aside and switch to it atomically; open the current one.
+
+Layout of an index folder:
+
+    CURRENT                 the name of the generation in use (replaced with os.replace)
+    gen-<ns>-<fingerprint>/ a complete Whoosh index, plus docids.json (document number -> id)
+                            and meta.json (data fingerprint, format, count), written last
+    .building-*/            a build in progress (or abandoned by a crash; removed by the next build)
+    .lock                   held while building, so two processes never build at once
+
+A build writes a new generation directory, and only once it is complete does CURRENT name it, so a
+running server keeps reading the old generation (a `Searcher` holds its own files open) and a
+failed build leaves the last good index in use. Old generations are removed after a switch, keeping
+the previous one for searchers that may still be reading it. Only active resources are indexed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+import whoosh.index
+
+from ..model import Resource
+from .documents import SCHEMA, document_for
+from .query import FIELD_BOOSTS, Searcher
+from .scoring import TextScorer
+from .table import ResourceTable
+
+try:  # POSIX; where it is missing, builds are simply not serialised between processes
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+INDEX_FORMAT = 1  # bump when the schema, analyzer or docids layout changes: forces a rebuild
+KEEP_GENERATIONS = 2  # the current one and the one before it
+PARALLEL_MIN_DOCS = 20_000  # below this, a second writer process costs more than it saves
+WRITER_MEMORY_MB = 256
+CURRENT = "CURRENT"
+META = "meta.json"
+DOCIDS = "docids.json"
+
+
+class IndexUnavailable(Exception):
+    """There is no usable index: the app must not pretend there are no results."""
+
+
+class IndexMissing(IndexUnavailable):
+    """No index has been built in this folder (or its files are broken)."""
+
+
+class IndexStale(IndexUnavailable):
+    """The index was built from other data than the catalog's."""
+
+
+class CatalogLike(Protocol):
+    resources: tuple[Resource, ...]
+    fingerprint: str
+
+
+def build_index(
+    resources: Iterable[Resource], index_dir: str | Path, fingerprint: str, procs: int | None = None
+) -> Path:
+    """Build a new index generation from the active resources and make it current."""
+    root = Path(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        return _build(resources, root, fingerprint, procs)
+
+
+def _build(resources: Iterable[Resource], root: Path, fingerprint: str, procs: int | None) -> Path:
+    """Build and switch; the caller holds the build lock."""
+    active = [r for r in resources if r.active]
+    _remove_abandoned_builds(root)
+    work = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    try:
+        _write_whoosh(work, active, procs)
+        ids = _document_ids(work)
+        if sorted(ids) != sorted(r.id for r in active):
+            raise RuntimeError("the index does not hold exactly the active resources")
+        (work / DOCIDS).write_text(json.dumps(ids), encoding="utf-8")
+        meta = {
+            "format": INDEX_FORMAT,
+            "fingerprint": fingerprint,
+            "count": len(ids),
+            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        _write_durably(work / META, json.dumps(meta, indent=1))
+        final = root / f"gen-{time.time_ns()}-{fingerprint[:12] or 'nofingerprint'}"
+        os.rename(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _write_durably(root / CURRENT, final.name + "\n", replace=True)
+    _remove_old_generations(root, final.name)
+    return final
+
+
+def current_generation(index_dir: str | Path) -> Path | None:
+    """Return the folder of the generation CURRENT names, or None."""
+    root = Path(index_dir)
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    folder = root / name
+    if not name or "/" in name or name.startswith(".") or not folder.is_dir():
+        return None
+    return folder
+
+
+def read_meta(generation: Path) -> dict:
+    """Return a generation's meta.json, or raise IndexMissing when it is unreadable."""
+    try:
+        meta = json.loads((generation / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexMissing(f"index generation {generation.name} is incomplete: {exc}") from None
+    if not isinstance(meta, dict):
+        raise IndexMissing(f"index generation {generation.name} has a broken {META}")
+    return meta
+
+
+def open_index(index_dir: str | Path, catalog: CatalogLike) -> Searcher:
+    """Open the current index generation for a catalog; raise IndexUnavailable if unusable.
+
+    The catalog is needed because hits carry the catalog's Resource objects, and because an
+    index built from other data (another fingerprint) must not be served.
+    """
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise IndexMissing(f"no search index in {index_dir}; build it with `flask index`")
+    meta = read_meta(generation)
+    if meta.get("format") != INDEX_FORMAT:
+        raise IndexStale(f"index format {meta.get('format')} is not {INDEX_FORMAT}")
+    if meta.get("fingerprint") != catalog.fingerprint:
+        raise IndexStale("the index was built from a different version of the data file")
+    try:
+        ids = json.loads((generation / DOCIDS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexMissing(f"index generation {generation.name} is incomplete: {exc}") from None
+    by_id = {r.id: r for r in catalog.resources}
+    try:
+        resources = [by_id[i] for i in ids]
+    except (KeyError, TypeError):
+        raise IndexStale("the index names resources the catalog does not have") from None
+    try:
+        ix = whoosh.index.open_dir(str(generation))
+        reader = ix.reader()
+    except Exception as exc:  # Whoosh raises many kinds on damaged files
+        raise IndexMissing(f"cannot open index {generation.name}: {exc}") from exc
+    if reader.doc_count_all() != len(resources):
+        reader.close()
+        raise IndexMissing(f"index {generation.name} does not match its {DOCIDS}")
+    return Searcher(
+        ResourceTable(resources),
+        TextScorer(reader, FIELD_BOOSTS),
+        fingerprint=catalog.fingerprint,
+        generation=generation.name,
+        reader=reader,
+    )
+
+
+def ensure_index(catalog: CatalogLike, index_dir: str | Path) -> Searcher:
+    """Open the index for a catalog, building it first when it is missing or stale."""
+    try:
+        return open_index(index_dir, catalog)
+    except IndexUnavailable:
+        pass
+    root = Path(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        # Another process may have built it while this one waited for the lock.
+        with contextlib.suppress(IndexUnavailable):
+            return open_index(index_dir, catalog)
+        _build(catalog.resources, root, catalog.fingerprint, None)
+    return open_index(index_dir, catalog)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _write_whoosh(folder: Path, resources: list[Resource], procs: int | None) -> None:
+    if procs is None:
+        procs = 2 if len(resources) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
+    ix = whoosh.index.create_in(str(folder), SCHEMA)
+    if procs > 1:
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB // procs)
+    else:
+        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    try:
+        for r in resources:
+            writer.add_document(**document_for(r))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    ix.close()
+
+
+def _document_ids(folder: Path) -> list[str]:
+    """Return the resource ids in document-number order."""
+    ix = whoosh.index.open_dir(str(folder))
+    with ix.reader() as reader:
+        ids = [fields["id"] for fields in reader.all_stored_fields()]
+        if len(ids) != reader.doc_count_all():
+            raise RuntimeError("the new index has deleted documents")
+    ix.close()
+    return ids
+
+
+def _write_durably(path: Path, text: str, replace: bool = False) -> None:
+    """Write a small file so that a crash leaves either the old or the new content."""
+    target = path.with_name(path.name + ".tmp") if replace else path
+    with open(target, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    if replace:
+        os.replace(target, path)
+        with contextlib.suppress(OSError):  # make the rename itself durable where possible
+            fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    with open(root / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_abandoned_builds(root: Path) -> None:
+    """Remove half-written builds; called under the lock, so none is in progress."""
+    for folder in root.glob(".building-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_old_generations(root: Path, current: str) -> None:
+    generations = sorted(
+        (p for p in root.glob("gen-*") if p.is_dir()),
+        key=lambda p: int(p.name.split("-")[1]) if p.name.split("-")[1].isdigit() else 0,
+    )
+    keep = {current} | {p.name for p in generations[-KEEP_GENERATIONS:]}
+    for folder in generations:
+        if folder.name not in keep:
+            shutil.rmtree(folder, ignore_errors=True)

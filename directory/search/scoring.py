@@ -1,0 +1,180 @@
+"""Text relevance: BM25 over postings read straight from the Whoosh index into numpy.
+
+Whoosh's own searcher scores every matching document in Python, which is what makes broad
+queries slow on a large directory. Here each (field, term) posting list is read once per index
+generation into arrays (document numbers and BM25 contributions, field boost included) and cached;
+a query is then a few scatter-adds over arrays the size of the directory. Filters, facets and
+geography work on the same document numbers (see `table.py`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from .analysis import QueryPlan, Vocabulary
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+INTENT_BOOST = 1.6  # "sober living" is housing first, then the meeting named "Living Sober"
+MAX_CACHED_POSTINGS = 50_000  # (field, term) lists kept per generation; beyond, the cache restarts
+
+_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+_BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+class TextScorer:
+    """Scores query plans against one Whoosh reader. Thread-safe."""
+
+    def __init__(self, reader, boosts: Mapping[str, float]):
+        self._reader = reader
+        self._boosts = dict(boosts)
+        self._lock = threading.Lock()  # Whoosh readers seek shared files: one reader at a time
+        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self.n = reader.doc_count_all()
+        self._lengths = {f: self._field_lengths(f) for f in self._boosts}
+        self._average = {f: max(float(a.mean()), 1.0) if len(a) else 1.0
+                         for f, a in self._lengths.items()}  # fmt: skip
+        terms: set[str] = set()
+        for field in self._boosts:
+            terms.update(reader.field_terms(field))
+        self.vocabulary = Vocabulary(terms)
+
+    def _field_lengths(self, field: str) -> np.ndarray:
+        """Return the length (in terms) of a field in every document."""
+        out = np.zeros(self.n, dtype=np.float32)
+        for segment, offset in self._reader.leaf_readers():
+            count = segment.doc_count_all()
+            out[offset : offset + count] = _segment_lengths(segment, field, count)
+        return out
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return (document numbers, BM25 contributions) of a term in a field."""
+        key = (field, term)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._cache.get(key)
+            if found is None:
+                found = self._load(field, term)
+                if len(self._cache) >= MAX_CACHED_POSTINGS:
+                    self._cache = {}
+                self._cache[key] = found
+        return found
+
+    def _load(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        ids, weights = [], []
+        for segment, offset in self._reader.leaf_readers():
+            try:
+                matcher = segment.postings(field, term)
+            except TermNotFound:
+                continue
+            seg_ids, seg_weights = _read_matcher(matcher)
+            ids.append(seg_ids + offset)
+            weights.append(seg_weights)
+        if not ids:
+            return _EMPTY
+        docs = np.concatenate(ids).astype(np.int32)
+        tf = np.concatenate(weights).astype(np.float32)
+        df = len(docs)
+        idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        norm = 1.0 - BM25_B + BM25_B * self._lengths[field][docs] / self._average[field]
+        contribution = self._boosts[field] * idf * tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * norm)
+        return docs, contribution.astype(np.float32)
+
+    def score(
+        self,
+        plan: QueryPlan,
+        require_all: bool,
+        intent: Callable[[tuple[str, ...]], np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (score per document, matching documents) for a plan.
+
+        A concept's score is its best alternative's; a document matches a concept when any
+        alternative has all its terms in the document. `require_all` ANDs the concepts.
+        `intent(categories)` returns the documents of the categories a concept asks for, whose
+        score for that concept is multiplied by INTENT_BOOST.
+        """
+        n = self.n
+        total = np.zeros(n, dtype=np.float32)
+        matched = np.ones(n, dtype=bool) if require_all else np.zeros(n, dtype=bool)
+        for concept in plan.concepts:
+            best = np.zeros(n, dtype=np.float32)
+            for alternative in concept.alternatives:
+                scores = self._alternative(alternative.terms)
+                if scores is not None:
+                    np.maximum(best, scores * np.float32(alternative.weight), out=best)
+            if concept.categories and intent is not None:
+                best[intent(concept.categories)] *= np.float32(INTENT_BOOST)
+            hit = best > 0
+            if require_all:
+                matched &= hit
+            else:
+                matched |= hit
+            total += best
+        return total, matched
+
+    def _alternative(self, terms: tuple[str, ...]) -> np.ndarray | None:
+        """Return the score of documents holding every term (None when none can)."""
+        scores = np.zeros(self.n, dtype=np.float32)
+        present = np.zeros(self.n, dtype=np.int8) if len(terms) > 1 else None
+        for term in terms:
+            seen = np.zeros(self.n, dtype=bool) if present is not None else None
+            any_field = False
+            for field in self._boosts:
+                docs, contribution = self.postings(field, term)
+                if len(docs):
+                    any_field = True
+                    scores[docs] += contribution
+                    if seen is not None:
+                        seen[docs] = True
+            if not any_field:
+                return None
+            if present is not None:
+                present += seen
+        if present is not None:
+            scores[present < len(terms)] = 0
+        return scores
+
+
+def _read_matcher(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Return the document numbers and term frequencies of a leaf posting list."""
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        # Whoosh 3 codec: take whole blocks instead of stepping posting by posting.
+        ids, weights = [], []
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int64))
+            weights.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        return np.concatenate(ids), np.concatenate(weights)
+    ids, weights = [], []  # pragma: no cover - another codec: step through the postings
+    while matcher.is_active():  # pragma: no cover
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
+
+
+def _segment_lengths(segment, field: str, count: int) -> np.ndarray:
+    """Return the field lengths of a segment's documents, read as one block when possible."""
+    try:
+        column = segment._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+        if column is None:
+            return np.zeros(count, dtype=np.float32)
+        raw = column._dbfile.get(column._basepos, column._count)
+        codes = np.zeros(count, dtype=np.uint8)
+        codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+        return _BYTE_LENGTHS[codes]
+    except AttributeError:  # pragma: no cover - another codec: ask document by document
+        return np.asarray(
+            [segment.doc_field_length(d, field, 0) for d in range(count)], dtype=np.float32
+        )

@@ -1,0 +1,345 @@
+"""Per-generation columns of the indexed resources, aligned with Whoosh document numbers.
+
+Filters, facets, distances and time questions are answered here with numpy over every document
+at once; Whoosh only supplies the text matches. A table is built once per index generation per
+process from the catalog's Resource objects and is never modified, so threads share it freely.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from ..geo import bounding_box, haversine_miles_array
+from ..model import Resource
+from ..schedule import (
+    DAYS,
+    MINUTES_PER_DAY,
+    MINUTES_PER_WEEK,
+    TIME_OF_DAY,
+    Occurrence,
+    time_of_day,
+)
+
+STARTED_GRACE_MINUTES = 10  # a meeting that began this recently still counts as "starting"
+STEADY_DAYS_AHEAD = 29  # next occurrences of a weekly window lie within four weeks
+DST_SLACK_MINUTES = 90.0  # how far a clock change can move a window against the wall clock
+BUCKETS: tuple[str, ...] = tuple(TIME_OF_DAY)  # morning, midday, evening, night
+
+
+def _attendance(r: Resource) -> tuple[str, ...]:
+    # A hybrid meeting can be attended either way, so it answers both filters as well.
+    if r.attendance == "hybrid":
+        return ("hybrid", "in_person", "online")
+    return (r.attendance,)
+
+
+# facet -> the values a resource has for it. Day and time of day are derived from the schedule.
+FACETS: dict[str, Callable[[Resource], Iterable[str]]] = {
+    "category": lambda r: (r.category,),
+    "dimension": lambda r: r.dimensions,
+    "fellowship": lambda r: (r.fellowship,) if r.fellowship else (),
+    "type": lambda r: tuple(f"{r.fellowship or ''}:{code}" for code in r.types),
+    "attendance": _attendance,
+    "language": lambda r: r.languages,
+    "accessibility": lambda r: r.accessibility,
+    "payment": lambda r: r.payment,
+    "medication": lambda r: r.medications,
+    "population": lambda r: r.populations,
+    "service": lambda r: r.services,
+    "region": lambda r: (r.location.region,) if r.location and r.location.region else (),
+}
+SCHEDULE_FACETS = ("day", "time_of_day")
+FACET_KEYS: tuple[str, ...] = (*FACETS, *SCHEDULE_FACETS)
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet as sparse (document, value) pairs, with each value's documents."""
+
+    values: tuple[str, ...]
+    index: dict[str, int]
+    pair_docs: np.ndarray  # int32, one entry per (document, value) pair
+    pair_values: np.ndarray  # int32
+    docs_of: tuple[np.ndarray, ...]  # value number -> int32 document numbers
+
+    def mask(self, selected: Iterable[str], n: int) -> np.ndarray:
+        """Return the documents having any of the selected values."""
+        out = np.zeros(n, dtype=bool)
+        for value in selected:
+            i = self.index.get(value)
+            if i is not None:
+                out[self.docs_of[i]] = True
+        return out
+
+    def counts(self, candidates: np.ndarray) -> np.ndarray:
+        """Return how many candidate documents have each value."""
+        chosen = self.pair_values[candidates[self.pair_docs]]
+        return np.bincount(chosen, minlength=len(self.values))
+
+
+def _facet(values_per_doc: Sequence[Iterable[str]]) -> Facet:
+    pairs: dict[str, list[int]] = {}
+    for doc, values in enumerate(values_per_doc):
+        for value in set(values):
+            pairs.setdefault(value, []).append(doc)
+    values = tuple(sorted(pairs))
+    docs_of = tuple(np.asarray(pairs[v], dtype=np.int32) for v in values)
+    pair_docs = np.concatenate(docs_of) if docs_of else np.zeros(0, dtype=np.int32)
+    pair_values = np.repeat(
+        np.arange(len(values), dtype=np.int32), [len(d) for d in docs_of]
+    ).astype(np.int32)
+    return Facet(values, {v: i for i, v in enumerate(values)}, pair_docs, pair_values, docs_of)
+
+
+def cell_bit(day: int, bucket: int) -> int:
+    """Return the bit of a (day, time of day) cell in a schedule mask."""
+    return 1 << (day * len(BUCKETS) + bucket)
+
+
+class ResourceTable:
+    """Columns over the documents of one index generation (document number = position)."""
+
+    def __init__(self, resources: Sequence[Resource]):
+        self.resources: tuple[Resource, ...] = tuple(resources)
+        n = self.n = len(self.resources)
+        self.all = np.ones(n, dtype=bool)
+        self.lat = np.full(n, np.nan)
+        self.lon = np.full(n, np.nan)
+        self.online_only = np.zeros(n, dtype=bool)
+        for doc, r in enumerate(self.resources):
+            point = r.point
+            if point is not None:
+                self.lat[doc], self.lon[doc] = point.lat, point.lon
+            self.online_only[doc] = r.online_only
+        self.located = ~self.online_only
+        # Rank by name so ties and browsing read in a stable, human order.
+        order = sorted(range(n), key=lambda d: (self.resources[d].name.casefold(), d))
+        self.name_rank = np.empty(n, dtype=np.int32)
+        self.name_rank[order] = np.arange(n, dtype=np.int32)
+        self.facets = {key: _facet([fn(r) for r in self.resources]) for key, fn in FACETS.items()}
+        self._build_schedule_columns()
+
+    # --- schedules ----------------------------------------------------------------------------
+
+    def _build_schedule_columns(self) -> None:
+        n = self.n
+        self.cells = np.zeros(n, dtype=np.uint32)  # (day, time of day) cells a window starts in
+        self.scheduled = np.zeros(n, dtype=bool)
+        zones: dict[str, int] = {}
+        docs, starts, ends, tzs = [], [], [], []
+        self.doc_zone = np.full(n, -1, dtype=np.int32)
+        for doc, r in enumerate(self.resources):
+            schedule = r.schedule
+            if schedule is None or not schedule.windows:
+                continue
+            self.scheduled[doc] = True
+            zone = zones.setdefault(schedule.timezone, len(zones))
+            self.doc_zone[doc] = zone
+            mask = 0
+            for window in schedule.windows:
+                mask |= cell_bit(window.day, BUCKETS.index(time_of_day(window.start)))
+            self.cells[doc] = mask
+            for start, end in schedule.weekly_minutes():
+                docs.append(doc)
+                starts.append(start)
+                ends.append(end)
+                tzs.append(zone)
+        self.zones = tuple(ZoneInfo(name) for name in zones)
+        self.win_doc = np.asarray(docs, dtype=np.int32)
+        self.win_start = np.asarray(starts, dtype=np.float64)
+        self.win_end = np.asarray(ends, dtype=np.float64)
+        self.win_zone = np.asarray(tzs, dtype=np.int32)
+
+    def _local_minutes(self, at: datetime) -> np.ndarray:
+        """Return, per timezone, the wall-clock minute of the week (Sunday 00:00 = 0) at `at`."""
+        out = np.empty(len(self.zones))
+        for i, zone in enumerate(self.zones):
+            local = at.astimezone(zone)
+            day = (local.weekday() + 1) % 7  # Python counts from Monday; the week here from Sunday
+            out[i] = day * MINUTES_PER_DAY + local.hour * 60 + local.minute + local.second / 60
+        return out
+
+    def _changing_zones(self, at: datetime) -> list[int]:
+        """Return the timezones whose UTC offset changes within two days of `at` (DST)."""
+        changing = []
+        for i, zone in enumerate(self.zones):
+            before = (at - timedelta(days=2)).astimezone(zone).utcoffset()
+            after = (at + timedelta(days=2)).astimezone(zone).utcoffset()
+            if before != after:
+                changing.append(i)
+        return changing
+
+    def _windows_mask(self, at: datetime, test, exact) -> np.ndarray:
+        """Return documents with a window passing `test(start, end, minute, slack)`.
+
+        The test reads wall-clock minutes of the week, which is exact except near a DST change;
+        in zones whose offset changes within two days, the windows passing with an hour of slack
+        are settled by `exact(schedule)`, which reads the schedule instant by instant.
+        """
+        out = np.zeros(self.n, dtype=bool)
+        if not len(self.win_doc):
+            return out
+        minute = self._local_minutes(at)[self.win_zone]
+
+        def passing(slack: float) -> np.ndarray:
+            hit = np.zeros(len(self.win_doc), dtype=bool)
+            for shift in (-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK):
+                hit |= test(self.win_start + shift, self.win_end + shift, minute, slack)
+            return hit
+
+        out[self.win_doc[passing(0.0)]] = True
+        changing = self._changing_zones(at)
+        if changing:
+            in_changing = np.isin(self.win_zone, changing)
+            out[self.win_doc[in_changing]] = False
+            for doc in np.unique(self.win_doc[in_changing & passing(DST_SLACK_MINUTES)]):
+                out[doc] = exact(self.resources[doc].schedule)
+        return out
+
+    def open_at(self, at: datetime) -> np.ndarray:
+        """Return the documents whose schedule has an occurrence in progress at `at`."""
+        return self._windows_mask(
+            at,
+            lambda s, e, m, slack: (s - slack <= m) & (m < e + slack),
+            lambda schedule: schedule.is_open(at),
+        )
+
+    def starting_within(self, at: datetime, minutes: int) -> np.ndarray:
+        """Return documents with an occurrence starting in [at - grace, at + minutes]."""
+        grace = STARTED_GRACE_MINUTES
+        first = at - timedelta(minutes=grace)
+        last = at + timedelta(minutes=minutes, microseconds=1)
+        return self._windows_mask(
+            at,
+            lambda s, e, m, slack: (s >= m - grace - slack) & (s <= m + minutes + slack),
+            lambda schedule: schedule.starts_between(first, last),
+        )
+
+    def schedule_answers(
+        self, doc: int, at: datetime, n: int
+    ) -> tuple[Occurrence | None, tuple[Occurrence, ...]]:
+        """Return the occurrence in progress at `at` and the next n, as the schedule would.
+
+        Reading the weekly windows on a steady wall clock is much quicker than asking the
+        schedule; near a clock change (within the weeks the answer spans) the schedule answers.
+        """
+        schedule = self.resources[doc].schedule
+        if schedule is None:
+            return None, ()
+        clock = self._steady_clock(int(self.doc_zone[doc]), at)
+        if clock is None:
+            return schedule.current(at), tuple(schedule.next_occurrences(at, n))
+        week_start, minute = clock
+        windows = schedule.weekly_minutes()
+        current = None
+        for shift in (-MINUTES_PER_WEEK, 0):
+            for start, end in windows:
+                if start + shift <= minute < end + shift:
+                    key = (end + shift, -(start + shift))
+                    if current is None or key > current:
+                        current = key
+        upcoming = sorted(
+            (start + shift, end + shift)
+            for shift in range(0, MINUTES_PER_WEEK * (n + 1), MINUTES_PER_WEEK)
+            for start, end in windows
+            if start + shift >= minute
+        )[:n]
+
+        def occurrence(start: int, end: int) -> Occurrence:
+            return Occurrence(
+                week_start + timedelta(minutes=start), week_start + timedelta(minutes=end)
+            )
+
+        now = occurrence(-current[1], current[0]) if current is not None else None
+        return now, tuple(occurrence(s, e) for s, e in upcoming)
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019  # why: one table per generation, few zones
+    def _steady_clock(self, zone_number: int, at: datetime) -> tuple[datetime, float] | None:
+        """Return (local Sunday 00:00, minute of the week) at `at`, or None near a clock change."""
+        zone = self.zones[zone_number]
+        offsets = {
+            (at + timedelta(days=days)).astimezone(zone).utcoffset()
+            for days in (-2, 0, STEADY_DAYS_AHEAD)
+        }
+        if len(offsets) != 1:
+            return None
+        local = at.astimezone(zone)
+        day = (local.weekday() + 1) % 7
+        week_start = datetime(local.year, local.month, local.day, tzinfo=zone) - timedelta(days=day)
+        minute = day * MINUTES_PER_DAY + local.hour * 60 + local.minute
+        return week_start, minute + (local.second + local.microsecond / 1e6) / 60
+
+    def schedule_mask(self, days: Iterable[str], buckets: Iterable[str]) -> np.ndarray:
+        """Return documents with a window starting on one of the days, in one of the buckets."""
+        return (self.cells & np.uint32(cell_mask(days, buckets))) != 0
+
+    def schedule_counts(
+        self, candidates: np.ndarray, days: Sequence[str], buckets: Sequence[str]
+    ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """Return (day counts given the buckets, bucket counts given the days)."""
+        cells = self.cells[candidates]
+        by_day = [
+            (day, int(np.count_nonzero(cells & np.uint32(cell_mask([day], buckets)))))
+            for day in DAYS
+        ]
+        by_bucket = [
+            (bucket, int(np.count_nonzero(cells & np.uint32(cell_mask(days, [bucket])))))
+            for bucket in BUCKETS
+        ]
+        return by_day, by_bucket
+
+    # --- geography ----------------------------------------------------------------------------
+
+    def within(self, lat: float, lon: float, radius: float, candidates: np.ndarray) -> np.ndarray:
+        """Return the candidate located documents within radius miles of a point."""
+        box = bounding_box(lat, lon, radius)
+        inside = candidates & self.located & (self.lat >= box.south) & (self.lat <= box.north)
+        if box.west <= box.east:
+            inside &= (self.lon >= box.west) & (self.lon <= box.east)
+        else:  # the box crosses the antimeridian
+            inside &= (self.lon >= box.west) | (self.lon <= box.east)
+        docs = np.flatnonzero(inside)
+        out = np.zeros(self.n, dtype=bool)
+        if len(docs):
+            distance = haversine_miles_array(lat, lon, self.lat[docs], self.lon[docs])
+            out[docs[distance <= radius]] = True
+        return out
+
+    def distances(self, lat: float, lon: float, docs: np.ndarray) -> np.ndarray:
+        """Return the distance in miles to each document (NaN for online-only ones)."""
+        out = np.full(len(docs), np.nan)
+        located = self.located[docs]
+        if located.any():
+            chosen = docs[located]
+            out[located] = haversine_miles_array(lat, lon, self.lat[chosen], self.lon[chosen])
+        return out
+
+
+def cell_mask(days: Iterable[str], buckets: Iterable[str]) -> int:
+    """Return the schedule-cell bits for every (day, bucket) pair; empty means all of them."""
+    day_numbers = [DAYS.index(d) for d in days if d in DAYS] if days else range(7)
+    bucket_numbers = [BUCKETS.index(b) for b in buckets if b in BUCKETS] if buckets else range(4)
+    if days and not day_numbers or buckets and not bucket_numbers:
+        return 0
+    mask = 0
+    for day in day_numbers:
+        for bucket in bucket_numbers:
+            mask |= cell_bit(day, bucket)
+    return mask
+
+
+def facet_masks(
+    table: ResourceTable, filters: Mapping[str, Sequence[str]]
+) -> dict[str, np.ndarray]:
+    """Return one document mask per active facet filter (day and time of day count as one)."""
+    masks = {}
+    for key, selected in filters.items():
+        if selected and key in table.facets:
+            masks[key] = table.facets[key].mask(selected, table.n)
+    return masks
