@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli
-from .web import errors, health, layout, logs, pages, security, state
+from . import cli, export_commands
+from .web import api, errors, health, layout, logs, pages, report_form, security, state
 
 ROOT = Path(__file__).parent.parent
 
@@ -33,11 +33,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["INDEX_DIR"]:
         app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
     security.init_app(app)
+    report_form.init_app(app)
     logs.init_app(app)
     state.init_app(app)
     layout.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    export_commands.register(app.cli)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    api.init_app(app)
+    if security.serving():
+        # Build or open the index now, so the first visitor does not wait (errors are logged
+        # and answered with 503 until good data arrives).
+        with app.app_context():
+            state.get_state().reload()
     return app

@@ -15,15 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from marshmallow import Schema, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from . import geo, places, vocabulary
 from .model import CrisisLine, DirectoryInfo, Location, Online, Point, Resource
 from .schedule import Schedule
 from .schemas import SLUG, DirectorySchema, LocationSchema, ResourceSchema
+from .yaml_lines import Mapping, Sequence, YAMLSyntaxError
+from .yaml_lines import load as load_yaml
 
 TOP_LEVEL_KEYS = ("format", "directory", "locations", "resources")
 SUPPORTED_FORMAT = 1
@@ -103,21 +101,6 @@ class Catalog:
         }
 
 
-class _PlainDates(RoundTripConstructor):
-    """Read YAML timestamps as strings, so a bad date is a validation message, not a crash."""
-
-
-_PlainDates.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _PlainDates
-    return yaml
-
-
 def fingerprint_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -153,16 +136,15 @@ def _parse(data: bytes, path: str) -> tuple[Catalog | None, list[Problem]]:
         line = data[: exc.start].count(b"\n") + 1
         return None, [Problem(path, line, "the file is not UTF-8 text")]
     try:
-        document = _yaml().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        what = exc.problem or str(exc)
-        if "duplicate key" in str(exc):
-            what = f"{exc.problem} (each key may appear only once in a mapping)"
-        return None, [Problem(path, line, f"YAML syntax error: {what}")]
-    except YAMLError as exc:
-        return None, [Problem(path, 0, f"YAML syntax error: {exc}")]
+        document, duplicates = load_yaml(text)
+    except YAMLSyntaxError as exc:
+        return None, [Problem(path, exc.line, f"YAML syntax error: {exc.message}")]
+    for dup in duplicates:
+        checker.add(
+            dup.line,
+            f"duplicate key '{dup.key}' (first at line {dup.first_line}); "
+            "each key may appear only once in a mapping",
+        )
     catalog = checker.check(document, fingerprint_of(data))
     problems = sorted(checker.problems, key=lambda p: (p.line, p.severity))
     if any(p.severity == "error" for p in problems):
@@ -172,18 +154,18 @@ def _parse(data: bytes, path: str) -> tuple[Catalog | None, list[Problem]]:
 
 def _line_of(node: Any, path: list[Any]) -> int:
     """Return the 1-based line of the deepest node along `path` that has a position."""
-    line = node.lc.line if hasattr(node, "lc") else 0
+    line = getattr(node, "line", 0)
     current = node
     for key in path:
-        if isinstance(current, CommentedMap) and key in current:
-            line = current.lc.key(key)[0]
+        if isinstance(current, Mapping) and key in current:
+            line = current.lines[key]
             current = current[key]
-        elif isinstance(current, CommentedSeq) and isinstance(key, int) and key < len(current):
-            line = current.lc.item(key)[0]
+        elif isinstance(current, Sequence) and isinstance(key, int) and key < len(current):
+            line = current.lines[key]
             current = current[key]
         else:
             break
-    return line + 1
+    return line
 
 
 def _flatten(messages: Any, prefix: tuple = ()) -> list[tuple[tuple, str]]:
@@ -213,6 +195,8 @@ class _Checker:
         self.path = path
         self.problems: list[Problem] = []
         self._center: Point | None = None
+        self._resource_schema = ResourceSchema()
+        self._location_schema = LocationSchema()
 
     def add(self, line, message, resource_id=None, field=None, severity="error"):
         self.problems.append(Problem(self.path, line, message, resource_id, field, severity))
@@ -234,7 +218,7 @@ class _Checker:
             return None
 
     def check(self, document: Any, fingerprint: str) -> Catalog | None:
-        if not isinstance(document, CommentedMap):
+        if not isinstance(document, Mapping):
             self.add(1, "the file must be a mapping with format, directory and resources")
             return None
         for key in document:
@@ -260,7 +244,7 @@ class _Checker:
 
     def _directory(self, document) -> DirectoryInfo | None:
         node = document.get("directory")
-        if not isinstance(node, CommentedMap):
+        if not isinstance(node, Mapping):
             line = _line_of(document, ["directory"]) if "directory" in document else 1
             self.add(line, "directory: a mapping with name and timezone is required")
             return None
@@ -281,8 +265,10 @@ class _Checker:
         node = document.get("locations")
         if node is None:
             return {}
-        if not isinstance(node, CommentedMap):
-            self.add(_line_of(document, ["locations"]), "locations: must be a mapping of id -> place")
+        if not isinstance(node, Mapping):
+            self.add(
+                _line_of(document, ["locations"]), "locations: must be a mapping of id -> place"
+            )
             return {}
         out = {}
         for key, value in node.items():
@@ -290,10 +276,10 @@ class _Checker:
             if not isinstance(key, str) or not SLUG.match(key):
                 self.add(line, f"location id '{key}' must be a slug (like 'st-marks-hall')")
                 continue
-            if not isinstance(value, CommentedMap):
+            if not isinstance(value, Mapping):
                 self.add(line, f"location '{key}' must be a mapping (name, address, city, ...)")
                 continue
-            data = self._schema_problems(LocationSchema(), value, ["locations", key])
+            data = self._schema_problems(self._location_schema, value, ["locations", key])
             if data is not None:
                 out[key] = Location(id=key, **data)
                 self._check_point(out[key], value, None, f"locations.{key}")
@@ -301,7 +287,7 @@ class _Checker:
 
     def _resources(self, document, info, locations) -> list[Resource] | None:
         node = document.get("resources")
-        if not isinstance(node, CommentedSeq):
+        if not isinstance(node, Sequence):
             line = _line_of(document, ["resources"]) if "resources" in document else 1
             self.add(line, "resources: a list of resources is required")
             return None
@@ -309,11 +295,11 @@ class _Checker:
         out: list[Resource] = []
         for index, item in enumerate(node):
             line = _line_of(node, [index])
-            if not isinstance(item, CommentedMap):
+            if not isinstance(item, Mapping):
                 self.add(line, f"resources[{index}]: each resource must be a mapping")
                 continue
             rid = item.get("id") if isinstance(item.get("id"), str) else None
-            data = self._schema_problems(ResourceSchema(), item, [], rid)
+            data = self._schema_problems(self._resource_schema, item, [], rid)
             if rid is not None:
                 if rid in seen:
                     self.add(

@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from . import maintainer_commands
 from .catalog import Catalog, CatalogError, load_catalog, validate_file
 from .search.index import build_index
 
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(validate)
     app.cli.add_command(stats)
     app.cli.add_command(index)
+    maintainer_commands.register(app.cli)
 
 
 @click.command()
@@ -38,7 +40,9 @@ def index() -> None:
         click.echo(f"{path}: refused; the current index is unchanged", err=True)
         raise SystemExit(1) from None
     started = time.perf_counter()
-    generation = build_index(catalog.resources, current_app.config["INDEX_DIR"], catalog.fingerprint)
+    generation = build_index(
+        catalog.resources, current_app.config["INDEX_DIR"], catalog.fingerprint
+    )
     count = len(catalog.active())
     seconds = time.perf_counter() - started
     click.echo(f"indexed {count} active resources in {seconds:.1f} s: {generation}")
@@ -127,9 +131,7 @@ def catalog_stats(catalog: Catalog, today: date) -> dict[str, dict[str, int]]:
             "active": sum(r.status == "active" for r in catalog.resources),
             "temporarily closed": sum(r.status == "temporarily-closed" for r in catalog.resources),
             "inactive (hidden)": sum(r.status == "inactive" for r in catalog.resources),
-            "missing coordinates": sum(
-                r.point is None and r.location is not None for r in active
-            ),
+            "missing coordinates": sum(r.point is None and r.location is not None for r in active),
         },
         "By category": dict(Counter(r.category for r in active).most_common()),
         "By dimension": dict(Counter(d for r in active for d in r.dimensions).most_common()),

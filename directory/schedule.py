@@ -19,10 +19,16 @@ Reading a window into real instants (an occurrence) follows the clock on the wal
   closes at 07:00 after 9 hours. If the jump swallows a whole window (02:00 to 03:00, or 02:10 to
   02:50), it starts when the clock jumps and keeps its usual length, so it still happens.
 - Occurrences are half-open: open from the start instant, closed at the end instant. Windows that
-  touch (Monday 00:00-24:00 and Tuesday 00:00-24:00) leave no gap.
+  touch (Monday 00:00-24:00 and Tuesday 00:00-24:00) leave no gap. A repeated window (the same
+  day, start and end twice) happens once.
+- In the file, an end earlier than the start runs past midnight, "24:00" may only end a window,
+  and an end equal to the start is refused (write 00:00 to 24:00 for a whole day).
+- "In progress" means started and not yet ended; a grace period for latecomers ("began less than
+  10 minutes ago") is the caller's choice: `occurrences_between(now - grace, now)`.
 
-Questions are answered from the local wall-clock position of the instant, looking only at the
-windows of the day in question and the two days before it, so asking is cheap.
+Questions are answered from the local date of the instant, looking only at the windows of that
+day and the two days before it; each day's occurrences are computed once and cached, so a search
+page can ask about every result.
 
 Datetimes that share a tzinfo compare by wall clock in Python, ignoring DST folds; this module
 compares instants in UTC, and callers comparing occurrences should too (or use
@@ -35,6 +41,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS: tuple[str, ...] = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -280,17 +288,16 @@ class Schedule:
         """Return the occurrence in progress at `at`, the one ending last if several overlap."""
         moment = _utc(at)
         today = moment.astimezone(self._zone).date()
-        found: Occurrence | None = None
-        best: tuple[datetime, float] | None = None
+        found: _Timed | None = None
         # A window lasts at most a day, so only today's and yesterday's can reach `at`; the day
         # before that is there for zones whose clocks once skipped a whole day (Pacific/Apia).
         for day in (today - timedelta(days=2), today - timedelta(days=1), today):
-            for occurrence in self._occurrences_on(day):
-                start, end = _utc(occurrence.start), _utc(occurrence.end)
-                key = (end, -start.timestamp())  # ends last, then started first
-                if start <= moment < end and (best is None or key > best):
-                    found, best = occurrence, key
-        return found
+            for timed in _occurrences_on(self, day):
+                if timed.start <= moment < timed.end and (
+                    found is None or (timed.end, found.start) > (found.end, timed.start)
+                ):
+                    found = timed  # ends last, then started first
+        return found.occurrence if found else None
 
     def next_occurrences(self, after: datetime, n: int = 3) -> list[Occurrence]:
         """Return the next `n` occurrences starting at or after `after`, in order."""
@@ -299,21 +306,23 @@ class Schedule:
         moment = _utc(after)
         if n == 0 or not self.windows:
             return []
-        found: list[Occurrence] = []
+        found: list[_Timed] = []
         first = moment.astimezone(self._zone).date() - timedelta(days=1)
         days = _dates_from(first)
         # Every window happens every week, so the loop ends within n + 1 weeks; one more day
         # after reaching n keeps ties across midnight in order.
         for day in days:
-            found.extend(o for o in self._occurrences_on(day) if _utc(o.start) >= moment)
+            found.extend(t for t in _occurrences_on(self, day) if t.start >= moment)
             if len(found) >= n:
-                found.extend(o for o in self._occurrences_on(next(days)) if _utc(o.start) >= moment)
+                found.extend(t for t in _occurrences_on(self, next(days)) if t.start >= moment)
                 break
-        return sorted(found, key=_order)[:n]
+        return [timed.occurrence for timed in sorted(found, key=_instants)[:n]]
 
     def occurrences_between(self, start: datetime, end: datetime) -> list[Occurrence]:
         """Return the occurrences starting in [start, end), in order."""
-        return sorted(self._starting_between(start, end), key=_order)
+        return [
+            timed.occurrence for timed in sorted(self._starting_between(start, end), key=_instants)
+        ]
 
     def starts_between(self, start: datetime, end: datetime) -> bool:
         """Return True if an occurrence starts in [start, end)."""
@@ -358,29 +367,17 @@ class Schedule:
 
     # Reading windows into instants.
 
-    def _starting_between(self, start: datetime, end: datetime) -> Iterator[Occurrence]:
+    def _starting_between(self, start: datetime, end: datetime) -> Iterator[_Timed]:
         first, after = _utc(start), _utc(end)
         if after <= first:
             return
         day = first.astimezone(self._zone).date() - timedelta(days=2)
         last = after.astimezone(self._zone).date() + timedelta(days=1)
         while day <= last:
-            for occurrence in self._occurrences_on(day):
-                if first <= _utc(occurrence.start) < after:
-                    yield occurrence
+            for timed in _occurrences_on(self, day):
+                if first <= timed.start < after:
+                    yield timed
             day += timedelta(days=1)
-
-    def _occurrences_on(self, day: date) -> list[Occurrence]:
-        midnight = datetime.combine(day, time())
-        found = []
-        for w in self._by_day[day.isoweekday() % 7]:
-            start = self._first_reading(midnight + timedelta(minutes=w.start))
-            end = self._first_reading(midnight + timedelta(minutes=w.end))
-            if _utc(end) <= _utc(start):
-                # The clock skipped the whole window: it happens at the jump, at its usual length.
-                end = (_utc(start) + timedelta(minutes=w.minutes)).astimezone(self._zone)
-            found.append(Occurrence(start, end))
-        return found
 
     def _first_reading(self, wall: datetime) -> datetime:
         """Return the first instant the local clock reads `wall`, or jumps past it."""
@@ -400,6 +397,35 @@ class Schedule:
             else:
                 high = middle
         return datetime.fromtimestamp(high, self._zone)
+
+
+class _Timed(NamedTuple):
+    """An occurrence with its instants in UTC, which order correctly (wall clocks may not)."""
+
+    start: datetime
+    end: datetime
+    occurrence: Occurrence
+
+
+@lru_cache(maxsize=8192)  # a search page asks about the same resources and days again and again
+def _occurrences_on(schedule: Schedule, day: date) -> tuple[_Timed, ...]:
+    """Return the occurrences of the windows of local date `day`, in order."""
+    midnight = datetime.combine(day, time())
+    found = []
+    for w in schedule._by_day[day.isoweekday() % 7]:
+        start = schedule._first_reading(midnight + timedelta(minutes=w.start))
+        end = schedule._first_reading(midnight + timedelta(minutes=w.end))
+        start_utc, end_utc = _utc(start), _utc(end)
+        if end_utc <= start_utc:
+            # The clock skipped the whole window: it happens at the jump, at its usual length.
+            end_utc = start_utc + timedelta(minutes=w.minutes)
+            end = end_utc.astimezone(schedule._zone)
+        found.append(_Timed(start_utc, end_utc, Occurrence(start, end)))
+    return tuple(sorted(found, key=_instants))
+
+
+def _instants(timed: _Timed) -> tuple[datetime, datetime]:
+    return timed.start, timed.end  # two windows a skipped hour swallows may share both
 
 
 def _item_windows(item: object, default_minutes: int | None) -> list[Window]:
@@ -475,10 +501,6 @@ def _utc(moment: datetime) -> datetime:
     if moment.utcoffset() is None:
         raise ValueError(f"{moment.isoformat()} has no timezone; pass an aware datetime")
     return moment.astimezone(UTC)
-
-
-def _order(occurrence: Occurrence) -> tuple[datetime, datetime]:
-    return _utc(occurrence.start), _utc(occurrence.end)
 
 
 def _dates_from(first: date) -> Iterator[date]:

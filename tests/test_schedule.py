@@ -556,6 +556,14 @@ def test_meeting_with_default_hour_starting_in_the_gap():
     assert occurrence.end == at(LA, 2026, 3, 8, 3, 15)
 
 
+def test_two_windows_a_skipped_hour_swallows_can_coincide():
+    schedule = Schedule((Window(0, 120, 150), Window(0, 130, 160)), "America/Los_Angeles")
+    jump = at(LA, 2026, 3, 8, 3, 0)
+    expected = (utc(jump), utc(jump) + H / 2)
+    assert spans(schedule.next_occurrences(jump - H, 2)) == [expected, expected]
+    assert spans(schedule.occurrences_between(jump - H, jump + H)) == [expected, expected]
+
+
 @pytest.mark.parametrize("zone", [LA, NY])
 def test_fall_back_2026(zone):
     """Sunday 2026-11-01: clocks go from 02:00 daylight time back to 01:00 standard time."""

@@ -39,6 +39,8 @@ def error_response(status: int, message: str | None = None, parameter: str | Non
     """Answer with the site's error page, or the API's JSON error shape."""
     title, default = MESSAGES.get(status, MESSAGES[500])
     if wants_json():
+        if status == 405 and not message:
+            message = "This address only answers GET requests; see /api/v1/docs."
         body = {"error": {"status": status, "title": title, "message": message or default}}
         if parameter:
             body["error"]["parameter"] = parameter

@@ -13,6 +13,7 @@ from ..model import Resource
 from ..schedule import DAYS
 from .search_args import RADIUS_CHOICES
 from .search_view import BadSearch, build_search
+from .security import rate_limit
 from .state import get_catalog, get_snapshot
 
 bp = Blueprint("pages", __name__)
@@ -43,6 +44,7 @@ def home():
 
 
 @bp.get("/search")
+@rate_limit("search")
 def search():
     snapshot = get_snapshot()
     try:
@@ -153,7 +155,7 @@ def about():
 
 
 def _report_url(item: Resource, email: str | None) -> str:
-    if "reports.form" in current_app.view_functions:
-        return url_for("reports.form", resource_id=item.id)
+    if "reports.report" in current_app.view_functions:
+        return url_for("reports.report", resource_id=item.id)
     subject = f"Problem with listing {item.id}"
     return f"mailto:{email or ''}?subject={subject.replace(' ', '%20')}"

@@ -26,6 +26,7 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from ..model import Resource
 from ..reports import MAX_CONTACT, MAX_DETAILS, MAX_OPEN_REPORTS, REASONS, ReportsFull, ReportStore
 from ..reports import parse_form as parse_report_form
+from .security import rate_limit
 from .state import get_catalog
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def _form(resource: Resource, values: dict, errors: dict, unavailable: str | Non
 
 
 @bp.route("/resources/<resource_id>/report", methods=["GET", "POST"])
+@rate_limit("report", methods=["POST"])
 def report(resource_id: str):
     """Show the form, or store a report and send the person to the thank-you page."""
     resource = _shown_resource(resource_id)

@@ -51,6 +51,9 @@ def _words(name: str, max_items: int = 20, max_length: int = 60) -> fields.List:
     )
 
 
+AT_YEARS = (1900, 2200)  # any real question; keeps date arithmetic away from year 1 and 9999
+
+
 class AwareDateTime(fields.DateTime):
     """An ISO 8601 instant that must carry its offset."""
 
@@ -58,6 +61,8 @@ class AwareDateTime(fields.DateTime):
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None:
             raise ValidationError("must include a UTC offset, like 2026-11-28T19:00:00-08:00")
+        if not AT_YEARS[0] <= result.year <= AT_YEARS[1]:
+            raise ValidationError(f"must be between the years {AT_YEARS[0]} and {AT_YEARS[1]}")
         return result
 
 
@@ -81,18 +86,30 @@ class SearchArgsSchema(Schema):
             min=0, max=MAX_RADIUS_MILES, min_inclusive=False,
             error=f"must be more than 0 and at most {MAX_RADIUS_MILES} miles",
         ),
-        metadata={"description": "Distance limit in miles (needs near)."},
+        metadata={"description": "Distance limit in miles (needs near).", "exclusiveMinimum": True},
     )  # fmt: skip
-    open_now = fields.Boolean(load_default=False)
+    open_now = fields.Boolean(
+        load_default=False, metadata={"description": "Only what is open or meeting right now."}
+    )
     starting_within = fields.Integer(
         validate=validate.Range(min=1, max=24 * 60, error="must be between 1 and 1440 minutes"),
         metadata={"description": "Meetings starting within this many minutes."},
     )
     at = AwareDateTime(metadata={"description": "The instant to evaluate times at (default now)."})
-    sort = fields.String(load_default=None, validate=validate.OneOf(("relevance", "distance")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=500))
+    sort = fields.String(
+        load_default=None,
+        validate=validate.OneOf(("relevance", "distance")),
+        metadata={"description": "Best match first, or nearest first (default with near only)."},
+    )
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=500),
+        metadata={"description": "Page number, from 1."},
+    )
     per_page = fields.Integer(
-        load_default=20, validate=validate.Range(min=1, max=100, error="must be between 1 and 100")
+        load_default=20,
+        validate=validate.Range(min=1, max=100, error="must be between 1 and 100"),
+        metadata={"description": "Results per page, 1 to 100."},
     )
     category = _words("category")
     dimension = _words("dimension")
@@ -126,4 +143,3 @@ def parse_search_args(args) -> dict:
         elif values:
             data[key] = values[-1]
     return SearchArgsSchema().load(data)
-

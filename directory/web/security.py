@@ -6,7 +6,7 @@ import secrets
 
 import click
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
@@ -29,11 +29,16 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", default_limits=[])
 
 
+def rate_limit(kind: str, **options):
+    """Return a decorator limiting a view by the configured rate for `kind` (search, api, ...)."""
+    return limiter.limit(lambda: current_app.config[f"RATE_LIMIT_{kind.upper()}"], **options)
+
+
 class MissingSecretKey(RuntimeError):
     """Raised when the app would start outside development without a secret key."""
 
 
-def _serving() -> bool:
+def serving() -> bool:
     """Return False for maintainers' commands (validate, index, ...), which serve no one."""
     context = click.get_current_context(silent=True)
     return context is None or context.info_name == "run"
@@ -42,7 +47,7 @@ def _serving() -> bool:
 def init_app(app: Flask) -> None:
     app.config.setdefault("ENV_NAME", "production")
     if not app.config.get("SECRET_KEY"):
-        if _serving() and app.config["ENV_NAME"] != "development" and not app.testing:
+        if serving() and app.config["ENV_NAME"] != "development" and not app.testing:
             raise MissingSecretKey(
                 "DIRECTORY_SECRET_KEY is not set. Referral lists are signed with it, so it must be "
                 "a long random secret shared by every worker. Generate one with\n"
@@ -59,7 +64,13 @@ def init_app(app: Flask) -> None:
     if app.config["HSTS"]:
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open in a session still works
+    # Per client address, per worker process with the default in-memory storage; set
+    # DIRECTORY_RATELIMIT_STORAGE_URI=redis://host:6379 to share the counts between workers.
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATE_LIMIT_SEARCH", "120 per minute")
+    app.config.setdefault("RATE_LIMIT_API", "300 per minute")
+    app.config.setdefault("RATE_LIMIT_SHEET", "30 per minute")
+    app.config.setdefault("RATE_LIMIT_REPORT", "10 per hour")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     csrf.init_app(app)
     limiter.init_app(app)

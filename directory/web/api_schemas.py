@@ -1,0 +1,284 @@
+"""Marshmallow schemas of the JSON API's responses: they shape the output and the OpenAPI document.
+
+Responses are dumped through these schemas, so a key that is not declared here never reaches a
+client, and the document cannot promise a key the API does not send.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+def _text(description: str | None = None, **kwargs) -> fields.String:
+    return fields.String(metadata={"description": description} if description else {}, **kwargs)
+
+
+def _maybe(description: str | None = None) -> fields.String:
+    return _text(description, allow_none=True)
+
+
+def _instant(description: str) -> fields.String:
+    # Already ISO 8601 strings in the builder's output; declared as strings with a format.
+    return fields.String(metadata={"description": description, "format": "date-time"})
+
+
+class ErrorDetailSchema(Schema):
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    title = _text("A short summary of the problem.", required=True)
+    message = _text("What went wrong and what to do about it, in plain words.", required=True)
+    parameter = _text("The query parameter at fault, when one is.")
+
+
+class ErrorSchema(Schema):
+    """The one error shape of the API, for every status from 400 to 503."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class WhenSchema(Schema):
+    text = _text('When it is next on, in plain words ("Tonight 7:00 pm", "Open until 5 pm").')
+    state = _text(
+        "in_progress, upcoming, open, closed, unscheduled or temporarily_closed.",
+    )
+    zone = _maybe('The time zone abbreviation when it differs from the directory\'s ("EST").')
+
+
+class SummarySchema(Schema):
+    id = _text("The stable id of the resource (a slug).", required=True)
+    name = _text(required=True)
+    url = fields.Url(required=True, metadata={"description": "The resource's public page."})
+    category = _text("One of the directory's categories (see /vocabularies).", required=True)
+    category_label = _text()
+    dimensions = fields.List(_text(), metadata={"description": "Dimensions of recovery."})
+    fellowship = _maybe("For meetings: AA, NA, Al-Anon, ...")
+    attendance = _text("in_person, online, hybrid or inactive (temporarily closed).")
+    attendance_label = _text()
+    status = _text("active or temporarily-closed.")
+    when = fields.Nested(WhenSchema)
+    address = _maybe("The street address on one line; null when the place is not published.")
+    area = _maybe("Neighbourhood and city.")
+    phone = _maybe()
+    online_url = _maybe("Where to join online.")
+
+
+class ResultSchema(SummarySchema):
+    distance_miles = fields.Float(
+        allow_none=True,
+        metadata={"description": "Miles from `near`; null for online-only resources or no near."},
+    )
+    beyond_radius = fields.Boolean(
+        metadata={"description": "Shown past the radius because nothing closer matched."}
+    )
+    open_now = fields.Boolean(
+        allow_none=True, metadata={"description": "Open (or meeting) at `at`; null: no schedule."}
+    )
+    in_progress = fields.Boolean(metadata={"description": "A meeting under way at `at`."})
+    next_occurrences = fields.List(
+        _instant("Start of an occurrence, with the resource's UTC offset."),
+        metadata={"description": "The next few start instants (ISO 8601)."},
+    )
+    snippet = _maybe("A plain-text extract showing where the words matched.")
+
+
+class FacetValueSchema(Schema):
+    value = _text("The value to pass back as a filter.")
+    label = _text()
+    count = fields.Integer()
+    selected = fields.Boolean()
+
+
+class FacetSchema(Schema):
+    title = _text()
+    values = fields.List(fields.Nested(FacetValueSchema))
+
+
+class PlaceSchema(Schema):
+    label = _text("The place as understood.", required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    kind = _text("coordinates, zip, city or region.")
+
+
+class EchoSchema(Schema):
+    q = _text()
+    near = _text()
+    radius = fields.Float(allow_none=True)
+    filters = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    open_now = fields.Boolean()
+    starting_within = fields.Integer(allow_none=True)
+    at = _instant("The instant times were evaluated at.")
+    sort = _text("relevance or distance.")
+
+
+class WiderSchema(Schema):
+    radius = fields.Float(metadata={"description": "A wider radius, in miles."})
+    count = fields.Integer(metadata={"description": "Located matches within it."})
+
+
+class SearchResponseSchema(Schema):
+    query = fields.Nested(EchoSchema, metadata={"description": "The search as understood."})
+    results = fields.List(fields.Nested(ResultSchema), required=True)
+    total = fields.Integer(required=True, metadata={"description": "Matches on every page."})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer()
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FacetSchema),
+        metadata={"description": "Counts per filter value over all matches."},
+    )
+    near = fields.Nested(PlaceSchema, allow_none=True)
+    notice = _maybe("Something the person should know about the results.")
+    online_count = fields.Integer(metadata={"description": "Matches with no distance."})
+    wider = fields.Nested(
+        WiderSchema,
+        allow_none=True,
+        metadata={"description": "When nothing located matched: what a wider radius holds."},
+    )
+
+
+class CodeNameSchema(Schema):
+    code = _text(required=True)
+    name = _text(required=True)
+
+
+class MeetingTypeSchema(CodeNameSchema):
+    explanation = _maybe()
+
+
+class LocationSchema(Schema):
+    name = _maybe()
+    address = _maybe()
+    city = _maybe()
+    state = _maybe()
+    postal_code = _maybe()
+    region = _maybe()
+    approximate = fields.Boolean()
+    notes = _maybe()
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+
+
+class LinkSchema(Schema):
+    name = _text()
+    url = fields.Url()
+
+
+class OnlineSchema(Schema):
+    url = _maybe()
+    phone = _maybe()
+    notes = _maybe()
+
+
+class DetailSchema(SummarySchema):
+    description = _maybe()
+    organization = _maybe()
+    fellowship_name = _maybe()
+    group = _maybe()
+    types = fields.List(fields.Nested(MeetingTypeSchema))
+    weekly = fields.List(_text(), metadata={"description": "Weekly times in plain words."})
+    hours_notes = _maybe()
+    timezone = _text("IANA time zone of the schedule.")
+    location = fields.Nested(LocationSchema, allow_none=True)
+    directions = fields.List(fields.Nested(LinkSchema))
+    online = fields.Nested(OnlineSchema, allow_none=True)
+    text = _maybe("A number to send text messages to.")
+    email = _maybe()
+    website = _maybe()
+    languages = fields.List(fields.Nested(CodeNameSchema))
+    accessibility = fields.List(fields.Nested(CodeNameSchema))
+    payment = fields.List(fields.Nested(CodeNameSchema))
+    populations = fields.List(fields.Nested(CodeNameSchema))
+    services = fields.List(fields.Nested(CodeNameSchema))
+    medications = fields.List(fields.Nested(MeetingTypeSchema))
+    eligibility = _maybe()
+    last_verified = _maybe("YYYY-MM-DD: when a maintainer last confirmed the entry.")
+
+
+class ResourceResponseSchema(Schema):
+    id = _text(required=True)
+    record = fields.Dict(
+        required=True,
+        metadata={"description": "The entry exactly as in the resource file (format 1)."},
+    )
+    details = fields.Nested(
+        DetailSchema,
+        required=True,
+        metadata={"description": "Computed for display: labels, times now, directions."},
+    )
+    data_version = _text("The fingerprint of the data file this answer comes from.")
+
+
+class PlaceResponseSchema(PlaceSchema):
+    query = _text("The text that was resolved.", required=True)
+
+
+class CategorySchema(CodeNameSchema):
+    dimension = _text("The dimension of recovery it belongs to by default.")
+
+
+class DimensionSchema(CodeNameSchema):
+    description = _text()
+
+
+class FellowshipSchema(CodeNameSchema):
+    in_use = fields.Boolean(metadata={"description": "Some active meeting in the data has it."})
+
+
+class FellowshipTypesSchema(Schema):
+    fellowship = _maybe("The fellowship; null: codes as the Meeting Guide spec reads them.")
+    types = fields.List(fields.Nested(MeetingTypeSchema))
+
+
+class VocabulariesSchema(Schema):
+    categories = fields.List(fields.Nested(CategorySchema))
+    dimensions = fields.List(fields.Nested(DimensionSchema))
+    fellowships = fields.List(fields.Nested(FellowshipSchema))
+    meeting_types = fields.List(
+        fields.Nested(FellowshipTypesSchema),
+        metadata={"description": "Type codes with plain names, per fellowship."},
+    )
+    attendance = fields.List(fields.Nested(CodeNameSchema))
+    services = fields.List(fields.Nested(CodeNameSchema))
+    payment = fields.List(fields.Nested(CodeNameSchema))
+    populations = fields.List(fields.Nested(CodeNameSchema))
+    accessibility = fields.List(fields.Nested(CodeNameSchema))
+    medications = fields.List(fields.Nested(MeetingTypeSchema))
+    days = fields.List(fields.Nested(CodeNameSchema))
+    time_of_day = fields.List(fields.Nested(CodeNameSchema))
+    languages = fields.List(
+        fields.Nested(CodeNameSchema), metadata={"description": "Languages in use in the data."}
+    )
+    regions = fields.List(_text(), metadata={"description": "Areas named in the data."})
+
+
+class MeetingSchema(Schema):
+    """One weekly meeting time in the Meeting Guide JSON format (code4recovery/spec)."""
+
+    slug = _text("Unique per record: the resource id, plus -day-HHMM when it meets more often.")
+    name = _text(required=True)
+    day = fields.Integer(metadata={"description": "0 = Sunday ... 6 = Saturday."})
+    time = _text("Start, HH:MM (24-hour, local).")
+    end_time = _text("End, HH:MM.")
+    timezone = _text("IANA time zone.")
+    types = fields.List(_text(), metadata={"description": "Meeting Guide type codes."})
+    location = _text()
+    address = _text()
+    city = _text()
+    state = _text()
+    postal_code = _text()
+    country = _text()
+    formatted_address = _text()
+    approximate = _text('"yes" when the place is only an area, not a street address.')
+    latitude = fields.Float()
+    longitude = fields.Float()
+    region = _text()
+    conference_url = _text()
+    conference_url_notes = _text()
+    conference_phone = _text()
+    conference_phone_notes = _text()
+    notes = _text()
+    location_notes = _text()
+    group = _text()
+    updated = _text("YYYY-MM-DD HH:MM:SS: when the entry was last verified.")
+    url = _text("The meeting's page in this directory.")
