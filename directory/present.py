@@ -134,9 +134,7 @@ def detail(resource: Resource, at: datetime, home_timezone: str, url: str) -> di
                 for m in resource.medications
             ],
             "eligibility": resource.eligibility,
-            "last_verified": resource.last_verified.isoformat()
-            if resource.last_verified
-            else None,
+            "last_verified": resource.last_verified.isoformat() if resource.last_verified else None,
         }
     )
     return data
@@ -154,4 +152,3 @@ def _area(resource: Resource) -> str | None:
     if len(parts) == 2 and parts[0] == parts[1]:
         parts = parts[:1]
     return ", ".join(parts) or None
-

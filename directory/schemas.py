@@ -174,7 +174,7 @@ class PostalCode(fields.Field):
         if isinstance(value, int):
             if len(str(value)) < 5:
                 raise ValidationError(
-                    f"{value} lost its leading zero; put postal codes in quotes, like \"02134\""
+                    f'{value} lost its leading zero; put postal codes in quotes, like "02134"'
                 )
             return str(value)
         if not isinstance(value, str) or not value.strip():
@@ -219,7 +219,9 @@ class StrictSchema(Schema):
 
 
 class PointSchema(StrictSchema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90, error="must be between -90 and 90"))
+    lat = fields.Float(
+        required=True, validate=validate.Range(-90, 90, error="must be between -90 and 90")
+    )
     lon = fields.Float(
         required=True, validate=validate.Range(-180, 180, error="must be between -180 and 180")
     )
@@ -236,7 +238,9 @@ class CrisisLineSchema(StrictSchema):
 class DirectorySchema(StrictSchema):
     name = Text(required=True)
     timezone = TimeZone(required=True)
-    country = Text(validate=validate.Regexp(r"^[A-Z]{2}$", error="must be two capital letters (US)"))
+    country = Text(
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="must be two capital letters (US)")
+    )
     center = fields.Nested(PointSchema)
     crisis_lines = fields.List(fields.Nested(CrisisLineSchema))
     maintainers_email = fields.Email()
@@ -337,4 +341,3 @@ class ResourceSchema(StrictSchema):
             for key in ("fellowship", "types", "group"):
                 if key in data:
                     raise ValidationError("only meetings have this key", key)
-

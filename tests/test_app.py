@@ -101,3 +101,17 @@ def test_maintainer_commands_run_without_a_secret_key(monkeypatch):
     monkeypatch.setenv("DIRECTORY_DATA_PATH", str(FIXTURES / "minimal.yaml"))
     result = CliRunner().invoke(validate, obj=ScriptInfo(create_app=lambda: create_app()))
     assert result.exit_code == 0, result.output
+
+
+def test_rate_limit_answers_429_with_a_friendly_page(tmp_path, data_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path),
+                      "INDEX_DIR": str(tmp_path / "ix"), "RATE_LIMIT_SEARCH": "2 per minute"})  # fmt: skip
+    client = app.test_client()
+    assert client.get("/search?q=a").status_code == 200
+    assert client.get("/search?q=b").status_code == 200
+    response = client.get("/search?q=c")
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert "Please wait a minute" in page and 'href="tel:988"' in page
+    assert response.headers["Retry-After"]
+    assert client.get("/resources/hawthorne-serenity-aa").status_code == 200  # pages stay open

@@ -31,7 +31,9 @@ def init_app(app: Flask) -> None:
         info = catalog.directory if catalog else None
         return {
             "site_name": info.name if info else "Recovery Resource Directory",
-            "crisis_lines": info.crisis_lines if info and info.crisis_lines else NATIONAL_CRISIS_LINES,
+            "crisis_lines": info.crisis_lines
+            if info and info.crisis_lines
+            else NATIONAL_CRISIS_LINES,
             "maintainers_email": info.maintainers_email if info else None,
             "view_functions": current_app.view_functions,
             "referral_count": len(session.get("referrals", ())) if "referrals" in session else 0,

@@ -171,7 +171,9 @@ def _wider(snapshot: Snapshot, request: SearchRequest) -> dict:
         per_page=1,
     )
     result = snapshot.searcher.search(wider)
-    located = 0 if result.hits and result.hits[0].beyond_radius else result.total - result.online_count
+    located = (
+        0 if result.hits and result.hits[0].beyond_radius else result.total - result.online_count
+    )
     return {"radius": radius, "count": located}
 
 

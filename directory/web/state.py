@@ -113,9 +113,7 @@ def _with_mtime(snapshot: Snapshot, mtime: float) -> Snapshot:
 
 def _main_state(catalog: Catalog) -> str | None:
     """Return the state most of the directory's places are in (for bare city names)."""
-    states = Counter(
-        r.location.state for r in catalog.active() if r.location and r.location.state
-    )
+    states = Counter(r.location.state for r in catalog.active() if r.location and r.location.state)
     return states.most_common(1)[0][0] if states else None
 
 
