@@ -133,3 +133,13 @@ def test_pagination_links_keep_the_filters(client):
     page = client.get("/search?per_page=1&category=meeting").get_data(as_text=True)
     assert "Page 1 of 2" in page
     assert "category=meeting" in page.split('rel="next"')[0].rsplit("href=", 1)[1]
+
+
+def test_base_url_is_used_for_absolute_links(tmp_path, data_path):
+    from directory import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path),
+                      "INDEX_DIR": str(tmp_path / "ix"),
+                      "BASE_URL": "https://help.example.org/"})  # fmt: skip
+    page = app.test_client().get("/search?q=serenity").get_data(as_text=True)
+    assert 'href="https://help.example.org/resources/hawthorne-serenity-aa"' in page

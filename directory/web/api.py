@@ -32,7 +32,7 @@ from .. import exports, present
 from ..places import MAX_PLACE_LENGTH, PlaceNotFound
 from . import api_schemas as schemas
 from .errors import error_response
-from .pages import public_url
+from .links import public_url
 from .search_args import SearchArgsSchema
 from .search_view import BadSearch, build_search
 from .security import rate_limit

@@ -11,17 +11,13 @@ from .. import present, vocabulary
 from ..ics import calendar_for
 from ..model import Resource
 from ..schedule import DAYS
+from .links import public_url
 from .search_args import RADIUS_CHOICES
 from .search_view import BadSearch, build_search
 from .security import rate_limit
 from .state import get_catalog, get_snapshot
 
 bp = Blueprint("pages", __name__)
-
-
-def public_url(resource: Resource) -> str:
-    """Return the absolute address of a resource's page."""
-    return url_for("pages.resource", resource_id=resource.id, _external=True)
 
 
 def visible(resource_id: str) -> Resource:

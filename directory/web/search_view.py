@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import url_for
 from marshmallow import ValidationError
 
 from .. import present, vocabulary
 from ..places import PlaceNotFound
 from ..search.query import SearchRequest
+from .links import public_url
 from .search_args import LIST_FILTERS, parse_search_args
 from .state import Snapshot
 
@@ -106,9 +106,7 @@ def build_search(args, snapshot: Snapshot) -> dict:
 
 def _result(hit, at: datetime, home: str) -> dict:
     resource = hit.resource
-    data = present.summary(
-        resource, at, home, url_for("pages.resource", resource_id=resource.id, _external=True)
-    )
+    data = present.summary(resource, at, home, public_url(resource))
     data.update(
         {
             "distance_miles": None
