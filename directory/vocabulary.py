@@ -205,7 +205,7 @@ _OPEN_CLOSED: dict[str, tuple[str, str]] = {
     ),
     "CA": (
         "Anyone is welcome, including family, friends and students.",
-        "For people who have a desire to stop using cocaine and all other mind-altering substances.",
+        "For people who want to stop using cocaine and all other mind-altering substances.",
     ),
     "Al-Anon": (
         "Anyone interested in Al-Anon is welcome, including professionals and students.",

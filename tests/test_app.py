@@ -45,7 +45,9 @@ def test_security_headers_on_every_response(client):
 
 
 def test_hsts_when_configured(tmp_path, data_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path), "HSTS": True})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path), "HSTS": True}
+    )
     response = app.test_client().get("/about")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
@@ -104,8 +106,9 @@ def test_maintainer_commands_run_without_a_secret_key(monkeypatch):
 
 
 def test_rate_limit_answers_429_with_a_friendly_page(tmp_path, data_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path),
-                      "INDEX_DIR": str(tmp_path / "ix"), "RATE_LIMIT_SEARCH": "2 per minute"})  # fmt: skip
+    config = {"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path),
+              "INDEX_DIR": str(tmp_path / "ix"), "RATE_LIMIT_SEARCH": "2 per minute"}  # fmt: skip
+    app = create_app(config)
     client = app.test_client()
     assert client.get("/search?q=a").status_code == 200
     assert client.get("/search?q=b").status_code == 200

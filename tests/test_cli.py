@@ -49,7 +49,9 @@ def test_stats_counts(runner):
     assert result.exit_code == 0, result.output
     assert "By category" in result.output
     assert "meeting" in result.output
-    lines = {line.split()[0]: line.split()[-1] for line in result.output.splitlines() if line.strip()}
+    lines = {
+        line.split()[0]: line.split()[-1] for line in result.output.splitlines() if line.strip()
+    }
     assert lines["active"] == "3"
     assert lines["AA"] == "1"
 

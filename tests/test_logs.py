@@ -22,6 +22,8 @@ def test_dev_server_log_has_no_search_terms(app, caplog):
     from werkzeug.serving import WSGIRequestHandler  # noqa: F401  # the logger it writes to
 
     caplog.set_level(logging.INFO, logger="werkzeug")
-    logging.getLogger("werkzeug").info('%s "%s" %s', "127.0.0.1", "GET /search?q=suboxone HTTP/1.1", 200)
+    logging.getLogger("werkzeug").info(
+        '%s "%s" %s', "127.0.0.1", "GET /search?q=suboxone HTTP/1.1", 200
+    )
     assert "suboxone" not in caplog.text
     assert "GET /search HTTP/1.1" in caplog.text

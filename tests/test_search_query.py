@@ -6,15 +6,17 @@ import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
+from directory.bench import generate
 from directory.geo import haversine_miles
 from directory.model import Location, Online, Resource
 from directory.places import Place
 from directory.schedule import Schedule
 from directory.search import SearchRequest, build_index, open_index
 from directory.search.analysis import MAX_QUERY_WORDS, load_synonyms, parse_synonyms
-from directory.search.table import STARTED_GRACE_MINUTES
+from directory.search.table import FACETS, STARTED_GRACE_MINUTES, ResourceTable
 from directory.vocabulary import default_dimension
 
 PORTLAND = Place("Portland, OR", 45.5152, -122.6784, "city")
@@ -584,8 +586,14 @@ def test_dst_weeks_follow_the_wall_clock(searcher):
 )
 def test_time_filters_agree_with_the_schedule_module(tmp_path, start):
     zones = ["America/New_York", "America/Los_Angeles", "Europe/London"]
-    windows = [("sun", "01:30", "02:30"), ("sun", "02:30", "03:30"), ("sat", "23:00", "02:00"),
-               ("sun", "00:00", "24:00"), ("mon", "09:00", None), ("sat", "21:00", "07:00")]  # fmt: skip
+    windows = [
+        ("sun", "01:30", "02:30"),
+        ("sun", "02:30", "03:30"),
+        ("sat", "23:00", "02:00"),
+        ("sun", "00:00", "24:00"),
+        ("mon", "09:00", None),
+        ("sat", "21:00", "07:00"),
+    ]
     resources = []
     for z in zones:
         for i, (day, first, last) in enumerate(windows):
@@ -673,3 +681,45 @@ def test_paging(searcher):
 def test_browsing_reads_in_name_order(searcher):
     names = [h.resource.name.casefold() for h in search(searcher).hits]
     assert names == sorted(names)
+
+
+def test_table_columns_agree_with_the_facet_definitions(searcher):
+    table = searcher.table
+    for key, values_of in FACETS.items():
+        facet = table.facets[key]
+        for doc, r in enumerate(table.resources):
+            have = {v for i, v in enumerate(facet.values) if doc in set(facet.docs_of[i].tolist())}
+            assert have == set(values_of(r)), (key, r.id)
+    for doc, r in enumerate(table.resources):
+        assert table.online_only[doc] == r.online_only
+        if r.point:
+            assert (table.lat[doc], table.lon[doc]) == (r.point.lat, r.point.lon)
+
+
+def test_facet_counts_match_a_brute_force_count():
+    table = ResourceTable(generate(400, seed=5))
+    rng = random.Random(3)
+    for density in (0.0, 0.01, 0.05, 0.5, 1.0):  # the sparse path below 1/8, the dense above
+        candidates = np.array([rng.random() < density for _ in range(table.n)], dtype=bool)
+        docs = np.flatnonzero(candidates)
+        for key, values_of in FACETS.items():
+            want: dict[str, int] = {}
+            for doc in docs:
+                for value in set(values_of(table.resources[doc])):
+                    want[value] = want.get(value, 0) + 1
+            facet = table.facets[key]
+            for counts in (facet.counts(candidates), facet.counts(candidates, docs)):
+                got = {v: int(c) for v, c in zip(facet.values, counts, strict=True) if c}
+                assert got == want, (key, density)
+
+
+def test_nearest_beyond_the_radius_respects_time_filters(searcher):
+    far_away = Place("Bend, OR", 44.0582, -121.3153, "city")
+    monday_evening = datetime(2025, 6, 2, 19, 15, tzinfo=LA)
+    result = search(
+        searcher, near=far_away, radius_miles=5, open_now=True, at=monday_evening,
+        filters={"fellowship": ("AA",)},
+    )  # fmt: skip
+    assert result.notice and "Nothing within 5 miles" in result.notice
+    assert ids(result) == ["downtown-big-book"]  # the only AA meeting open then
+    assert result.hits[0].beyond_radius and result.hits[0].open_now

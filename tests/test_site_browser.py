@@ -50,9 +50,12 @@ def page(browser, base_url):
     outside: list[str] = []
     page.on(
         "request",
-        lambda req: outside.append(req.url)
-        if urlparse(req.url).hostname not in ("127.0.0.1", None) and not req.url.startswith("data:")
-        else None,
+        lambda req: (
+            outside.append(req.url)
+            if urlparse(req.url).hostname not in ("127.0.0.1", None)
+            and not req.url.startswith("data:")
+            else None
+        ),
     )
     yield page
     context.close()

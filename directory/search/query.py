@@ -180,14 +180,6 @@ class Searcher:
             scores, base = self.scorer.score(plan, require_all, self._categories)
         else:
             scores, base = None, table.all.copy()
-        if request.open_now:
-            base &= table.open_at(at)
-        if request.starting_within is not None:
-            minutes = int(request.starting_within)
-            if not 0 <= minutes <= MAX_STARTING_WITHIN:
-                raise ValueError(f"starting_within must be 0 to {MAX_STARTING_WITHIN} minutes")
-            base &= table.starting_within(at, minutes)
-
         masks = {k: table.facets[k].mask(v, table.n) for k, v in filters.items() if k in FACETS}
         days, buckets = filters.get("day", ()), filters.get("time_of_day", ())
         if days or buckets:
@@ -198,15 +190,21 @@ class Searcher:
         geo = table.all
         if near is not None and radius is not None:
             within = table.within(near.lat, near.lon, float(radius), base)
-            if not (within & every).any() and (base & every & table.located).any():
-                beyond = True
+            geo = within | table.online_only
+        # Time is asked last, and only of the documents still in question: it costs the most.
+        text = base
+        base = text & self._time_mask(request, at, text & geo)
+        if geo is not table.all and not (base & geo & every & table.located).any():
+            farther = text & table.located & ~geo
+            wider = base | (farther & self._time_mask(request, at, farther))
+            if (wider & every & table.located).any():
+                # Nothing located inside the radius: the nearest beyond it, marked as such.
+                base, geo, beyond = wider, table.all, True
                 unit = "mile" if float(radius) == 1 else "miles"
                 notice = (
                     f"Nothing within {float(radius):g} {unit} of {near.label}; "
                     "showing the nearest results farther away."
                 )
-            else:
-                geo = within | table.online_only
         scope = base & geo
         final = scope & every
         docs = np.flatnonzero(final)
@@ -226,13 +224,14 @@ class Searcher:
         """Count each facet's values under every active filter except the facet's own."""
         table = self.table
         unfiltered = scope & _all_of(masks.values(), table.n)
+        unfiltered_docs = np.flatnonzero(unfiltered)
         out: dict[str, list[tuple[str, int]]] = {}
         for key, facet in table.facets.items():
             if key in masks:
                 others = scope & _all_of((m for k, m in masks.items() if k != key), table.n)
+                counts = facet.counts(others, np.flatnonzero(others))
             else:
-                others = unfiltered
-            counts = facet.counts(others)
+                counts = facet.counts(unfiltered, unfiltered_docs)
             selected = set(filters.get(key, ()))
             pairs = [
                 (value, int(counts[i]))
@@ -308,6 +307,19 @@ class Searcher:
                 )
             )
         return tuple(hits)
+
+    def _time_mask(self, request: SearchRequest, at: datetime, candidates: np.ndarray):
+        """Return the candidates passing the open-now and starting-within filters."""
+        table = self.table
+        out = candidates
+        if request.open_now:
+            out = table.open_at(at, out)
+        if request.starting_within is not None:
+            minutes = int(request.starting_within)
+            if not 0 <= minutes <= MAX_STARTING_WITHIN:
+                raise ValueError(f"starting_within must be 0 to {MAX_STARTING_WITHIN} minutes")
+            out = table.starting_within(at, minutes, out)
+        return out if out is not candidates else table.all
 
     def _categories(self, categories: tuple[str, ...]) -> np.ndarray:
         return self.table.facets["category"].mask(categories, self.table.n)

@@ -8,6 +8,7 @@ process from the catalog's Resource objects and is never modified, so threads sh
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,11 +33,13 @@ DST_SLACK_MINUTES = 90.0  # how far a clock change can move a window against the
 BUCKETS: tuple[str, ...] = tuple(TIME_OF_DAY)  # morning, midday, evening, night
 
 
+# A hybrid meeting can be attended either way, so it answers both filters as well.
+_ATTENDANCE_VALUES = {"hybrid": ("hybrid", "in_person", "online")}
+
+
 def _attendance(r: Resource) -> tuple[str, ...]:
-    # A hybrid meeting can be attended either way, so it answers both filters as well.
-    if r.attendance == "hybrid":
-        return ("hybrid", "in_person", "online")
-    return (r.attendance,)
+    attendance = r.attendance
+    return _ATTENDANCE_VALUES.get(attendance, (attendance,))
 
 
 # facet -> the values a resource has for it. Day and time of day are derived from the schedule.
@@ -55,6 +58,8 @@ FACETS: dict[str, Callable[[Resource], Iterable[str]]] = {
     "region": lambda r: (r.location.region,) if r.location and r.location.region else (),
 }
 SCHEDULE_FACETS = ("day", "time_of_day")
+# FACETS above documents each facet and feeds the benchmark's baseline; ResourceTable reads the
+# same values inline for speed, and a test checks the two agree.
 FACET_KEYS: tuple[str, ...] = (*FACETS, *SCHEDULE_FACETS)
 
 
@@ -77,24 +82,49 @@ class Facet:
                 out[self.docs_of[i]] = True
         return out
 
-    def counts(self, candidates: np.ndarray) -> np.ndarray:
-        """Return how many candidate documents have each value."""
-        chosen = self.pair_values[candidates[self.pair_docs]]
+    by_doc_start: np.ndarray  # int64, n + 1: the values of document d are
+    by_doc_values: np.ndarray  # by_doc_values[by_doc_start[d]:by_doc_start[d + 1]]
+
+    def counts(self, candidates: np.ndarray, docs: np.ndarray | None = None) -> np.ndarray:
+        """Return how many candidate documents have each value (docs: the candidates' numbers)."""
+        if docs is not None and len(docs) * 8 < len(candidates):
+            # Few candidates: gather their own values rather than test every pair.
+            first = self.by_doc_start[docs]
+            lengths = self.by_doc_start[docs + 1] - first
+            total = int(lengths.sum())
+            if not total:
+                return np.zeros(len(self.values), dtype=np.int64)
+            offsets = np.repeat(first - np.cumsum(lengths) + lengths, lengths)
+            chosen = self.by_doc_values[np.arange(total) + offsets]
+        else:
+            chosen = self.pair_values[candidates[self.pair_docs]]
         return np.bincount(chosen, minlength=len(self.values))
 
 
-def _facet(values_per_doc: Sequence[Iterable[str]]) -> Facet:
-    pairs: dict[str, list[int]] = {}
-    for doc, values in enumerate(values_per_doc):
-        for value in set(values):
-            pairs.setdefault(value, []).append(doc)
-    values = tuple(sorted(pairs))
-    docs_of = tuple(np.asarray(pairs[v], dtype=np.int32) for v in values)
+def _facet(docs_by_value: dict[str, list[int]], n: int) -> Facet:
+    values = tuple(sorted(docs_by_value))
+    docs_of = tuple(np.asarray(docs_by_value[v], dtype=np.int32) for v in values)
     pair_docs = np.concatenate(docs_of) if docs_of else np.zeros(0, dtype=np.int32)
     pair_values = np.repeat(
         np.arange(len(values), dtype=np.int32), [len(d) for d in docs_of]
     ).astype(np.int32)
-    return Facet(values, {v: i for i, v in enumerate(values)}, pair_docs, pair_values, docs_of)
+    order = np.argsort(pair_docs, kind="stable")
+    by_doc_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair_docs, minlength=n), out=by_doc_start[1:])
+    return Facet(
+        values,
+        {v: i for i, v in enumerate(values)},
+        pair_docs,
+        pair_values,
+        docs_of,
+        by_doc_start,
+        pair_values[order],
+    )
+
+
+def _bucket_bits() -> tuple[int, ...]:
+    """Return, per minute of the day, the bit of its time-of-day bucket."""
+    return tuple(1 << BUCKETS.index(time_of_day(minute)) for minute in range(MINUTES_PER_DAY))
 
 
 def cell_bit(day: int, bucket: int) -> int:
@@ -109,52 +139,78 @@ class ResourceTable:
         self.resources: tuple[Resource, ...] = tuple(resources)
         n = self.n = len(self.resources)
         self.all = np.ones(n, dtype=bool)
-        self.lat = np.full(n, np.nan)
-        self.lon = np.full(n, np.nan)
-        self.online_only = np.zeros(n, dtype=bool)
-        for doc, r in enumerate(self.resources):
-            point = r.point
-            if point is not None:
-                self.lat[doc], self.lon[doc] = point.lat, point.lon
-            self.online_only[doc] = r.online_only
-        self.located = ~self.online_only
-        # Rank by name so ties and browsing read in a stable, human order.
-        order = sorted(range(n), key=lambda d: (self.resources[d].name.casefold(), d))
-        self.name_rank = np.empty(n, dtype=np.int32)
-        self.name_rank[order] = np.arange(n, dtype=np.int32)
-        self.facets = {key: _facet([fn(r) for r in self.resources]) for key, fn in FACETS.items()}
-        self._build_schedule_columns()
-
-    # --- schedules ----------------------------------------------------------------------------
-
-    def _build_schedule_columns(self) -> None:
-        n = self.n
-        self.cells = np.zeros(n, dtype=np.uint32)  # (day, time of day) cells a window starts in
-        self.scheduled = np.zeros(n, dtype=bool)
+        lat, lon = [math.nan] * n, [math.nan] * n
+        online_only = [False] * n
+        facet_docs: dict[str, dict[str, list[int]]] = {key: {} for key in FACETS}
+        cells = [0] * n
         zones: dict[str, int] = {}
+        doc_zone = [-1] * n
         docs, starts, ends, tzs = [], [], [], []
-        self.doc_zone = np.full(n, -1, dtype=np.int32)
+        bucket_bits = _BUCKET_BITS
+        # One pass, with the facet values read inline: this runs for every document at startup.
         for doc, r in enumerate(self.resources):
+            location = r.location
+            attendance = r.attendance
+            if location is not None and location.lat is not None and location.lon is not None:
+                lat[doc], lon[doc] = location.lat, location.lon
+                online_only[doc] = attendance == "online"
+            else:
+                online_only[doc] = True
+            for key, values in (
+                ("category", (r.category,)),
+                ("dimension", r.dimensions),
+                ("fellowship", (r.fellowship,) if r.fellowship else ()),
+                ("type", tuple(f"{r.fellowship or ''}:{code}" for code in r.types)),
+                ("attendance", _ATTENDANCE_VALUES.get(attendance, (attendance,))),
+                ("language", r.languages),
+                ("accessibility", r.accessibility),
+                ("payment", r.payment),
+                ("medication", r.medications),
+                ("population", r.populations),
+                ("service", r.services),
+                ("region", (location.region,) if location is not None and location.region else ()),
+            ):
+                table = facet_docs[key]
+                for value in values:
+                    found = table.get(value)
+                    if found is None:
+                        table[value] = [doc]
+                    elif found[-1] != doc:  # a value listed twice counts once
+                        found.append(doc)
             schedule = r.schedule
             if schedule is None or not schedule.windows:
                 continue
-            self.scheduled[doc] = True
-            zone = zones.setdefault(schedule.timezone, len(zones))
-            self.doc_zone[doc] = zone
+            zone = zones.get(schedule.timezone)
+            if zone is None:
+                zone = zones[schedule.timezone] = len(zones)
+            doc_zone[doc] = zone
             mask = 0
             for window in schedule.windows:
-                mask |= cell_bit(window.day, BUCKETS.index(time_of_day(window.start)))
-            self.cells[doc] = mask
-            for start, end in schedule.weekly_minutes():
+                mask |= bucket_bits[window.start] << (window.day * len(BUCKETS))
+                first = window.day * MINUTES_PER_DAY
                 docs.append(doc)
-                starts.append(start)
-                ends.append(end)
+                starts.append(first + window.start)
+                ends.append(first + window.end)
                 tzs.append(zone)
+            cells[doc] = mask
+        self.lat = np.asarray(lat, dtype=np.float64)
+        self.lon = np.asarray(lon, dtype=np.float64)
+        self.online_only = np.asarray(online_only, dtype=bool)
+        self.located = ~self.online_only
+        self.facets = {key: _facet(facet_docs[key], n) for key in FACETS}
+        self.cells = np.asarray(cells, dtype=np.uint32)  # (day, time of day) cells windows start in
+        self.scheduled = self.cells != 0
+        self.doc_zone = np.asarray(doc_zone, dtype=np.int32)
         self.zones = tuple(ZoneInfo(name) for name in zones)
         self.win_doc = np.asarray(docs, dtype=np.int32)
         self.win_start = np.asarray(starts, dtype=np.float64)
         self.win_end = np.asarray(ends, dtype=np.float64)
         self.win_zone = np.asarray(tzs, dtype=np.int32)
+        # Rank by name so ties and browsing read in a stable, human order.
+        names = np.asarray([r.name.casefold() for r in self.resources])
+        order = np.argsort(names, kind="stable")
+        self.name_rank = np.empty(n, dtype=np.int32)
+        self.name_rank[order] = np.arange(n, dtype=np.int32)
 
     def _local_minutes(self, at: datetime) -> np.ndarray:
         """Return, per timezone, the wall-clock minute of the week (Sunday 00:00 = 0) at `at`."""
@@ -175,43 +231,52 @@ class ResourceTable:
                 changing.append(i)
         return changing
 
-    def _windows_mask(self, at: datetime, test, exact) -> np.ndarray:
-        """Return documents with a window passing `test(start, end, minute, slack)`.
+    def _windows_mask(self, at: datetime, test, exact, candidates: np.ndarray | None) -> np.ndarray:
+        """Return candidate documents with a window passing `test(start, end, minute, slack)`.
 
         The test reads wall-clock minutes of the week, which is exact except near a DST change;
         in zones whose offset changes within two days, the windows passing with an hour of slack
         are settled by `exact(schedule)`, which reads the schedule instant by instant.
         """
         out = np.zeros(self.n, dtype=bool)
-        if not len(self.win_doc):
+        if candidates is None:
+            chosen = np.arange(len(self.win_doc))
+        else:
+            chosen = np.flatnonzero(candidates[self.win_doc])
+        if not len(chosen):
             return out
-        minute = self._local_minutes(at)[self.win_zone]
+        win_doc, win_zone = self.win_doc[chosen], self.win_zone[chosen]
+        start, end = self.win_start[chosen], self.win_end[chosen]
+        minute = self._local_minutes(at)[win_zone]
 
         def passing(slack: float) -> np.ndarray:
-            hit = np.zeros(len(self.win_doc), dtype=bool)
+            hit = np.zeros(len(chosen), dtype=bool)
             for shift in (-MINUTES_PER_WEEK, 0, MINUTES_PER_WEEK):
-                hit |= test(self.win_start + shift, self.win_end + shift, minute, slack)
+                hit |= test(start + shift, end + shift, minute, slack)
             return hit
 
-        out[self.win_doc[passing(0.0)]] = True
+        out[win_doc[passing(0.0)]] = True
         changing = self._changing_zones(at)
         if changing:
-            in_changing = np.isin(self.win_zone, changing)
-            out[self.win_doc[in_changing]] = False
-            for doc in np.unique(self.win_doc[in_changing & passing(DST_SLACK_MINUTES)]):
+            in_changing = np.isin(win_zone, changing)
+            out[win_doc[in_changing]] = False
+            for doc in np.unique(win_doc[in_changing & passing(DST_SLACK_MINUTES)]):
                 out[doc] = exact(self.resources[doc].schedule)
         return out
 
-    def open_at(self, at: datetime) -> np.ndarray:
-        """Return the documents whose schedule has an occurrence in progress at `at`."""
+    def open_at(self, at: datetime, candidates: np.ndarray | None = None) -> np.ndarray:
+        """Return the (candidate) documents with an occurrence in progress at `at`."""
         return self._windows_mask(
             at,
             lambda s, e, m, slack: (s - slack <= m) & (m < e + slack),
             lambda schedule: schedule.is_open(at),
+            candidates,
         )
 
-    def starting_within(self, at: datetime, minutes: int) -> np.ndarray:
-        """Return documents with an occurrence starting in [at - grace, at + minutes]."""
+    def starting_within(
+        self, at: datetime, minutes: int, candidates: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return (candidate) documents with an occurrence starting in [at - grace, at + N]."""
         grace = STARTED_GRACE_MINUTES
         first = at - timedelta(minutes=grace)
         last = at + timedelta(minutes=minutes, microseconds=1)
@@ -219,6 +284,7 @@ class ResourceTable:
             at,
             lambda s, e, m, slack: (s >= m - grace - slack) & (s <= m + minutes + slack),
             lambda schedule: schedule.starts_between(first, last),
+            candidates,
         )
 
     def schedule_answers(
@@ -343,3 +409,6 @@ def facet_masks(
         if selected and key in table.facets:
             masks[key] = table.facets[key].mask(selected, table.n)
     return masks
+
+
+_BUCKET_BITS = _bucket_bits()

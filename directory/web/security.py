@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 import click
-
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
