@@ -118,3 +118,8 @@ def test_rate_limit_answers_429_with_a_friendly_page(tmp_path, data_path):
     assert "Please wait a minute" in page and 'href="tel:988"' in page
     assert response.headers["Retry-After"]
     assert client.get("/resources/hawthorne-serenity-aa").status_code == 200  # pages stay open
+
+
+def test_no_retry_after_on_ordinary_answers(client):
+    response = client.get("/search?q=a")
+    assert response.status_code == 200 and "Retry-After" not in response.headers

@@ -70,7 +70,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATE_LIMIT_API", "300 per minute")
     app.config.setdefault("RATE_LIMIT_SHEET", "30 per minute")
     app.config.setdefault("RATE_LIMIT_REPORT", "10 per hour")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)  # our 429 page sets Retry-After
     csrf.init_app(app)
     limiter.init_app(app)
 
