@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import maintainer_commands
+from .importers.commands import hsds_command, meeting_guide_command
 from .catalog import Catalog, CatalogError, load_catalog, validate_file
 from .search.index import build_index
 
@@ -21,6 +22,16 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(stats)
     app.cli.add_command(index)
     maintainer_commands.register(app.cli)
+    app.cli.add_command(import_group)
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import meeting feeds and service directories into the resource file."""
+
+
+import_group.add_command(meeting_guide_command)
+import_group.add_command(hsds_command)
 
 
 @click.command()

@@ -1,0 +1,413 @@
+"""Meeting Guide feeds -> resource entries (directory/importers/meeting_guide.py, commands.py)."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from directory import editing
+from directory.catalog import validate_text
+from directory.importers import meeting_guide as mg
+from directory.importers.commands import meeting_guide_command
+
+FEEDS = Path(__file__).parent / "fixtures" / "import" / "meeting-guide"
+ZONE = "America/Chicago"
+
+
+def _import(name: str, fellowship: str = "AA", **options) -> mg.ImportResult:
+    return mg.import_feed(str(FEEDS / name), fellowship, timezone=ZONE, **options)
+
+
+def _by_id(result: mg.ImportResult) -> dict[str, dict]:
+    return {r["id"]: r for r in result.records}
+
+
+def _messages(result: mg.ImportResult, kind: str = "skipped") -> list[str]:
+    return [str(p) for p in result.problems if p.kind == kind]
+
+
+def _errors(records: list[dict]) -> list[str]:
+    doc = editing.new_document("Test", ZONE)
+    editing.upsert_resources(doc, records, mg.OWNED_KEYS)
+    return [str(p) for p in validate_text(doc.text, "test.yaml") if p.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.name for p in FEEDS.glob("*.json") if "invalid" not in p.name and "not_a" not in p.name
+    ),
+)
+def test_every_fixture_imports_to_entries_that_validate(name):
+    result = _import(name)
+    assert result.records
+    assert _errors(result.records) == []
+
+
+def test_a_plain_meeting(tmp_path):
+    meeting = _by_id(_import("basic.json"))["morning-serenity"]
+    assert meeting["schedule"] == [{"days": ["mon"], "start": "07:00", "end": "08:00"}]
+    assert meeting["types"] == ["O", "D"]
+    assert meeting["fellowship"] == "AA" and meeting["group"] == "Serenity Group"
+    assert meeting["description"] == "Side door.\n\nCoffee at 6:45."
+    assert meeting["location"] == {
+        "name": "St. Mark's Hall",
+        "address": "1234 SE Example St",
+        "city": "Portland",
+        "state": "OR",
+        "postal_code": "97214",
+        "lat": 45.5163,
+        "lon": -122.649,
+        "region": "Southeast",
+        "notes": "Basement",
+    }
+    assert meeting["website"] == "https://example.org/meetings/morning-serenity"
+    # Anonymity: a member's phone and e-mail in the feed never reach the public file.
+    assert "503-555-0199" not in str(meeting) and "someone@" not in str(meeting)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("19:00", "19:00"),
+        ("7:05", "07:05"),
+        ("19:00:00", "19:00"),
+        ("8:00 PM", "20:00"),
+        ("8pm", "20:00"),
+        ("12:00 AM", "00:00"),
+        ("12:30 p.m.", "12:30"),
+        ("Noon", "12:00"),
+    ],
+)
+def test_times_in_the_shapes_feeds_use(given, expected):
+    assert mg.parse_time(given) == expected
+
+
+@pytest.mark.parametrize("given", ["25:99", "13:00 PM", "0:00 AM", "", None, 1900, "7.30"])
+def test_nonsense_times_are_refused(given):
+    with pytest.raises(mg.RecordError, match="is not a time"):
+        mg.parse_time(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (0, ["sun"]),
+        ("6", ["sat"]),
+        ("Monday", ["mon"]),
+        ("tues", ["tue"]),
+        ([3, 1, 3], ["mon", "wed"]),
+    ],
+)
+def test_days_in_the_shapes_feeds_use(given, expected):
+    assert mg.parse_days(given) == expected
+
+
+@pytest.mark.parametrize("given", [7, -1, "funday", True, [1, "x"], 2.5])
+def test_nonsense_days_are_refused(given):
+    with pytest.raises(mg.RecordError, match="is not a day"):
+        mg.parse_days(given)
+
+
+def test_days_and_times_fixture_reports_each_record_it_cannot_take():
+    result = _import("days_and_times.json")
+    meetings = _by_id(result)
+    assert meetings["day-string"]["schedule"] == [{"days": ["tue"], "start": "19:00"}]
+    assert meetings["day-array"]["schedule"] == [
+        {"days": ["mon", "wed"], "start": "20:00", "end": "21:15"}
+    ]
+    assert meetings["day-name"]["schedule"][0] == {"days": ["sat"], "start": "12:00"}
+    assert meetings["twelve-am"]["schedule"][0]["start"] == "00:00"
+    assert "end" not in meetings["same-end"]["schedule"][0]
+    assert "end" not in meetings["bad-end"]["schedule"][0]
+    assert _messages(result) == [
+        "record 5 (slug 'bad-time'): time '25:99' is not a time",
+        "record 6 (slug 'bad-day'): day 7 is not a day (0 = Sunday ... 6 = Saturday)",
+        "record 7 (slug 'no-time'): day 4 given without a time",
+    ]
+    assert len(_messages(result, "note")) == 2
+
+
+def test_types_are_read_with_the_fellowship():
+    result = _import("types.json")
+    meetings = _by_id(result)
+    assert meetings["types-string"]["types"] == ["O", "ST", "W"]
+    assert meetings["types-words"]["types"] == ["O"]  # "open" is the English name of O
+    assert meetings["types-lower"]["types"] == ["C", "12x12"]
+    assert meetings["types-lower"]["extra"]["unknown_types"] == ["zz"]
+    assert meetings["types-spanish"]["languages"] == ["es"]
+    assert "languages" not in meetings["types-list"]
+    assert _messages(result, "note") == [
+        "record 4 (slug 'types-lower'): type code 'zz' not known for AA; "
+        "kept under extra.unknown_types"
+    ]
+    # AL-AN is no meeting type in Al-Anon itself; POA is (Parents of Alcoholics) and stays.
+    al_anon = _by_id(mg.convert([{"slug": "x", "name": "X", "types": ["POA", "AL-AN"]}], "Al-Anon"))
+    assert al_anon["x"]["types"] == ["POA"]
+    assert al_anon["x"]["extra"]["unknown_types"] == ["AL-AN"]
+
+
+def test_attendance_online_hybrid_and_temporarily_closed():
+    result = _import("attendance.json")
+    meetings = _by_id(result)
+    online = meetings["online-only"]
+    assert "location" not in online  # "San Jose, CA" is not a place to go to
+    assert online["types"] == ["O"]  # ONL is said by `online`
+    assert online["online"]["url"] == "https://zoom.us/j/123"
+    assert online["online"]["phone"] == "+16699009128"
+    assert "Password: 1" in online["online"]["notes"]
+    assert "location" in meetings["hybrid"] and "online" in meetings["hybrid"]
+    assert "status" not in meetings["tc-online"] and "TC" in meetings["tc-online"]["types"]
+    assert meetings["tc-closed"]["status"] == "temporarily-closed"
+    assert "online" not in meetings["bad-links"]
+    assert _messages(result, "note") == [
+        "record 5 (slug 'onl-no-link'): type ONL (online) but no conference_url or "
+        "conference_phone to join by",
+        "record 6 (slug 'bad-links'): conference_url 'zoom meeting 123' is not a web address",
+        "record 6 (slug 'bad-links'): conference_phone 'call Bob' is not a phone number",
+    ]
+
+
+def test_addresses_slugs_and_time_zones():
+    result = _import("addresses.json", id_prefix="KC ")
+    meetings = _by_id(result)
+    assert meetings["kc-6"]["location"] == {
+        "name": "Strathcona Baptist Church",
+        "address": "8318 104 St",
+        "city": "Edmonton",
+        "state": "Alberta",
+        "postal_code": "T6E 4E8",
+        "country": "CA",
+    }
+    kansas = meetings["kc-254"]
+    assert kansas["location"]["postal_code"] == "64113" and "country" not in kansas["location"]
+    assert kansas["extra"]["slug"] == "254"
+    city_only = meetings["kc-city-only"]
+    assert city_only["location"] == {"city": "San Francisco", "approximate": True}
+    assert city_only["timezone"] == "America/Los_Angeles"
+    assert meetings["kc-other-zone"]["timezone"] == "America/New_York"
+    assert "timezone" not in meetings["kc-bad-zone"]
+    assert "lat" not in meetings["kc-bad-coords"].get("location", {})
+    assert _messages(result, "note") == [
+        "record 5 (slug 'bad-zone'): timezone 'Mars/Base' is not an IANA time zone; "
+        "the feed's is used",
+        "record 6 (slug 'bad-coords'): coordinate 'north' is not a number; coordinates left out",
+    ]
+
+
+def test_the_feed_timezone_applies_to_meetings_without_their_own():
+    result = _import("basic.json", feed_timezone="America/Denver")
+    assert {r["timezone"] for r in result.records} == {"America/Denver"}
+    with pytest.raises(mg.FeedError, match="not an IANA time zone"):
+        _import("basic.json", feed_timezone="Denver")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("San Jose, CA, USA", {"city": "San Jose", "state": "CA", "country": "US"}),
+        ("London, UK", {"city": "London", "country": "GB"}),
+        (
+            "9636 CA-9, Ben Lomond, CA 95005, USA",
+            {
+                "address": "9636 CA-9",
+                "city": "Ben Lomond",
+                "state": "CA",
+                "postal_code": "95005",
+                "country": "US",
+            },
+        ),
+        (
+            "1 Main St, Suite 2, Anytown, OK 12345",
+            {
+                "address": "1 Main St",
+                "address_2": "Suite 2",
+                "city": "Anytown",
+                "state": "OK",
+                "postal_code": "12345",
+            },
+        ),
+        ("Portland", {"city": "Portland"}),
+    ],
+)
+def test_split_address(text, expected):
+    assert mg.split_address(text) == expected
+
+
+def test_slugs_ids_and_records_without_them():
+    result = _import("slugs.json")
+    assert [r["id"] for r in result.records] == ["pass-it-on", "pass-it-on-2", "name-unicode"]
+    assert _messages(result) == [
+        "record 3: no slug; an id cannot be made",
+        "record 4 (slug '!!!'): slug '!!!' has no letters or digits; an id cannot be made",
+        "record 5 (slug 'no-name'): no name",
+        "record 6: not a JSON object",
+    ]
+    assert _messages(result, "note") == [
+        "record 2 (slug 'pass-it-on'): slug also used by record 1; imported as 'pass-it-on-2'"
+    ]
+
+
+def test_meetings_by_appointment_are_kept_without_a_schedule():
+    meetings = _by_id(_import("appointment.json"))
+    for meeting in meetings.values():
+        assert "schedule" not in meeting
+        assert meeting["hours_notes"] == "By appointment"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("invalid.json", "not valid JSON: Extra data at line 5, column 1"),
+        ("not_a_list.json", "a Meeting Guide feed is a JSON list of meetings"),
+        ("missing.json", "cannot read the feed"),
+    ],
+)
+def test_feeds_that_cannot_be_read_are_a_clear_error(name, message):
+    with pytest.raises(mg.FeedError, match=message):
+        _import(name)
+
+
+def test_sources_are_capped_and_limited_to_files_and_http(tmp_path):
+    with pytest.raises(mg.FeedError, match="larger than"):
+        mg.read_source(str(FEEDS / "basic.json"), max_bytes=100)
+    with pytest.raises(mg.FeedError, match="only files and http"):
+        mg.read_source("ftp://example.org/feed.json")
+    assert mg.parse_feed(b'{"meetings": [{"slug": "a"}]}') == [{"slug": "a"}]
+    with pytest.raises(mg.FeedError, match="not UTF-8"):
+        mg.parse_feed(b"[\xff]")
+
+
+@pytest.fixture
+def feed_server():
+    handler = lambda *args: http.server.SimpleHTTPRequestHandler(  # noqa: E731  # why: one-off
+        *args, directory=str(FEEDS)
+    )
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.RequestHandlerClass.log_message = lambda *args: None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_feed_over_http(feed_server):
+    result = mg.import_feed(f"{feed_server}/basic.json", "AA", timezone=ZONE)
+    assert [r["id"] for r in result.records] == ["morning-serenity", "friday-speaker"]
+    assert result.records[0]["extra"]["feed"] == "127.0.0.1:" + feed_server.rsplit(":", 1)[1]
+    with pytest.raises(mg.FeedError, match="could not fetch"):
+        mg.read_source(f"{feed_server}/nothing-here.json")
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def _run(*args: str):
+    return CliRunner().invoke(meeting_guide_command, [str(a) for a in args])
+
+
+def test_dry_run_then_write_then_reimport_changes_nothing(tmp_path):
+    target = tmp_path / "resources.yaml"
+    feed = FEEDS / "basic.json"
+
+    dry = _run(feed, "--fellowship", "AA", "--into", target, "--timezone", ZONE)
+    assert dry.exit_code == 0, dry.output
+    assert "would be 2 added, 0 changed, 0 unchanged, 0 removed" in dry.output
+    assert "+  - id: morning-serenity" in dry.output
+    assert not target.exists()
+
+    wrote = _run(feed, "--fellowship", "AA", "--into", target, "--timezone", ZONE, "--write")
+    assert wrote.exit_code == 0, wrote.output
+    assert [
+        p for p in validate_text(target.read_text(), str(target)) if p.severity == "error"
+    ] == []
+    first = target.read_text()
+
+    again = _run(feed, "--fellowship", "AA", "--into", target, "--write")
+    assert again.exit_code == 0, again.output
+    assert "0 added, 0 changed, 2 unchanged, 0 removed" in again.output
+    assert "nothing to write" in again.output
+    assert target.read_text() == first
+
+
+def test_reimport_keeps_a_maintainers_edits_and_prunes_only_its_own(tmp_path):
+    target = tmp_path / "resources.yaml"
+    feed = tmp_path / "county.json"
+    shutil.copyfile(FEEDS / "basic.json", feed)
+    assert (
+        _run(feed, "--fellowship", "AA", "--into", target, "--timezone", ZONE, "--write").exit_code
+        == 0
+    )
+    text = target.read_text().replace(
+        "    name: Morning Serenity\n",
+        "    name: Morning Serenity\n    tags: [coffee]  # added by hand\n",
+    )
+    text += "\n  - id: hand-written\n    name: Hand Written\n    category: food\n"
+    target.write_text(text)
+    # The feed loses its second meeting.
+    feed.write_text(feed.read_text().replace('"slug": "friday-speaker"', '"slug": "gone"'))
+    feed.write_text("[" + feed.read_text().split("},\n  {", 1)[0].lstrip("[") + "}\n]\n")
+
+    result = _run(feed, "--fellowship", "AA", "--into", target, "--write", "--prune")
+
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 changed, 1 unchanged, 1 removed" in result.output
+    after = target.read_text()
+    assert "    tags: [coffee]  # added by hand\n" in after
+    assert "friday-speaker" not in after and "hand-written" in after
+    (backup,) = tmp_path.glob("resources.yaml.*.bak")  # the first write had nothing to keep
+    assert backup.read_text() == text
+
+
+def test_invalid_json_leaves_the_file_untouched(tmp_path):
+    target = tmp_path / "resources.yaml"
+    assert (
+        _run(
+            FEEDS / "basic.json",
+            "--fellowship",
+            "AA",
+            "--into",
+            target,
+            "--timezone",
+            ZONE,
+            "--write",
+        ).exit_code
+        == 0
+    )
+    before = target.read_text()
+
+    result = _run(FEEDS / "invalid.json", "--fellowship", "AA", "--into", target, "--write")
+
+    assert result.exit_code == 1
+    assert "not valid JSON" in result.output
+    assert target.read_text() == before
+
+
+def test_a_new_file_needs_a_timezone(tmp_path):
+    result = _run(FEEDS / "basic.json", "--fellowship", "AA", "--into", tmp_path / "new.yaml")
+    assert result.exit_code == 1
+    assert "give --timezone to create it" in result.output
+
+
+def test_skipped_records_are_listed_with_their_reasons(tmp_path):
+    result = _run(
+        FEEDS / "days_and_times.json",
+        "--fellowship",
+        "AA",
+        "--into",
+        tmp_path / "r.yaml",
+        "--timezone",
+        ZONE,
+        "--no-diff",
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped record 5 (slug 'bad-time'): time '25:99' is not a time" in result.output
+    assert "9 records read, 6 taken, 3 skipped, 2 with notes" in result.output
+    assert "@@" not in result.output
