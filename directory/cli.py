@@ -12,8 +12,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import maintainer_commands
-from .importers.commands import hsds_command, meeting_guide_command
 from .catalog import Catalog, CatalogError, load_catalog, validate_file
+from .cli_common import load_or_exit
+from .importers.commands import hsds_command, meeting_guide_command
 from .search.index import build_index
 
 
@@ -50,6 +51,8 @@ def index() -> None:
             click.echo(str(problem), err=True)
         click.echo(f"{path}: refused; the current index is unchanged", err=True)
         raise SystemExit(1) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
     started = time.perf_counter()
     generation = build_index(
         catalog.resources, current_app.config["INDEX_DIR"], catalog.fingerprint
@@ -102,12 +105,7 @@ def validate(path: str | None, output: str) -> None:
 @with_appcontext
 def stats(path: str | None) -> None:
     """Count resources by category, dimension, fellowship, attendance and verification age."""
-    try:
-        catalog = load_catalog(path or current_app.config["DATA_PATH"])
-    except CatalogError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
+    catalog = load_or_exit(path or current_app.config["DATA_PATH"])
     for title, counts in catalog_stats(catalog, date.today()).items():
         click.echo(f"\n{title}")
         width = max((len(str(k)) for k in counts), default=0)

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .catalog import Catalog, CatalogError, load_catalog
+from .cli_common import load_or_exit
 from .exports import write_hsds
 
 
@@ -29,17 +29,6 @@ def hsds(folder: str) -> None:
     Every active resource that is not a meeting becomes a service (meetings are published as a
     Meeting Guide feed at /api/v1/meetings.json). Ids are stable from one export to the next.
     """
-    counts = write_hsds(_load(current_app.config["DATA_PATH"]), folder)
+    counts = write_hsds(load_or_exit(current_app.config["DATA_PATH"]), folder)
     summary = ", ".join(f"{count} {table}" for table, count in counts.items())
     click.echo(f"wrote HSDS {folder}: {summary}")
-
-
-def _load(path: str) -> Catalog:
-    try:
-        return load_catalog(path)
-    except CatalogError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 
 from . import editing, geocoding, review
 from .catalog import Catalog, CatalogError, load_catalog
+from .cli_common import load_or_exit
 from .reports import REASONS, Report, ReportNotFound, ReportStore
 
 
@@ -25,17 +26,6 @@ def register(group: click.Group) -> None:
     """Add the geocode, check and reports commands to a click group (the app's `cli`)."""
     for command in COMMANDS:
         group.add_command(command)
-
-
-def _load(path: str) -> Catalog:
-    try:
-        return load_catalog(path)
-    except CatalogError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise SystemExit(1) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 # --- geocode ------------------------------------------------------------------------------------
@@ -117,7 +107,7 @@ def geocode(
         doc = editing.load_document(path)
     except (OSError, editing.EditError) as exc:
         raise click.ClickException(f"cannot read {path}: {exc}") from None
-    catalog = _load(path)
+    catalog = load_or_exit(path)
     targets = geocoding.find_targets(catalog)
     text = output == "text"
     if text and not targets:
@@ -211,7 +201,7 @@ def check(path: str | None, days: int, output: str, strict: bool, today) -> None
     """
     path = path or current_app.config["DATA_PATH"]
     as_of = today.date() if today else date.today()
-    findings = review.review(_load(path), as_of, days)
+    findings = review.review(load_or_exit(path), as_of, days)
     if output == "json":
         counts = {kind: sum(f.kind == kind for f in findings) for kind in review.KINDS}
         report = {
