@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from directory import create_app
 from directory.web import api
@@ -80,8 +80,22 @@ def test_operation_conforms_to_the_document(api_schema, method, path, mode):
     @FUZZ
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case):
-        response = case.call_and_validate(excluded_checks=[positive_data_acceptance])
+        excluded = [positive_data_acceptance]
+        if mode is GenerationMode.NEGATIVE and _has_empty_value(case.query):
+            # Documented: an empty value is the same as leaving the parameter out (HTML forms
+            # send "radius=" for "any distance"), so it is not a violation to refuse.
+            excluded.append(negative_data_rejection)
+        response = case.call_and_validate(excluded_checks=excluded)
         if mode is GenerationMode.POSITIVE and response.status_code == 400:
             assert response.json()["error"]["parameter"] in SEMANTIC_PARAMETERS, response.text
 
     check()
+
+
+def _has_empty_value(query) -> bool:
+    values = [
+        v
+        for value in (query or {}).values()
+        for v in (value if isinstance(value, list) else [value])
+    ]
+    return any(v == "" for v in values)

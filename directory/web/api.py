@@ -58,7 +58,9 @@ words the directory uses, and a Meeting Guide feed of its meetings. No key is ne
 answer can be read from any web page (CORS, no credentials).
 
 Errors always have the shape `{"error": {"status", "title", "message", "parameter"}}`;
-`parameter` names the query parameter at fault when there is one.
+`parameter` names the query parameter at fault when there is one. A parameter given with an
+empty value (`radius=`) is treated as not given, as HTML forms send it; list filters repeat the
+key (`category=mat&category=treatment`).
 
 Caching: data-only answers carry an ETag from the data version and `max-age=300`; answers that
 depend on the present moment (search without `at`, a resource's times) carry `max-age=60`. Send
