@@ -8,7 +8,18 @@ from pathlib import Path
 from flask import Flask
 
 from . import cli, export_commands
-from .web import api, errors, health, layout, logs, pages, report_form, security, state
+from .web import (
+    api,
+    errors,
+    health,
+    layout,
+    logs,
+    pages,
+    referrals,
+    report_form,
+    security,
+    state,
+)
 
 ROOT = Path(__file__).parent.parent
 
@@ -42,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     export_commands.register(app.cli)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(referrals.bp)
     api.init_app(app)
     if security.serving():
         # Build or open the index now, so the first visitor does not wait (errors are logged

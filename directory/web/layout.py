@@ -7,6 +7,7 @@ import re
 from flask import Flask, current_app, session
 
 from ..model import CrisisLine
+from ..referral import decode_list
 from .state import get_state
 
 # Shown if the data file cannot be loaded at all: a page must never lack these.
@@ -36,5 +37,7 @@ def init_app(app: Flask) -> None:
             else NATIONAL_CRISIS_LINES,
             "maintainers_email": info.maintainers_email if info else None,
             "view_functions": current_app.view_functions,
-            "referral_count": len(session.get("referrals", ())) if "referrals" in session else 0,
+            "referral_count": len(decode_list(session.get("referrals")))
+            if "referrals" in session
+            else 0,
         }

@@ -1,0 +1,349 @@
+"""The referral list and sheet: built in the browser's signed cookie, never on the server.
+
+The list is `session["referrals"]`, a few compact strings (see `directory.referral`). Names,
+goals, the specialist's contact and the place typed arrive with the POST that makes a sheet,
+PDF or calendar file and are forgotten when the response is sent; they never appear in a URL,
+a log line or a file. The share link carries resource ids only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from .. import referral, sheets, vocabulary
+from ..referral import ListItem
+from .links import public_url
+from .security import rate_limit
+from .state import get_catalog, get_snapshot
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+SESSION_KEY = "referrals"
+# Browsers drop a cookie over 4096 bytes, and losing the whole list would be worse than a
+# "full" message; the rest is room for a flashed message and the cookie's name.
+COOKIE_BUDGET = 3700
+DETAIL_FIELDS = ("participant", "specialist", "contact", "near", "date", "paper") + tuple(
+    f"goal_{dim}" for dim in vocabulary.DIMENSIONS
+)
+FULL_MESSAGE = (
+    "The referral list is full. Remove a listing or shorten a note to add more, or make the "
+    "sheet now and start a second list."
+)
+
+
+@bp.before_app_request
+def _forget_a_malformed_list() -> None:
+    # A list this code cannot read (an old format, say) is dropped before any page counts it.
+    if request.endpoint == "static":
+        return  # reading the session would add "Vary: Cookie" to static files
+    stored = session.get(SESSION_KEY)
+    if stored is not None and referral.encode_list(referral.decode_list(stored)) != stored:
+        session.pop(SESSION_KEY, None)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Lists, notes, names and goals must not linger in a shared computer's cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Building the list.
+
+
+@bp.post("/add")
+def add():
+    back = local_path(request.form.get("next")) or url_for("referrals.list_page")
+    resource_id = request.form.get("id", "")
+    resource = get_catalog().by_id(resource_id) if referral.is_resource_id(resource_id) else None
+    if resource is None or not resource.active:
+        flash("That listing is no longer in the directory, so it was not added.", "error")
+        return redirect(back, 303)
+    items = stored_items()
+    if any(item.id == resource.id for item in items):
+        flash(f"{resource.name} is already on the referral list.", "ok")
+    elif len(items) >= referral.MAX_ITEMS or not store(referral.with_added(items, resource.id)):
+        flash(FULL_MESSAGE, "error")
+    else:
+        flash(f"Added {resource.name} to the referral list ({len(items) + 1}).", "ok")
+    return redirect(back, 303)
+
+
+@bp.get("")
+def list_page():
+    return _render_list(_default_form())
+
+
+@bp.post("/update")
+def update():
+    items = _save_notes()
+    verb, _, target = request.form.get("op", "save").partition(":")
+    changed = items
+    if verb == "up":
+        changed = referral.moved(items, target, -1)
+    elif verb == "down":
+        changed = referral.moved(items, target, +1)
+    elif verb == "remove":
+        changed = referral.without(items, target)
+        if len(changed) < len(items):
+            flash(f"Removed {_name(target)} from the list.", "ok")
+    if changed is not items:
+        store(changed)  # never larger than before
+    if _has_details(request.form):
+        # Re-show the form as typed: the participant's words are never stored to redirect with.
+        return _render_list(request.form)
+    anchor = f"#item-{target}" if verb in ("up", "down") and referral.is_resource_id(target) else ""
+    return redirect(url_for("referrals.list_page") + anchor, 303)
+
+
+@bp.post("/clear")
+def clear():
+    session.pop(SESSION_KEY, None)
+    flash("The referral list is empty now.", "ok")
+    return redirect(url_for("referrals.list_page"), 303)
+
+
+# The sheet, its PDF and its calendar file: always from a POST.
+
+
+@bp.post("/sheet")
+@rate_limit("sheet")
+def sheet():
+    built = _build_from_form()
+    if isinstance(built, Response):
+        return built
+    return render_template("sheet.html", sheet=built, for_pdf=False, form=_detail_values())
+
+
+@bp.post("/sheet.pdf")
+@rate_limit("sheet")
+def sheet_pdf():
+    built = _build_from_form()
+    if isinstance(built, Response):
+        return built
+    stylesheet = (Path(current_app.static_folder) / "sheet.css").read_text(encoding="utf-8")
+    html = render_template(
+        "sheet.html",
+        sheet=built,
+        for_pdf=True,
+        sheet_css=stylesheet,
+        page_css=sheets.pdf_page_css(built),
+    )
+    pdf = sheets.render_pdf(html)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{sheets.pdf_filename(built)}"'},
+    )
+
+
+@bp.post("/sheet.ics")
+def sheet_ics():
+    items = _save_notes()
+    return _calendar(referral.sheet_resources(items, get_catalog()))
+
+
+# The share link: resource ids only, read-only, for the participant's phone.
+
+
+@bp.get("/shared")
+def shared():
+    catalog = get_catalog()
+    ids, dropped = referral.parse_shared_ids(request.args.get("ids", ""))
+    items = [ListItem(resource_id) for resource_id in ids]
+    details = referral.SheetDetails(date=_today())
+    data = referral.build_sheet(items, details, catalog, datetime.now(UTC), public_url)
+    meetings = [r.id for r in referral.sheet_resources(items, catalog) if r.is_meeting]
+    return render_template(
+        "referrals_shared.html",
+        sheet=data,
+        skipped=len(data["missing"]) + dropped,
+        ics_url=f"{url_for('referrals.shared_ics')}?ids={','.join(meetings)}" if meetings else None,
+    )
+
+
+@bp.get("/shared.ics")
+def shared_ics():
+    ids, _ = referral.parse_shared_ids(request.args.get("ids", ""))
+    return _calendar(referral.sheet_resources([ListItem(i) for i in ids], get_catalog()))
+
+
+# The list in the cookie.
+
+
+def stored_items() -> list[ListItem]:
+    """Return the list in the session; a malformed one reads as empty."""
+    return referral.decode_list(session.get(SESSION_KEY))
+
+
+def store(items: list[ListItem]) -> bool:
+    """Keep items in the session if the cookie stays small enough; return whether it did."""
+    encoded = referral.encode_list(items)
+    if session_size({**session, SESSION_KEY: encoded}) > COOKIE_BUDGET:
+        return False
+    if encoded:
+        session[SESSION_KEY] = encoded
+    else:
+        session.pop(SESSION_KEY, None)
+    return True
+
+
+def session_size(data: dict) -> int:
+    """Return the length of the signed cookie value data would be sent as."""
+    serializer = current_app.session_interface.get_signing_serializer(current_app)
+    return len(serializer.dumps(dict(data)))
+
+
+def local_path(target: object) -> str | None:
+    """Return target if it is a path on this site (never another host), else None."""
+    if not isinstance(target, str) or not 0 < len(target) <= 2000:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(c in target for c in "\\\r\n\t") or not target.isprintable():
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def share_url(ids: list[str]) -> str | None:
+    """Return the absolute share link for ids (slugs, so they need no escaping)."""
+    if not ids:
+        return None
+    base = current_app.config.get("BASE_URL")
+    path = url_for("referrals.shared")
+    root = base.rstrip("/") + path if base else url_for("referrals.shared", _external=True)
+    return f"{root}?ids={','.join(ids)}"
+
+
+def _save_notes() -> list[ListItem]:
+    """Store the notes posted with the form (if any) and return the list."""
+    items = stored_items()
+    notes = {
+        item.id: request.form[f"note-{item.id}"]
+        for item in items
+        if f"note-{item.id}" in request.form
+    }
+    if not notes:
+        return items
+    updated, shortened = referral.with_notes(items, notes)
+    if updated == items:
+        return items
+    if not store(updated):
+        flash(
+            "The notes are too long to keep in this browser's list. Shorten some notes; the "
+            "last change was not saved.",
+            "error",
+        )
+        return items
+    if shortened:
+        flash(f"Notes can be up to {referral.MAX_NOTE} characters; a long one was cut.", "error")
+    return updated
+
+
+def _build_from_form() -> dict | Response:
+    """Return the sheet context from the posted form, or the form again with its problems."""
+    items = _save_notes()
+    snapshot = get_snapshot()
+    catalog = snapshot.catalog
+    paper = referral.default_paper(catalog.directory.country)
+    details, errors = referral.parse_details(request.form, snapshot.gazetteer, _today(), paper)
+    if errors:
+        return _render_list(request.form, errors, 400)
+    if not referral.sheet_resources(items, catalog):
+        flash("Add at least one listing to the list to make a sheet.", "error")
+        return redirect(url_for("referrals.list_page"), 303)
+    data = referral.build_sheet(items, details, catalog, datetime.now(UTC), public_url)
+    return sheets.sheet_context(data, share_url(data["ids"]))
+
+
+def _calendar(resources) -> Response:
+    if not any(r.is_meeting and r.schedule for r in resources):
+        abort(400, "There are no meetings on this list, so there is nothing to put in a calendar.")
+    body = sheets.sheet_calendar(resources, public_url, datetime.now(UTC))
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="meetings.ics"'},
+    )
+
+
+def _render_list(form, errors: dict | None = None, status: int = 200) -> Response:
+    catalog = get_catalog()
+    items = stored_items()
+    now = datetime.now(UTC)
+    rows, missing = [], []
+    for item in items:
+        resource = catalog.by_id(item.id)
+        if resource is None or not resource.active:
+            missing.append(item.id)
+            continue
+        row = referral.sheet_item(resource, item.note, now, catalog.directory.timezone, None,
+                                  public_url(resource))  # fmt: skip
+        row["dimension_label"] = vocabulary.DIMENSIONS.get(row["dimension"], "")
+        row["page_url"] = url_for("pages.resource", resource_id=resource.id)
+        rows.append(row)
+    if missing:
+        # Listings removed from the directory since they were added: say so once, then drop them.
+        store([item for item in items if item.id not in missing])
+    link = share_url([row["id"] for row in rows])
+    resources = referral.sheet_resources(items, catalog)
+    page = render_template(
+        "referrals.html",
+        items=rows,
+        missing=missing,
+        form=form,
+        errors=errors or {},
+        share_url=link,
+        share_qr=sheets.qr_svg(link, sheets.SCREEN_ERROR_LEVEL) if link else None,
+        meetings=sum(1 for r in resources if r.is_meeting and r.schedule),
+        max_items=referral.MAX_ITEMS,
+        max_note=referral.MAX_NOTE,
+        limits=referral.FIELD_LIMITS,
+        dimensions=vocabulary.DIMENSIONS,
+        dimension_descriptions=vocabulary.DIMENSION_DESCRIPTIONS,
+    )
+    return make_response(page, status)
+
+
+def _default_form() -> dict:
+    paper = referral.default_paper(get_catalog().directory.country)
+    return {"date": _today().isoformat(), "paper": paper}
+
+
+def _detail_values() -> dict:
+    """Return the posted sheet details, to carry into the sheet page's PDF and calendar forms."""
+    return {name: request.form.get(name, "") for name in DETAIL_FIELDS}
+
+
+def _has_details(form) -> bool:
+    typed = (name for name in DETAIL_FIELDS if name not in ("date", "paper"))
+    return any(form.get(name, "").strip() for name in typed)
+
+
+def _today():
+    return datetime.now(ZoneInfo(get_catalog().directory.timezone)).date()
+
+
+def _name(resource_id: str) -> str:
+    resource = get_catalog().by_id(resource_id)
+    return resource.name if resource else "the listing"

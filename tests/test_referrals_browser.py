@@ -1,0 +1,210 @@
+"""A peer specialist's referral flow in Chromium: search to printed sheet, with and without JS."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from pypdf import PdfReader
+
+from .browser import chromium, live_server, needs_chromium
+from .test_referrals_web import make_app
+
+pytestmark = needs_chromium
+
+TEN = ["harbor-detox", "eastside-bridge-clinic", "bridge-recovery-house", "st-francis-pantry",
+       "ged-classes", "legal-aid-clinic", "hawthorne-serenity-aa", "dawn-patrol-na",
+       "peer-center", "east-coast-aa"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("browser"), TESTING=False)
+    with live_server(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def context(browser, base_url):
+    context = browser.new_context(base_url=base_url, accept_downloads=True, device_scale_factor=2)
+    yield context
+    context.close()
+
+
+def watch(page) -> dict[str, list[str]]:
+    """Record requests that leave the site and console errors (CSP violations among them)."""
+    seen: dict[str, list[str]] = {"outside": [], "errors": []}
+    page.on(
+        "request",
+        lambda r: (
+            seen["outside"].append(r.url)
+            if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:")
+            else None
+        ),
+    )
+    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    return seen
+
+
+def decode_qr(locator, path: Path) -> str:
+    locator.screenshot(path=str(path))
+    result = subprocess.run(["zbarimg", "--raw", "-q", str(path)], capture_output=True, text=True)
+    return result.stdout.strip()
+
+
+def add_from_resource_page(page, resource_id: str) -> None:
+    page.goto(f"/resources/{resource_id}")
+    page.get_by_role("button", name="Add to referral list").click()
+    page.wait_for_url(f"**/resources/{resource_id}")
+
+
+def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
+    page = context.new_page()
+    seen = watch(page)
+    started = time.monotonic()
+    # From a search: the button posts, and we land back on the same results.
+    page.goto("/search?q=detox")
+    page.locator("ol.results > li").filter(has_text="Harbor Withdrawal Center").get_by_role(
+        "button", name="Add to referral list"
+    ).click()
+    page.wait_for_url("**/search?q=detox")
+    assert page.get_by_role("link", name="Referral list (1)").count() == 1
+    for resource_id in TEN[1:]:
+        add_from_resource_page(page, resource_id)
+    page.get_by_role("link", name="Referral list (10)").click()
+    page.wait_for_url("**/referrals")
+    items = page.locator("li.referral-item")
+    assert items.count() == 10
+    # Notes, order and removal.
+    page.get_by_label("Note").nth(1).fill("Ask for the intake desk")
+    items.nth(1).get_by_role("button", name="Move up").click()
+    page.wait_for_url("**/referrals#item-eastside-bridge-clinic")
+    assert items.first.locator("h2").inner_text() == "Eastside Bridge Clinic"
+    assert page.locator("#note-eastside-bridge-clinic").input_value() == "Ask for the intake desk"
+    items.filter(has_text="Legal Aid").get_by_role("button", name="Remove").click()
+    assert page.locator("li.referral-item").count() == 9
+    # The details, then the sheet.
+    page.get_by_label("First name or initials").fill("Robin")
+    page.get_by_label("Health").fill("Sleep through the night")
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("How to reach you").fill("503-555-0100, weekdays")
+    page.get_by_label("Measure distances from").fill("97214")
+    page.get_by_role("button", name="Make the sheet").last.click()
+    page.wait_for_url("**/referrals/sheet")
+    assert page.get_by_role("heading", level=1).inner_text() == "Robin's recovery resources"
+    titles = page.locator("h2.dimension-title").all_inner_texts()
+    assert [t.split("\n")[0] for t in titles] == ["Health", "Home", "Purpose", "Community"]
+    assert page.locator(".item").count() == 9
+    assert page.locator(".item-note").inner_text() == "Note: Ask for the intake desk"
+    print_button = page.get_by_role("button", name="Print")
+    assert print_button.is_visible() and not page.locator(".print-hint").is_visible()
+    elapsed = time.monotonic() - started
+    assert elapsed < 60, f"search to sheet took {elapsed:.1f} s of machine time"
+    # Printing hides the toolbar.
+    page.emulate_media(media="print")
+    assert not page.locator(".sheet-toolbar").is_visible()
+    page.emulate_media(media="screen")
+    # The QR code next to a listing opens its page.
+    if shutil.which("zbarimg"):
+        code = decode_qr(page.locator("#sheet-harbor-detox .item-qr"), tmp_path / "qr.png")
+        assert code == f"{base_url}/resources/harbor-detox"
+    # The PDF from the same sheet.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf = PdfReader(io.BytesIO(Path(info.value.path()).read_bytes()))
+    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    assert "Robin's recovery resources" in text and "Sleep through the night" in text
+    assert "Ask for the intake desk" in text and "Second Chance Legal Aid" not in text
+    assert info.value.suggested_filename.startswith("referral-sheet-")
+    assert seen["outside"] == [] and seen["errors"] == []
+
+
+def test_the_whole_flow_works_with_javascript_off(browser, base_url):
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    seen = watch(page)
+    page.goto("/search?q=meeting")
+    page.locator("ol.results > li").first.get_by_role("button", name="Add to referral list").click()
+    page.wait_for_url("**/search?q=meeting")
+    add_from_resource_page(page, "harbor-detox")
+    page.goto("/referrals")
+    assert page.locator("li.referral-item").count() == 2
+    page.get_by_label("Note").first.fill("Bring photo ID")
+    page.get_by_role("button", name="Save notes").click()
+    page.wait_for_url("**/referrals")
+    assert page.get_by_label("Note").first.input_value() == "Bring photo ID"
+    # Enter in a text box makes the sheet: the first button in the form is "Make the sheet".
+    page.get_by_label("First name or initials").fill("JT")
+    page.get_by_label("First name or initials").press("Enter")
+    page.wait_for_url("**/referrals/sheet")
+    assert page.get_by_role("heading", level=1).inner_text() == "JT's recovery resources"
+    assert not page.get_by_role("button", name="Print").is_visible()
+    assert page.locator(".print-hint").is_visible()
+    assert page.get_by_text("Bring photo ID").count() == 1
+    context.close()
+    assert seen["outside"] == []
+
+
+def test_a_bad_place_is_explained_on_the_form(context):
+    page = context.new_page()
+    add_from_resource_page(page, "peer-center")
+    page.goto("/referrals")
+    page.get_by_label("First name or initials").fill("Sam")
+    page.get_by_label("Measure distances from").fill("Nowhereville, QQ")
+    page.get_by_role("button", name="Make the sheet").first.click()
+    error = page.locator("#near-error")
+    assert "We could not find" in error.inner_text()
+    assert page.get_by_label("First name or initials").input_value() == "Sam"
+    assert page.get_by_label("Measure distances from").get_attribute("aria-invalid") == "true"
+
+
+def test_share_code_opens_a_read_only_list_on_a_phone(context, browser, base_url, tmp_path):
+    page = context.new_page()
+    for resource_id in ("harbor-detox", "hawthorne-serenity-aa"):
+        add_from_resource_page(page, resource_id)
+    page.goto("/referrals")
+    page.get_by_label("Note").first.fill("Private note text")
+    page.get_by_role("button", name="Make the sheet").first.click()
+    page.wait_for_url("**/referrals/sheet")
+    link = f"{base_url}/referrals/shared?ids=harbor-detox,hawthorne-serenity-aa"
+    assert page.get_by_text(link).count() == 1
+    if shutil.which("zbarimg"):
+        assert decode_qr(page.locator(".share .share-qr"), tmp_path / "share.png") == link
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    shared = phone.new_page()
+    shared.goto(link)
+    assert shared.locator("li.shared-item").count() == 2
+    assert shared.get_by_text("Private note text").count() == 0
+    assert shared.get_by_role("link", name="Add the meetings to your calendar").count() == 1
+    assert shared.get_by_role("link", name="Referral list").count() == 1  # their own, empty
+    phone.close()
+
+
+def test_referral_pages_have_no_axe_violations(context):
+    page = context.new_page()
+    for resource_id in ("harbor-detox", "hawthorne-serenity-aa"):
+        add_from_resource_page(page, resource_id)
+    axe = Axe()
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
+    page.goto("/referrals")
+    result = axe.run(page, options=options)
+    assert result.violations_count == 0, result.generate_report()
+    page.get_by_role("button", name="Make the sheet").first.click()
+    page.wait_for_url("**/referrals/sheet")
+    result = axe.run(page, options=options)
+    assert result.violations_count == 0, result.generate_report()
+    page.goto("/referrals/shared?ids=harbor-detox,hawthorne-serenity-aa")
+    result = axe.run(page, options=options)
+    assert result.violations_count == 0, result.generate_report()

@@ -1,0 +1,509 @@
+"""The referral list and sheet through the test client: cookie, CSRF, redirects, privacy."""
+
+from __future__ import annotations
+
+import io
+import logging
+import random
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from directory import create_app, referral
+from directory.web import referrals
+
+FIXTURE = Path(__file__).parent / "fixtures" / "referrals.yaml"
+COOKIE_LIMIT = 4093  # werkzeug's (and so Flask's) largest cookie; browsers drop bigger ones
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_app(tmp_path: Path, **config):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "referral-tests",
+            "DATA_PATH": str(FIXTURE),
+            "INDEX_DIR": str(tmp_path / "index"),
+            **config,
+        }
+    )
+    if "referrals.add" not in app.view_functions:  # until directory/app.py registers it
+        app.register_blueprint(referrals.bp)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def token(client, path: str = "/resources/harbor-detox") -> str:
+    return TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def add(client, resource_id: str, next_url: str = "/search?q=clinic", csrf: str | None = None):
+    data = {"id": resource_id, "next": next_url, "csrf_token": csrf or token(client)}
+    return client.post("/referrals/add", data=data)
+
+
+def stored(client) -> list:
+    with client.session_transaction() as session:
+        return list(session.get("referrals", []))
+
+
+def flashes(client) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _, message in session.get("_flashes", [])]
+
+
+def session_text(client) -> str:
+    with client.session_transaction() as session:
+        return repr(dict(session))
+
+
+def session_cookie_size(client) -> int:
+    cookie = client.get_cookie("session")
+    return len(cookie.value) if cookie else 0
+
+
+# Building the list.
+
+
+def test_add_redirects_back_with_a_confirmation_and_counts_in_the_nav(client):
+    response = add(client, "harbor-detox", "/search?q=detox&near=97214")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/search?q=detox&near=97214"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert stored(client) == ["harbor-detox"]
+    assert flashes(client) == ["Added Harbor Withdrawal Center to the referral list (1)."]
+    page = client.get("/referrals").get_data(as_text=True)
+    assert "Added Harbor Withdrawal Center to the referral list (1)." in page
+    assert "Referral list (1)" in page
+    assert "Harbor Withdrawal Center" in page
+
+
+def test_add_twice_keeps_one_and_says_so(client):
+    csrf = token(client)
+    add(client, "harbor-detox", csrf=csrf)
+    add(client, "harbor-detox", csrf=csrf)
+    assert stored(client) == ["harbor-detox"]
+    assert flashes(client)[-1] == "Harbor Withdrawal Center is already on the referral list."
+
+
+@pytest.mark.parametrize("resource_id", ["closed-pantry", "no-such-thing", "<b>x</b>", "a" * 500])
+def test_add_refuses_unknown_and_inactive_listings(client, resource_id):
+    response = add(client, resource_id, "/search")
+    assert response.status_code == 303 and response.headers["Location"] == "/search"
+    assert stored(client) == []
+    assert "no longer in the directory" in flashes(client)[-1]
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example/path",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        " /search",
+        "/search\r\nSet-Cookie: x=1",
+        "/\tevil",
+        "",
+        "/" + "a" * 3000,
+    ],
+)
+def test_next_must_be_a_local_path(client, next_url):
+    response = add(client, "harbor-detox", next_url)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/referrals"
+
+
+def test_local_next_paths_are_kept():
+    assert referrals.local_path("/resources/harbor-detox") == "/resources/harbor-detox"
+    assert referrals.local_path("/search?q=a%20b&page=2") == "/search?q=a%20b&page=2"
+    assert referrals.local_path(None) is None
+
+
+def test_search_results_and_resource_pages_post_to_add(client):
+    client.get("/referrals")
+    for path in ("/search?q=clinic", "/resources/harbor-detox"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'action="/referrals/add"' in page, path
+
+
+def test_list_page_moves_removes_and_keeps_notes(client):
+    csrf = token(client)
+    for resource_id in ("harbor-detox", "peer-center", "ged-classes"):
+        add(client, resource_id, csrf=csrf)
+    notes = {"note-harbor-detox": "Ask for the intake desk", "note-peer-center": "Free coffee"}
+    response = client.post(
+        "/referrals/update", data={"op": "up:ged-classes", "csrf_token": csrf, **notes}
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        "/referrals#item-ged-classes"
+    )
+    assert stored(client) == [
+        "harbor-detox Ask for the intake desk",
+        "ged-classes",
+        "peer-center Free coffee",
+    ]
+    client.post("/referrals/update", data={"op": "down:harbor-detox", "csrf_token": csrf})
+    client.post("/referrals/update", data={"op": "remove:peer-center", "csrf_token": csrf})
+    assert stored(client) == ["ged-classes", "harbor-detox Ask for the intake desk"]
+    page = client.get("/referrals").get_data(as_text=True)
+    assert 'value="Ask for the intake desk"' in page
+    assert "Removed Mountainside Recovery Community Center from the list." in page
+    # Hostile operations change nothing.
+    for op in ("up:../../x", "explode", "remove:", "down:" + "z" * 5000):
+        client.post("/referrals/update", data={"op": op, "csrf_token": csrf})
+    assert stored(client) == ["ged-classes", "harbor-detox Ask for the intake desk"]
+
+
+def test_update_with_typed_details_shows_them_again_instead_of_forgetting(client):
+    csrf = token(client)
+    add(client, "harbor-detox", csrf=csrf)
+    add(client, "peer-center", csrf=csrf)
+    response = client.post(
+        "/referrals/update",
+        data={"op": "up:peer-center", "participant": "Robin", "goal_home": "A room of my own",
+              "csrf_token": csrf},
+    )  # fmt: skip
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'value="Robin"' in page and "A room of my own</textarea>" in page
+    assert stored(client) == ["peer-center", "harbor-detox"]
+    assert "Robin" not in session_text(client)
+
+
+def test_clear_empties_the_list(client):
+    csrf = token(client)
+    add(client, "harbor-detox", csrf=csrf)
+    response = client.post("/referrals/clear", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    assert stored(client) == []
+    assert "The list is empty" in client.get("/referrals").get_data(as_text=True)
+
+
+def test_listings_removed_from_the_directory_are_dropped_with_a_note(client):
+    client.get("/referrals")
+    with client.session_transaction() as session:
+        session["referrals"] = ["harbor-detox", "closed-pantry"]
+    page = client.get("/referrals").get_data(as_text=True)
+    assert "1 listing on the list is no longer in the directory" in page
+    assert stored(client) == ["harbor-detox"]
+
+
+# The cookie: small, signed, and never trusted.
+
+NOTE_PHRASES = [
+    "Ask for the intake desk.", "Bring photo ID.", "Bring your insurance card if you have one.",
+    "Go Tuesday morning when the line is short.", "Call first to check a bed is open.",
+    "Take the 14 bus to 39th.", "Side door, down the stairs.", "Ask about the women's group.",
+    "They help with Oregon Health Plan forms.", "Come ten minutes early to meet people.",
+    "Bring a list of your medications.", "Court paperwork helps them fill in the form.",
+    "Say that Ana sent you.", "Leave a message; they call back within a day.",
+]  # fmt: skip
+
+
+def test_twenty_five_items_with_notes_fit_in_the_cookie(client):
+    rng = random.Random(25)
+    ids = [r for r in referral_ids(client)][:25]
+    csrf = token(client)
+    for resource_id in ids:
+        assert add(client, resource_id, csrf=csrf).status_code == 303
+    notes = {}
+    for resource_id in ids:
+        note = ""
+        while len(note) < 280:
+            note += rng.choice(NOTE_PHRASES) + " "
+        notes[f"note-{resource_id}"] = note
+    client.post("/referrals/update", data={"op": "save", "csrf_token": csrf, **notes})
+    kept = referral.decode_list(stored(client))
+    assert [item.id for item in kept] == ids
+    assert all(len(item.note) >= 270 for item in kept)  # 280, less the trailing word boundary
+    assert session_cookie_size(client) < referrals.COOKIE_BUDGET
+    assert "full" not in " ".join(flashes(client))
+
+
+def test_a_full_list_says_so_and_keeps_what_it_has(client):
+    rng = random.Random(7)
+    words = " ".join(NOTE_PHRASES).lower().replace(".", "").replace(";", "").split()
+    words += [f"{rng.choice('bcdfghjklmnpqrstvwz')}{rng.choice('aeiou')}{n}" for n in range(300)]
+    ids = referral_ids(client)
+    csrf = token(client)
+    added = []
+    for resource_id in ids:
+        add(client, resource_id, csrf=csrf)
+        if stored(client) and stored(client)[-1].split(" ")[0] == resource_id:
+            added.append(resource_id)
+        note = " ".join(rng.choice(words) for _ in range(80))[:280]
+        client.post(
+            "/referrals/update",
+            data={"op": "save", "csrf_token": csrf, f"note-{resource_id}": note},
+        )
+        assert session_cookie_size(client) < COOKIE_LIMIT
+        if any("full" in message or "too long" in message for message in flashes(client)):
+            break
+    else:
+        raise AssertionError("long, varied notes never filled the cookie")
+    assert 10 < len(added) <= referral.MAX_ITEMS
+    assert [item.id for item in referral.decode_list(stored(client))] == added
+    page = client.get("/referrals").get_data(as_text=True)
+    assert "too long to keep in this browser" in page or "The referral list is full" in page
+
+
+def test_the_item_cap_has_a_clear_message(client):
+    ids = referral_ids(client)
+    assert len(ids) > referral.MAX_ITEMS
+    csrf = token(client)
+    for resource_id in ids[: referral.MAX_ITEMS + 1]:
+        add(client, resource_id, csrf=csrf)
+    assert len(stored(client)) == referral.MAX_ITEMS
+    assert "The referral list is full" in flashes(client)[-1]
+
+
+def test_a_tampered_cookie_reads_as_an_empty_list(client):
+    add(client, "harbor-detox")
+    value = client.get_cookie("session").value
+    client.set_cookie("session", value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB"))
+    response = client.get("/referrals")
+    assert response.status_code == 200
+    assert "The list is empty" in response.get_data(as_text=True)
+    client.set_cookie("session", "not-a-cookie-at-all\x7f")
+    assert client.get("/referrals").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"a": 1}, "harbor-detox", [["harbor-detox"]], ["x y"] * 5000, [None], 12, ["HARBOR"]],
+)
+def test_a_signed_but_strange_list_reads_as_empty(client, value):
+    client.get("/referrals")
+    with client.session_transaction() as session:
+        session["referrals"] = value
+    response = client.get("/referrals")
+    assert response.status_code == 200
+    assert "The list is empty" in response.get_data(as_text=True)
+    assert add(client, "harbor-detox").status_code == 303
+    assert stored(client) == ["harbor-detox"]
+
+
+def test_every_post_needs_the_csrf_token(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    for path in ("/referrals/add", "/referrals/update", "/referrals/clear", "/referrals/sheet",
+                 "/referrals/sheet.pdf", "/referrals/sheet.ics"):  # fmt: skip
+        response = client.post(path, data={"id": "harbor-detox", "next": "/search"})
+        assert response.status_code == 400, path
+        assert "This form has expired" in response.get_data(as_text=True)
+    assert stored(client) == []
+
+
+# The sheet, its PDF and its calendar file.
+
+
+def build_list(client, ids, notes=None) -> str:
+    csrf = token(client)
+    for resource_id in ids:
+        add(client, resource_id, csrf=csrf)
+    if notes:
+        data = {f"note-{k}": v for k, v in notes.items()}
+        client.post("/referrals/update", data={"op": "save", "csrf_token": csrf, **data})
+    return csrf
+
+
+def test_the_sheet_page_is_grouped_and_private(client):
+    csrf = build_list(client, ["peer-center", "harbor-detox", "hawthorne-serenity-aa"])
+    form = {"participant": "Robin", "goal_community": "Go to a meeting a week",
+            "specialist": "Ana", "contact": "503-555-0100", "near": "97214",
+            "note-harbor-detox": "Bring photo ID", "csrf_token": csrf}  # fmt: skip
+    response = client.post("/referrals/sheet", data=form)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "<h1>Robin's recovery resources</h1>" in page
+    assert "When things get tough, call me first" in page and "503-555-0100" in page
+    assert page.index(">Health") < page.index("Harbor Withdrawal Center")
+    assert page.index("Harbor Withdrawal Center") < page.index(">Community")
+    assert page.index(">Community") < page.index("Mountainside Recovery Community Center")
+    assert "Bring photo ID" in page and "Go to a meeting a week" in page
+    assert "988 Suicide &amp; Crisis Lifeline" in page and "call 911" in page
+    assert "Distances from 97214 (Portland, OR)" in page
+    assert page.count("<svg") == 4  # a QR code per listing and one for the share link
+    assert " style=" not in page and "<style" not in page  # the CSP allows no inline styles
+    assert "?ids=peer-center,harbor-detox,hawthorne-serenity-aa" in page
+    assert stored(client)[1] == "harbor-detox Bring photo ID"  # the note posted with it is kept
+
+
+def test_a_bad_place_comes_back_to_the_form_with_a_message(client):
+    csrf = build_list(client, ["harbor-detox"])
+    response = client.post(
+        "/referrals/sheet",
+        data={"near": "Atlantis, ZZ", "participant": "Robin", "csrf_token": csrf},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="near-error"' in page and "We could not find" in page
+    assert 'value="Atlantis, ZZ"' in page and 'value="Robin"' in page
+
+
+def test_an_empty_list_makes_no_sheet(client):
+    response = client.post("/referrals/sheet", data={"csrf_token": token(client)})
+    assert response.status_code == 303
+    assert "Add at least one listing" in flashes(client)[-1]
+
+
+def test_the_pdf_holds_every_listing_in_its_group_with_the_crisis_lines(client):
+    ids = ["peer-center", "harbor-detox", "bridge-recovery-house", "ged-classes",
+           "coaching-to-work", "dawn-patrol-na"]  # fmt: skip
+    csrf = build_list(client, ids, {"ged-classes": "Bring your diploma papers"})
+    form = {"participant": "Robin", "goal_purpose": "Finish my GED", "specialist": "Ana",
+            "contact": "503-555-0100", "csrf_token": csrf}  # fmt: skip
+    response = client.post("/referrals/sheet.pdf", data=form)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "Robin" not in disposition
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    positions = {
+        name: flat.index(name)
+        for name in ["Health", "Home", "Purpose", "Community", "Harbor Withdrawal Center",
+                     "Bridge Recovery House", "Open Door GED Classes", "Peer Coaching to Work",
+                     "Mountainside Recovery Community Center", "Dawn Patrol NA"]
+    }  # fmt: skip
+    assert positions["Health"] < positions["Harbor Withdrawal Center"] < positions["Home"]
+    assert positions["Home"] < positions["Bridge Recovery House"] < positions["Purpose"]
+    assert positions["Purpose"] < positions["Peer Coaching to Work"] < positions["Community"]
+    assert positions["Purpose"] < positions["Open Door GED Classes"] < positions["Community"]
+    assert positions["Community"] < positions["Mountainside Recovery Community Center"]
+    assert positions["Community"] < positions["Dawn Patrol NA"]
+    for expected in ("Robin's recovery resources", "Finish my GED", "Bring your diploma papers",
+                     "988 Suicide & Crisis Lifeline", "1-800-662-4357", "call 911",
+                     "When things get tough, call me first", "503-555-0100"):  # fmt: skip
+        assert expected in flat, expected
+    # The help lines run along the foot of every page.
+    assert all("Help any time: 988" in page.extract_text() for page in reader.pages)
+
+
+def test_pdf_paper_follows_the_form(client):
+    csrf = build_list(client, ["harbor-detox"])
+    letter = client.post("/referrals/sheet.pdf", data={"csrf_token": csrf})
+    a4 = client.post("/referrals/sheet.pdf", data={"paper": "a4", "csrf_token": csrf})
+    letter_box = PdfReader(io.BytesIO(letter.data)).pages[0].mediabox
+    a4_box = PdfReader(io.BytesIO(a4.data)).pages[0].mediabox
+    assert (round(letter_box.width), round(letter_box.height)) == (612, 792)
+    assert (round(a4_box.width), round(a4_box.height)) == (595, 842)
+
+
+def test_the_calendar_holds_the_meetings_on_the_list(client):
+    csrf = build_list(client, ["hawthorne-serenity-aa", "harbor-detox", "east-coast-aa"])
+    response = client.post("/referrals/sheet.ics", data={"csrf_token": csrf})
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    events = calendar.walk("VEVENT")
+    summaries = sorted(str(e["SUMMARY"]) for e in events)
+    assert summaries == ["Brooklyn Morning Online AA"] * 2 + ["Hawthorne Serenity Group"] * 3
+    zones = {str(e["DTSTART"].dt.tzinfo) for e in events}
+    assert zones == {"America/Los_Angeles", "America/New_York"}
+
+
+def test_no_meetings_no_calendar(client):
+    csrf = build_list(client, ["harbor-detox"])
+    response = client.post("/referrals/sheet.ics", data={"csrf_token": csrf})
+    assert response.status_code == 400
+    assert "no meetings on this list" in response.get_data(as_text=True)
+
+
+# The share link.
+
+
+def test_the_shared_page_shows_ids_only_and_skips_what_is_gone(client):
+    response = client.get(
+        "/referrals/shared?ids=harbor-detox,closed-pantry,nope,BAD!,hawthorne-serenity-aa"
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Harbor Withdrawal Center" in page and "Hawthorne Serenity Group" in page
+    assert "3 listings on this link are no longer in the directory" in page
+    assert "/referrals/shared.ics?ids=hawthorne-serenity-aa" in page
+    assert "Add to referral list" not in page and "<textarea" not in page
+    ics = client.get("/referrals/shared.ics?ids=harbor-detox,hawthorne-serenity-aa")
+    assert len(Calendar.from_ical(ics.data).walk("VEVENT")) == 3
+
+
+@pytest.mark.parametrize("query", ["", "?ids=", "?ids=,,,", "?ids=" + "x," * 10000, "?ids=%00"])
+def test_the_shared_page_survives_odd_links(client, query):
+    response = client.get("/referrals/shared" + query)
+    assert response.status_code == 200
+
+
+def test_the_share_link_never_carries_notes(client):
+    build_list(client, ["harbor-detox"], {"harbor-detox": "Secret note words"})
+    page = client.get("/referrals").get_data(as_text=True)
+    link = re.search(r'href="(http://localhost/referrals/shared\?ids=[^"]*)"', page).group(1)
+    assert link == "http://localhost/referrals/shared?ids=harbor-detox"
+
+
+# Privacy: nothing the participant typed is written anywhere.
+
+
+def test_nothing_typed_for_a_sheet_is_written_to_disk_or_logs(tmp_path, monkeypatch, caplog):
+    secrets = ["Quillonette", "Zephyrgoal sleep eight hours", "Xanthnote ask for Mo",
+               "Specialist Vormund", "call Vormund at 555-0199"]  # fmt: skip
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    caplog.set_level(logging.DEBUG)
+    app = make_app(tmp_path)
+    client = app.test_client()
+    csrf = build_list(client, ["harbor-detox", "hawthorne-serenity-aa"],
+                      {"harbor-detox": secrets[2]})  # fmt: skip
+    form = {"participant": secrets[0], "goal_health": secrets[1], "specialist": secrets[3],
+            "contact": secrets[4], "near": "97214", "csrf_token": csrf}  # fmt: skip
+    sheet = client.post("/referrals/sheet", data=form)
+    pdf = client.post("/referrals/sheet.pdf", data=form)
+    ics = client.post("/referrals/sheet.ics", data=form)
+    assert sheet.status_code == pdf.status_code == ics.status_code == 200
+    text = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
+    assert all(s in text for s in secrets)  # the sheet really carried them
+    for response in (sheet, pdf, ics):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert not any(s in response.headers.get("Location", "") for s in secrets)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    instance = Path(app.instance_path)
+    if instance.exists():
+        written += [p for p in instance.rglob("*") if p.is_file()]
+    assert any(p.parts[-2] == "index" or "index" in p.parts for p in written)  # we did look
+    for path in written:
+        data = path.read_bytes()
+        for s in secrets:
+            assert s.encode() not in data, f"{s!r} written to {path}"
+    logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
+    assert caplog.records  # logging was captured at DEBUG
+    for s in secrets:
+        assert s not in logged
+    for s in secrets[:2] + secrets[3:]:
+        assert s not in session_text(client)  # only the note lives in the browser's list
+    assert not any(s in ics.get_data(as_text=True) for s in secrets)
+
+
+def referral_ids(client) -> list[str]:
+    """Return the ids of every active listing in the fixture, in file order."""
+    with client.application.app_context():
+        from directory.web.state import get_catalog
+
+        return [r.id for r in get_catalog().active()]
