@@ -17,6 +17,8 @@ preload_app = True
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
+# A long referral list spans several signed cookies (up to 15 KB); accept a 16 KB header.
+limit_request_field_size = 16384
 # Access log: method, path WITHOUT the query string (%(U)s), status, size, duration.
 # No client address, no query string, no referrer, no user agent: a search for "methadone"
 # near a ZIP code is health information about a person.

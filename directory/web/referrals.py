@@ -31,14 +31,15 @@ from .. import referral, sheets, vocabulary
 from ..referral import ListItem
 from .links import public_url
 from .security import rate_limit
+from .session_cookie import CAPACITY
 from .state import get_catalog, get_snapshot
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
 SESSION_KEY = "referrals"
-# Browsers drop a cookie over 4096 bytes, and losing the whole list would be worse than a
-# "full" message; the rest is room for a flashed message and the cookie's name.
-COOKIE_BUDGET = 3700
+# The session spans at most CAPACITY bytes of cookies; losing the whole list would be worse
+# than a "full" message, so keep room for a flashed message.
+COOKIE_BUDGET = CAPACITY - 400
 DETAIL_FIELDS = ("participant", "specialist", "contact", "near", "date", "paper") + tuple(
     f"goal_{dim}" for dim in vocabulary.DIMENSIONS
 )

@@ -9,6 +9,8 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 
+from .session_cookie import ChunkedCookieSessionInterface
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -71,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATE_LIMIT_SHEET", "30 per minute")
     app.config.setdefault("RATE_LIMIT_REPORT", "10 per hour")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)  # our 429 page sets Retry-After
+    app.session_interface = ChunkedCookieSessionInterface()
     csrf.init_app(app)
     limiter.init_app(app)
 
