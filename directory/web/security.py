@@ -68,6 +68,8 @@ def init_app(app: Flask) -> None:
     # Per client address, per worker process with the default in-memory storage; set
     # DIRECTORY_RATELIMIT_STORAGE_URI=redis://host:6379 to share the counts between workers.
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # Explicit: Flask-Limiter otherwise inherits `enabled` from the last app it was given.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATE_LIMIT_SEARCH", "120 per minute")
     app.config.setdefault("RATE_LIMIT_API", "300 per minute")
     app.config.setdefault("RATE_LIMIT_SHEET", "30 per minute")
