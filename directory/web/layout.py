@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, current_app, session
+from flask import Flask, session
 
 from ..model import CrisisLine
 from ..referral import decode_list
@@ -36,7 +36,6 @@ def init_app(app: Flask) -> None:
             if info and info.crisis_lines
             else NATIONAL_CRISIS_LINES,
             "maintainers_email": info.maintainers_email if info else None,
-            "view_functions": current_app.view_functions,
             "referral_count": len(decode_list(session.get("referrals")))
             if "referrals" in session
             else 0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from .. import present, vocabulary
 from ..ics import calendar_for
@@ -66,7 +66,6 @@ def search():
         page_url=page_url,
         radius_choices=RADIUS_CHOICES,
         empty_message=empty_message(data),
-        add_action=_add_action(),
     )
 
 
@@ -109,10 +108,6 @@ def _what(filters: dict) -> str:
     return "results that match"
 
 
-def _add_action() -> str | None:
-    return url_for("referrals.add") if "referrals.add" in current_app.view_functions else None
-
-
 @bp.get("/resources/<resource_id>")
 def resource(resource_id: str):
     item = visible(resource_id)
@@ -127,8 +122,6 @@ def resource(resource_id: str):
         zone_name=datetime.now(zone).tzname()
         if item.timezone != catalog.directory.timezone
         else "local",
-        report_url=_report_url(item, catalog.directory.maintainers_email),
-        add_action=_add_action(),
     )
 
 
@@ -148,10 +141,3 @@ def resource_ics(resource_id: str):
 @bp.get("/about")
 def about():
     return render_template("about.html")
-
-
-def _report_url(item: Resource, email: str | None) -> str:
-    if "reports.report" in current_app.view_functions:
-        return url_for("reports.report", resource_id=item.id)
-    subject = f"Problem with listing {item.id}"
-    return f"mailto:{email or ''}?subject={subject.replace(' ', '%20')}"
