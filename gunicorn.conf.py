@@ -2,11 +2,20 @@
 
 Start with `gunicorn -c gunicorn.conf.py "directory:create_app()"` (the Procfile does).
 Environment: PORT or BIND, WEB_CONCURRENCY (workers; default: one per CPU), THREADS.
+
+Data updates: the master loads the data file and builds its index once, before workers fork.
+It watches the file (every DIRECTORY_RELOAD_CHECK_SECONDS, default 2) and, when it changes,
+reloads itself exactly as on `kill -HUP`: it validates and loads the file, builds the new index
+aside, then starts new workers on it and retires the old ones gracefully. A file with errors is
+refused and logged; the workers keep serving the last good data.
 """
 
+import gc
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
@@ -19,6 +28,8 @@ graceful_timeout = 30
 keepalive = 5
 # A long referral list spans several signed cookies (up to 15 KB); accept a 16 KB header.
 limit_request_field_size = 16384
+# gunicorn's management socket sits at one fixed path per user; we do not use it.
+control_socket_disable = True
 # Access log: method, path WITHOUT the query string (%(U)s), status, size, duration.
 # No client address, no query string, no referrer, no user agent: a search for "methadone"
 # near a ZIP code is health information about a person.
@@ -30,8 +41,34 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def _state(server):
-    app = server.app.wsgi()
-    return app.extensions["directory"]
+    return server.app.wsgi().extensions["directory"]
+
+
+def _settle():
+    """Move everything loaded so far out of the garbage collector's way (no long pauses)."""
+    gc.collect()
+    gc.freeze()
+
+
+def when_ready(server):
+    _settle()
+    state = _state(server)
+    interval = state.check_interval
+    state.check_interval = None  # the master watches the file, not each worker
+    if interval:
+        threading.Thread(target=_watch, args=(server, state, interval), daemon=True).start()
+
+
+def _watch(server, state, interval):
+    """Reload the master (as on HUP) when the data file changes."""
+    stop = threading.Event()
+    seen = state.file_mtime()
+    while not stop.wait(interval):
+        current = state.file_mtime()
+        if current != seen and state.data_changed():
+            seen = current  # one reload per version of the file, however long it takes
+            server.log.info("data file changed; reloading")
+            os.kill(os.getpid(), signal.SIGHUP)
 
 
 def on_reload(server):
@@ -45,10 +82,12 @@ def on_reload(server):
         server.log.info("data reloaded: %s", state.snapshot.catalog.fingerprint[:12])
     else:
         server.log.error("data file refused, still serving the last good data: %s", state.error)
+    _settle()
 
 
 def post_worker_init(worker):
-    """Give each worker its own open index files (nothing read through a shared descriptor)."""
+    """Give each worker its own open index files for the data the master loaded."""
     state = worker.wsgi.extensions["directory"]
-    if not state.reload():
+    state.check_interval = None
+    if not state.reopen():
         logging.getLogger("gunicorn.error").error("worker keeps inherited data: %s", state.error)

@@ -51,3 +51,18 @@ def test_a_broken_file_is_refused_and_the_old_data_keeps_serving(live_app, data_
     assert ready["fingerprint"] == before
     assert "'mta' is not a known category" in ready["last_refused"]
     assert "resource file refused, keeping the last good data" in caplog.text
+
+
+def test_reopen_after_fork_keeps_the_parsed_catalog(live_app, data_path):
+    state = live_app.extensions["directory"]
+    before = state.current()
+    assert state.reopen()
+    after = state.snapshot
+    assert after.catalog is before.catalog  # not parsed again
+    assert after.searcher is not before.searcher  # its own index files
+    data_path.write_text(data_path.read_text().replace("Hawthorne Serenity", "Belmont Hope"))
+    _touch_later(data_path)
+    assert state.data_changed()
+    assert state.reopen()  # the file changed since the parent loaded it: read it
+    assert state.snapshot.catalog is not before.catalog
+    assert not state.data_changed()

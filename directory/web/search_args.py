@@ -142,4 +142,7 @@ def parse_search_args(args) -> dict:
                 data[key] = values
         elif values:
             data[key] = values[-1]
-    return SearchArgsSchema().load(data)
+    return _SCHEMA.load(data)
+
+
+_SCHEMA = SearchArgsSchema()  # stateless: one instance serves every request

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 
 from ..catalog import Catalog, CatalogError, load_catalog
 from ..places import Gazetteer
-from ..search.index import IndexUnavailable, ensure_index
+from ..search.index import IndexUnavailable, ensure_index, open_index
 from ..search.query import Searcher
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class DirectoryState:
             now = time.monotonic()
             if now - self._checked >= self.check_interval:
                 self._checked = now
-                if self._file_mtime() != self.snapshot.data_mtime and self._lock.acquire(False):
+                if self.file_mtime() != self.snapshot.data_mtime and self._lock.acquire(False):
                     try:
                         self.reload()
                     finally:
@@ -72,7 +72,7 @@ class DirectoryState:
 
     def reload(self) -> bool:
         """Load the data file and its index; keep the last good snapshot if anything fails."""
-        mtime = self._file_mtime()
+        mtime = self.file_mtime()
         try:
             catalog = load_catalog(self.data_path)
             searcher = ensure_index(catalog, self.index_dir)
@@ -99,7 +99,29 @@ class DirectoryState:
         log.error("resource file refused, keeping the last good data: %s", self.error)
         return False
 
-    def _file_mtime(self) -> float:
+    def reopen(self) -> bool:
+        """After a fork: open this process's own index files for the inherited snapshot.
+
+        The catalog parsed by the parent is kept (parsing a large file takes seconds); the file
+        is read again only if it changed since. A refused file's error stays visible.
+        """
+        old = self.snapshot
+        if old is None or self.file_mtime() != old.data_mtime:
+            return self.reload()
+        try:
+            searcher = open_index(self.index_dir, old.catalog)
+        except IndexUnavailable as exc:
+            self.error = f"search index unavailable: {exc}"
+            return False
+        self.snapshot = Snapshot(old.catalog, searcher, old.gazetteer, old.data_mtime,
+                                 old.loaded_at)  # fmt: skip
+        return True
+
+    def data_changed(self) -> bool:
+        """Return True when the file on disk is not the one last loaded (or refused)."""
+        return self.snapshot is None or self.file_mtime() != self.snapshot.data_mtime
+
+    def file_mtime(self) -> float:
         try:
             return os.stat(self.data_path).st_mtime
         except OSError:

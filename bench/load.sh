@@ -1,0 +1,23 @@
+#!/bin/sh
+# Load and fault test: gunicorn (2 workers, 10,000 synthetic resources) under wrk on 127.0.0.1
+# while the data file is replaced with a valid new version and then a broken one, each followed
+# by HUP. Stops by itself; prints a summary table; exit status 1 if any check failed.
+#
+#   bench/load.sh                  # 60 s of load (plus setup and the reloads)
+#   bench/load.sh --duration 120   # longer
+#   bench/load.sh --help           # every option
+#
+# The server runs with DIRECTORY_RATE_LIMIT_SEARCH and DIRECTORY_RATE_LIMIT_API set to
+# "1000000 per minute": from one address, this much traffic is what the limits exist to stop.
+# To try a gunicorn setting before changing gunicorn.conf.py: --config other.conf.py.
+#
+# Needs wrk (apt-get install -y wrk) and the project's virtualenv (make install). Details and the
+# meaning of each figure: the docstring of bench/load.py.
+set -eu
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-.venv/bin/python}"
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "wrk is not installed: apt-get install -y wrk" >&2
+    exit 2
+fi
+exec "$PYTHON" bench/load.py "$@"
