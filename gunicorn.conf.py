@@ -78,7 +78,11 @@ def on_reload(server):
     data they inherit from the master.
     """
     state = _state(server)
-    if state.reload():
+    if state.snapshot is not None and not state.data_changed():
+        # A second HUP for a file already read (the watcher and an operator both noticed):
+        # new workers still start, and open the current index generation.
+        server.log.info("data file unchanged since it was last read")
+    elif state.reload():
         server.log.info("data reloaded: %s", state.snapshot.catalog.fingerprint[:12])
     else:
         server.log.error("data file refused, still serving the last good data: %s", state.error)

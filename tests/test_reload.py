@@ -63,6 +63,8 @@ def test_reopen_after_fork_keeps_the_parsed_catalog(live_app, data_path):
     data_path.write_text(data_path.read_text().replace("Hawthorne Serenity", "Belmont Hope"))
     _touch_later(data_path)
     assert state.data_changed()
-    assert state.reopen()  # the file changed since the parent loaded it: read it
+    assert state.reopen()  # a changed file is the parent's to load, not each worker's
+    assert state.snapshot.catalog is before.catalog
+    assert state.reload()
     assert state.snapshot.catalog is not before.catalog
     assert not state.data_changed()

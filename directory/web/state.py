@@ -46,6 +46,7 @@ class DirectoryState:
         self.error: str | None = None
         self._lock = threading.Lock()
         self._checked = 0.0
+        self.attempted_mtime: float | None = None  # the file version last read (good or not)
 
     @property
     def catalog(self) -> Catalog | None:
@@ -73,6 +74,7 @@ class DirectoryState:
     def reload(self) -> bool:
         """Load the data file and its index; keep the last good snapshot if anything fails."""
         mtime = self.file_mtime()
+        self.attempted_mtime = mtime
         try:
             catalog = load_catalog(self.data_path)
             searcher = ensure_index(catalog, self.index_dir)
@@ -102,24 +104,25 @@ class DirectoryState:
     def reopen(self) -> bool:
         """After a fork: open this process's own index files for the inherited snapshot.
 
-        The catalog parsed by the parent is kept (parsing a large file takes seconds); the file
-        is read again only if it changed since. A refused file's error stays visible.
+        The catalog parsed by the parent is kept: parsing a large file takes seconds, and the
+        parent (gunicorn's master) loads a changed file itself. The file is read here only when
+        there is nothing to inherit or the inherited index is gone.
         """
         old = self.snapshot
-        if old is None or self.file_mtime() != old.data_mtime:
-            return self.reload()
-        try:
-            searcher = open_index(self.index_dir, old.catalog)
-        except IndexUnavailable as exc:
-            self.error = f"search index unavailable: {exc}"
-            return False
-        self.snapshot = Snapshot(old.catalog, searcher, old.gazetteer, old.data_mtime,
-                                 old.loaded_at)  # fmt: skip
-        return True
+        if old is not None:
+            try:
+                searcher = open_index(self.index_dir, old.catalog)
+            except IndexUnavailable:
+                pass
+            else:
+                self.snapshot = Snapshot(old.catalog, searcher, old.gazetteer, old.data_mtime,
+                                         old.loaded_at)  # fmt: skip
+                return True
+        return self.reload()
 
     def data_changed(self) -> bool:
-        """Return True when the file on disk is not the one last loaded (or refused)."""
-        return self.snapshot is None or self.file_mtime() != self.snapshot.data_mtime
+        """Return True when the file on disk is not the one last loaded, refused or being read."""
+        return self.file_mtime() != self.attempted_mtime
 
     def file_mtime(self) -> float:
         try:
