@@ -523,3 +523,12 @@ def test_docs_page_lists_every_operation_within_the_csp(client):
 
 def test_footer_links_the_docs_page(client):
     assert 'href="/api/v1/docs"' in client.get("/about").get_data(as_text=True)
+
+
+def test_search_body_is_exactly_the_documented_shape(client):
+    from directory.web.api_schemas import SearchResponseSchema
+
+    body = client.get(f"/api/v1/search?q=meeting&near=97214&at={MONDAY_EVENING}").get_json()
+    assert body["results"]
+    assert SearchResponseSchema().validate(body) == {}
+    assert SearchResponseSchema().load(body) is not None
