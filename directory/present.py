@@ -54,9 +54,9 @@ def meeting_types(resource: Resource) -> list[dict[str, str | None]]:
     ]
 
 
-def summary(resource: Resource, at: datetime, home_timezone: str, url: str) -> dict:
-    """Return what a result list shows about a resource."""
-    when = describe_when(resource, at, home_timezone)
+def summary(resource: Resource, at: datetime, home_timezone: str, url: str, when=None) -> dict:
+    """Return what a result list shows about a resource (`when`: a When already worked out)."""
+    when = when or describe_when(resource, at, home_timezone)
     location = resource.location
     return {
         "id": resource.id,

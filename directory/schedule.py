@@ -232,6 +232,7 @@ class Schedule:
     timezone: str  # IANA name
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
     _by_day: tuple[tuple[Window, ...], ...] = field(init=False, repr=False, compare=False)
+    _always_open: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         windows = tuple(self.windows)
@@ -243,6 +244,7 @@ class Schedule:
         object.__setattr__(self, "_zone", _zone_named(self.timezone))
         by_day = tuple(tuple(w for w in windows if w.day == day) for day in range(7))
         object.__setattr__(self, "_by_day", by_day)
+        object.__setattr__(self, "_always_open", self._covers_week())
 
     @classmethod
     def from_items(
@@ -332,6 +334,9 @@ class Schedule:
 
     def is_always_open(self) -> bool:
         """Return True if the windows cover the whole week (open 24/7)."""
+        return self._always_open
+
+    def _covers_week(self) -> bool:
         covered = 0
         for first, after in _week_pieces(self.weekly_minutes()):
             if first > covered:

@@ -8,7 +8,7 @@ copied into `data/meeting_guide_types.json`.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources as package_files
 
 DIMENSIONS: dict[str, str] = {
@@ -293,6 +293,7 @@ def fellowship_name(fellowship: str) -> str:
     return FELLOWSHIP_NAMES.get(fellowship, fellowship)
 
 
+@lru_cache(maxsize=4096)  # bounded: selected filter values come from people's requests
 def label(facet: str, value: str) -> str:
     """Return the plain label of a facet value, for filters and result badges."""
     tables: dict[str, dict[str, str]] = {

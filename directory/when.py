@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,8 +20,21 @@ class When:
     zone_note: str | None = None  # "PST" when the resource's zone differs from the directory's
 
 
-def describe_when(resource: Resource, at: datetime, home_timezone: str) -> When:
-    """Describe when `resource` is next on, as seen at `at`."""
+_ASK = object()  # "ask the schedule": the caller has no answers at hand
+
+
+def describe_when(
+    resource: Resource,
+    at: datetime,
+    home_timezone: str,
+    current: Occurrence | None | object = _ASK,
+    upcoming: Sequence[Occurrence] | None = None,
+) -> When:
+    """Describe when `resource` is next on, as seen at `at`.
+
+    A search has already worked out the occurrence in progress and the next ones; pass them as
+    `current` and `upcoming` to save asking the schedule again.
+    """
     note = _zone_note(resource.timezone, home_timezone, at)
     if resource.status == "temporarily-closed" and resource.attendance == "inactive":
         return When("Temporarily closed", "temporarily_closed")
@@ -28,23 +42,24 @@ def describe_when(resource: Resource, at: datetime, home_timezone: str) -> When:
     if schedule is None:
         return When(resource.hours_notes or "", "unscheduled")
     local_now = at.astimezone(ZoneInfo(resource.timezone))
-    if resource.is_meeting:
+    if current is _ASK:
         current = schedule.current(at)
+        upcoming = None
+    if upcoming is None:
+        upcoming = schedule.next_occurrences(at, 1) if current is None else ()
+    if resource.is_meeting:
         if current is not None:
             return When(f"In progress, started {format_time(current.start)}", "in_progress", note)
-        upcoming = schedule.next_occurrences(at, 1)
         if not upcoming:
             return When("", "unscheduled")
         return When(_day_and_time(upcoming[0], local_now), "upcoming", note)
     if schedule.is_always_open():
         return When("Open 24 hours", "open")
-    current = schedule.current(at)
     if current is not None:
         until = _short_time(current.end)
         if current.end.date() != local_now.date():
             until = f"{until} {_relative_day(current.end, local_now).lower()}"
         return When(f"Open until {until}", "open", note)
-    upcoming = schedule.next_occurrences(at, 1)
     if not upcoming:
         return When("Closed", "closed")
     opens = _day_and_time(upcoming[0], local_now, short=True)

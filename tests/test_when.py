@@ -87,3 +87,16 @@ def test_next_week_lists_seven_days_of_meetings():
     occurrences = next_week(resource, at)
     assert len(occurrences) == 7
     assert occurrences[0].start.day == 29
+
+
+@pytest.mark.parametrize(
+    "local", [(2026, 11, 28, 12, 0), (2026, 11, 28, 19, 5), (2026, 12, 1, 10, 0)]
+)
+def test_answers_passed_in_give_the_same_words_as_asking(local):
+    at = datetime(*local, tzinfo=PDX)
+    for resource in (_resource(MEETING), _resource(PANTRY, "food")):
+        schedule = resource.schedule
+        given = describe_when(
+            resource, at, HOME, schedule.current(at), schedule.next_occurrences(at, 3)
+        )
+        assert given == describe_when(resource, at, HOME)

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from .. import present, vocabulary
 from ..places import PlaceNotFound
 from ..search.query import SearchRequest
+from ..when import describe_when
 from .links import public_url
 from .search_args import LIST_FILTERS, parse_search_args
 from .state import Snapshot
@@ -106,7 +107,8 @@ def build_search(args, snapshot: Snapshot) -> dict:
 
 def _result(hit, at: datetime, home: str) -> dict:
     resource = hit.resource
-    data = present.summary(resource, at, home, public_url(resource))
+    when = describe_when(resource, at, home, hit.current_occurrence, hit.next_occurrences)
+    data = present.summary(resource, at, home, public_url(resource), when)
     data.update(
         {
             "distance_miles": None
