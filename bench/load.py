@@ -48,6 +48,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from directory.bench import (  # noqa: E402  # why: the script runs from bench/, not installed
+    CATEGORY_WEIGHTS,
+    FELLOWSHIPS,
+    PAYMENTS,
+    POPULATIONS,
+)
+
 LUA_SCRIPT = Path(__file__).resolve().parent / "search.lua"
 
 SEED = 20241128
@@ -61,32 +70,6 @@ TARGETS = {"pages": {"rps": 300, "p99_ms": 150}, "api": {"rps": 600, "p99_ms": N
 
 # --- the synthetic resource file -----------------------------------------------------------------
 
-CATEGORY_WEIGHTS = {
-    "meeting": 50,
-    "mat": 5,
-    "treatment": 6,
-    "counseling": 6,
-    "harm-reduction": 3,
-    "crisis": 2,
-    "wellness": 3,
-    "housing": 6,
-    "food": 5,
-    "peer-support": 4,
-    "faith": 3,
-    "family": 2,
-    "employment": 2,
-    "legal": 2,
-    "transportation": 1,
-}
-FELLOWSHIPS = {
-    "AA": 50,
-    "NA": 22,
-    "Al-Anon": 8,
-    "CA": 4,
-    "SMART Recovery": 6,
-    "Recovery Dharma": 5,
-    "Celebrate Recovery": 5,
-}
 # Codes every one of the fellowships above uses (others are warned about for some of them).
 MEETING_TYPES = ("D", "SP", "BE", "W", "M", "Y", "LGBTQ", "X", "S", "MED", "POA", "LIT")
 MEETING_NAMES = (
@@ -217,8 +200,6 @@ SERVICES = {
     "legal": ("legal-aid", "id-documents", "benefits-help"),
     "transportation": ("transportation",),
 }
-PAYMENTS = ("free", "medicaid", "medicare", "private-insurance", "sliding-scale", "self-pay")
-POPULATIONS = ("adults", "youth", "women", "men", "lgbtq", "veterans", "pregnant", "families")
 ACCESSIBILITY = ("wheelchair", "accessible-restroom", "asl", "hearing-loop", "accessible-parking")
 STREETS = (
     "Main St",
