@@ -281,7 +281,7 @@ class _Checker:
                 continue
             data = self._schema_problems(self._location_schema, value, ["locations", key])
             if data is not None:
-                out[key] = Location(id=key, **data)
+                out[key] = Location(id=key, line=line, **data)
                 self._check_point(out[key], value, None, f"locations.{key}")
         return out
 

@@ -173,18 +173,11 @@ def query_for(location: Location) -> str:
 def find_targets(catalog: Catalog) -> list[Target]:
     """Return the locations that have no coordinates, shared ones first, in file order."""
     default_country = catalog.directory.country
-    first_use: dict[str, int] = {}
-    for resource in catalog.resources:
-        loc = resource.location
-        if loc is not None and loc.id is not None:
-            first_use.setdefault(loc.id, resource.line)
     targets = []
     for loc_id, loc in catalog.locations.items():
         if loc.point is None:
-            # Location has no line of its own yet: point at the first entry that uses it.
-            line = first_use.get(loc_id, 0)
             country = loc.country or default_country
-            targets.append(Target("location", loc_id, line, query_for(loc), country, loc))
+            targets.append(Target("location", loc_id, loc.line, query_for(loc), country, loc))
     for resource in catalog.resources:
         loc = resource.location
         if loc is None or loc.id is not None or loc.point is not None or not resource.active:

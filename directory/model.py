@@ -39,6 +39,7 @@ class DirectoryInfo:
 @dataclass(frozen=True)
 class Location:
     id: str | None = None  # the key under `locations:` when shared, else None
+    line: int = 0  # line of a shared location's key in the resource file
     name: str | None = None
     address: str | None = None
     address_2: str | None = None

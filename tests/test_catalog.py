@@ -74,6 +74,7 @@ def test_minimal_fixture_loads_into_domain_objects():
     meeting = catalog.by_id("hawthorne-serenity-aa")
     assert meeting.location.name == "St. Mark's Parish Hall"
     assert meeting.location.id == "st-marks-hall"
+    assert meeting.location.line == 12
     assert meeting.dimensions == ("community",)
     assert meeting.timezone == "America/Los_Angeles"
     assert meeting.attendance == "in_person"

@@ -286,7 +286,7 @@ def test_find_targets(data_path):
         ("resource", "eastside-bridge-clinic"),
         ("resource", "nowhere-pantry"),
     ]
-    assert targets[0].line == 16  # the first resource using the shared location
+    assert targets[0].line == 9  # the shared location's own line under locations:
     assert targets[1].country == "US"
 
 
@@ -298,7 +298,7 @@ def test_dry_run_reports_and_writes_nothing(runner, server, data_path, app):
     result = geocode(runner, server)
     assert result.exit_code == 0, result.output
     out = result.output
-    assert f"{data_path}:16: location 'st-marks-hall': 45.5122, -122.647 <- 1234 SE" in out
+    assert f"{data_path}:9: location 'st-marks-hall': 45.5122, -122.647 <- 1234 SE" in out
     assert (
         "resource 'eastside-bridge-clinic': 45.5046, -122.6197 (approximate: only the street)"
         in out
