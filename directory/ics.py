@@ -30,6 +30,8 @@ def calendar_for(
     for resource in resources:
         if not resource.is_meeting or resource.schedule is None:
             continue  # opening hours are not appointments
+        if resource.attendance == "inactive":
+            continue  # temporarily closed, with no way to join from afar
         for event in _events(resource, url_for(resource), now):
             calendar.add_component(event)
     calendar.add_missing_timezones()

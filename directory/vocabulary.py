@@ -313,8 +313,10 @@ def label(facet: str, value: str) -> str:
     if facet == "language":
         return language_name(value)
     if facet == "type":
+        # Codes mean different things in different fellowships, so the label says whose it is.
         fellowship, _, code = value.rpartition(":")
-        return type_name(fellowship or None, code)
+        name = type_name(fellowship or None, code)
+        return f"{name} ({fellowship})" if fellowship else name
     if facet == "day":
         from .schedule import DAY_LABELS, DAYS  # noqa: PLC0415  # why: schedule imports model
 

@@ -57,13 +57,22 @@ def describe_when(
         return When("Open 24 hours", "open")
     if current is not None:
         until = _short_time(current.end)
-        if current.end.date() != local_now.date():
-            until = f"{until} {_relative_day(current.end, local_now).lower()}"
+        end = current.end
+        closes_at_midnight = end.hour == 0 and end.minute == 0
+        if end.date() != local_now.date() and not (
+            closes_at_midnight and (end.date() - local_now.date()).days == 1
+        ):
+            until = f"{until} {_relative_day(end, local_now).lower()}"
         return When(f"Open until {until}", "open", note)
     if not upcoming:
         return When("Closed", "closed")
     opens = _day_and_time(upcoming[0], local_now, short=True)
-    return When(f"Closed, opens {opens[0].lower() + opens[1:]}", "closed", note)
+    if opens.startswith(_RELATIVE_WORDS):  # "today 9 am", but "Tue 9 am" keeps its capital
+        opens = opens[0].lower() + opens[1:]
+    return When(f"Closed, opens {opens}", "closed", note)
+
+
+_RELATIVE_WORDS = ("Today", "Tonight", "Tomorrow")
 
 
 def _day_and_time(occurrence: Occurrence, local_now: datetime, short: bool = False) -> str:
@@ -73,6 +82,8 @@ def _day_and_time(occurrence: Occurrence, local_now: datetime, short: bool = Fal
     if days == 0:
         word = "Tonight" if start.hour * 60 + start.minute >= EVENING_STARTS else "Today"
         return f"{word} {time_text}"
+    if days == 1 and start.hour == 0 and start.minute == 0:
+        return "Tonight at midnight"  # not "Tomorrow midnight", which reads as a day later
     return f"{_relative_day(start, local_now)} {time_text}"
 
 
@@ -104,6 +115,6 @@ def _zone_note(zone: str, home: str, at: datetime) -> str | None:
 
 def next_week(resource: Resource, at: datetime) -> list[Occurrence]:
     """Return the resource's occurrences over the next 7 days (for referral sheets)."""
-    if resource.schedule is None:
-        return []
+    if resource.schedule is None or resource.attendance == "inactive":
+        return []  # temporarily closed: no times to go to
     return resource.schedule.occurrences_between(at, at + timedelta(days=7))

@@ -723,3 +723,28 @@ def test_nearest_beyond_the_radius_respects_time_filters(searcher):
     assert result.notice and "Nothing within 5 miles" in result.notice
     assert ids(result) == ["downtown-big-book"]  # the only AA meeting open then
     assert result.hits[0].beyond_radius and result.hits[0].open_now
+
+
+def test_temporarily_closed_places_are_never_open_or_starting_soon(tmp_path):
+    hours = [{"days": "daily", "start": "00:00", "end": "24:00"}]
+    closed = resource("closed-pantry", "Closed Pantry", "food", hours=hours, at=P(45.5, -122.6),
+                      status="temporarily-closed")  # fmt: skip
+    closed_meeting = resource("closed-meeting", "Closed Meeting", fellowship="AA",
+                              hours=[{"days": "daily", "start": "12:05"}], at=P(45.5, -122.6),
+                              status="temporarily-closed")  # fmt: skip
+    still_online = resource("moved-online", "Moved Online", fellowship="AA", types=("TC",),
+                            hours=[{"days": "daily", "start": "12:05"}], at=P(45.5, -122.6),
+                            online=Online(url="https://example.org/j"))  # fmt: skip
+    open_pantry = resource("open-pantry", "Open Pantry", "food", hours=hours, at=P(45.5, -122.6))
+    catalog = Catalog([closed, closed_meeting, still_online, open_pantry])
+    build_index(catalog.resources, tmp_path, catalog.fingerprint)
+    s = open_index(tmp_path, catalog)
+    try:
+        assert ids(search(s, open_now=True)) == ["open-pantry"]
+        assert ids(search(s, starting_within=30)) == ["moved-online"]
+        hits = {h.resource.id: h for h in search(s).hits}
+        assert hits["closed-pantry"].open_now is False
+        assert hits["closed-meeting"].next_occurrences == ()
+        assert hits["moved-online"].next_occurrences
+    finally:
+        s.close()

@@ -41,7 +41,7 @@ PANTRY = [{"days": ["tue", "thu"], "start": "09:00", "end": "17:00"}]
         (MEETING, "meeting", (2026, 11, 29, 5, 0), "Today 6:30 am", "upcoming"),
         (MEETING, "meeting", (2026, 11, 29, 8, 0), "Sat 7:00 pm", "upcoming"),
         (PANTRY, "food", (2026, 12, 1, 10, 0), "Open until 5 pm", "open"),
-        (PANTRY, "food", (2026, 12, 1, 18, 0), "Closed, opens thu 9 am", "closed"),
+        (PANTRY, "food", (2026, 12, 1, 18, 0), "Closed, opens Thu 9 am", "closed"),
         (PANTRY, "food", (2026, 12, 2, 18, 0), "Closed, opens tomorrow 9 am", "closed"),
         (PANTRY, "food", (2026, 12, 3, 7, 0), "Closed, opens today 9 am", "closed"),
         (
@@ -51,6 +51,14 @@ PANTRY = [{"days": ["tue", "thu"], "start": "09:00", "end": "17:00"}]
         (
             [{"days": ["fri"], "start": "20:00", "end": "02:00"}],
             "food", (2026, 12, 4, 23, 0), "Open until 2 am tomorrow", "open",
+        ),
+        (
+            [{"days": ["mon"], "start": "09:00", "end": "24:00"}],
+            "food", (2026, 11, 30, 20, 0), "Open until midnight", "open",
+        ),
+        (
+            [{"days": ["sat"], "start": "00:00"}],
+            "meeting", (2026, 11, 27, 23, 30), "Tonight at midnight", "upcoming",
         ),
     ],
 )  # fmt: skip

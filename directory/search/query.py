@@ -361,7 +361,7 @@ def _hit(
         distance_miles=distance,
         beyond_radius=beyond,
         snippet=make_snippet(r, plan.terms, keywords),
-        open_now=(current is not None) if r.schedule is not None else None,
+        open_now=(current is not None) if r.schedule is not None else None,  # closed: False
         in_progress=r.is_meeting and current is not None,
         next_occurrences=upcoming,
         current_occurrence=current,

@@ -197,6 +197,8 @@ class ResourceTable:
         self.lon = np.asarray(lon, dtype=np.float64)
         self.online_only = np.asarray(online_only, dtype=bool)
         self.located = ~self.online_only
+        # Temporarily closed with no way to join from afar: never "open now" or "starting soon".
+        self.closed = np.asarray([r.attendance == "inactive" for r in resources], dtype=bool)
         self.facets = {key: _facet(facet_docs[key], n) for key in FACETS}
         self.cells = np.asarray(cells, dtype=np.uint32)  # (day, time of day) cells windows start in
         self.scheduled = self.cells != 0
@@ -266,7 +268,7 @@ class ResourceTable:
 
     def open_at(self, at: datetime, candidates: np.ndarray | None = None) -> np.ndarray:
         """Return the (candidate) documents with an occurrence in progress at `at`."""
-        return self._windows_mask(
+        return ~self.closed & self._windows_mask(
             at,
             lambda s, e, m, slack: (s - slack <= m) & (m < e + slack),
             lambda schedule: schedule.is_open(at),
@@ -280,7 +282,7 @@ class ResourceTable:
         grace = STARTED_GRACE_MINUTES
         first = at - timedelta(minutes=grace)
         last = at + timedelta(minutes=minutes, microseconds=1)
-        return self._windows_mask(
+        return ~self.closed & self._windows_mask(
             at,
             lambda s, e, m, slack: (s >= m - grace - slack) & (s <= m + minutes + slack),
             lambda schedule: schedule.starts_between(first, last),
@@ -296,7 +298,7 @@ class ResourceTable:
         schedule; near a clock change (within the weeks the answer spans) the schedule answers.
         """
         schedule = self.resources[doc].schedule
-        if schedule is None:
+        if schedule is None or self.closed[doc]:
             return None, ()
         clock = self._steady_clock(int(self.doc_zone[doc]), at)
         if clock is None:

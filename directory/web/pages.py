@@ -128,7 +128,7 @@ def resource(resource_id: str):
 @bp.get("/resources/<resource_id>.ics")
 def resource_ics(resource_id: str):
     item = visible(resource_id)
-    if not item.is_meeting or item.schedule is None:
+    if not item.is_meeting or item.schedule is None or item.attendance == "inactive":
         abort(404)
     body = calendar_for([item], public_url)
     return Response(
