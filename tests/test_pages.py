@@ -143,3 +143,16 @@ def test_base_url_is_used_for_absolute_links(tmp_path, data_path):
                       "BASE_URL": "https://help.example.org/"})  # fmt: skip
     page = app.test_client().get("/search?q=serenity").get_data(as_text=True)
     assert 'href="https://help.example.org/resources/hawthorne-serenity-aa"' in page
+
+
+def test_words_about_time_and_place_become_filters_a_person_can_see(client):
+    page = client.get(
+        "/search",
+        query_string={"q": "na meeting tonight near 97214", "at": "2026-11-30T12:00:00-08:00"},
+    ).get_data(as_text=True)
+    assert "Showing meetings, near 97214 (Portland, OR), tonight." in page
+    assert 'name="category" value="meeting" checked' in page
+    assert 'name="day" value="mon" checked' in page
+    assert 'id="q" name="q" value="na"' in page
+    assert 'id="near" name="near" value="97214"' in page
+    assert "Dawn Patrol NA" not in page  # 6:30 am is not tonight

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
 from .. import present, vocabulary
 from ..places import PlaceNotFound
+from ..schedule import DAYS
+from ..search.intent import Intent, read_intent
 from ..search.query import SearchRequest
 from ..when import describe_when
 from .links import public_url
@@ -30,6 +33,7 @@ FACET_TITLES = {
     "accessibility": "Accessibility",
     "region": "Area",
 }
+STARTING_SOON_MINUTES = 60  # "meeting now": starting within the hour, or just started
 WIDER = 3  # an empty radius search also counts what lies within three times the distance
 
 
@@ -49,6 +53,9 @@ def build_search(args, snapshot: Snapshot) -> dict:
     except ValidationError as exc:
         name, message = _first_error(exc)
         raise BadSearch(name, message) from None
+    at = parsed.get("at") or datetime.now(UTC)
+    filters = {key: tuple(parsed[key]) for key in LIST_FILTERS if parsed.get(key)}
+    intent = _understand(parsed, filters, at, snapshot)
     near = None
     if parsed.get("near", "").strip():
         try:
@@ -57,11 +64,10 @@ def build_search(args, snapshot: Snapshot) -> dict:
             raise BadSearch("near", str(exc)) from None
     elif "radius" in parsed:
         raise BadSearch("radius", "a radius needs a place: add near (a ZIP code, city or lat,lon)")
-    filters = {key: tuple(parsed[key]) for key in LIST_FILTERS if parsed.get(key)}
     if "type" in filters:
         filters["type"] = _types_with_fellowship(filters["type"], snapshot)
-    at = parsed.get("at") or datetime.now(UTC)
-    sort = parsed.get("sort") or ("distance" if near and not parsed["q"].strip() else "relevance")
+    # Near a place, nearest first: every result already matches all the words.
+    sort = parsed.get("sort") or ("distance" if near else "relevance")
     request = SearchRequest(
         q=parsed["q"],
         near=near,
@@ -99,10 +105,55 @@ def build_search(args, snapshot: Snapshot) -> dict:
         "near": None
         if near is None
         else {"label": near.label, "lat": near.lat, "lon": near.lon, "kind": near.kind},
-        "notice": result.notice,
+        "notice": " ".join(n for n in (_said_back(intent, near), result.notice) if n) or None,
         "online_count": result.online_count,
         "wider": wider,
     }
+
+
+def _understand(parsed: dict, filters: dict, at: datetime, snapshot: Snapshot) -> Intent | None:
+    """Turn time, place and "meeting" words in the text into filters (never over explicit ones).
+
+    `parsed` and `filters` are updated, so the page shows each as a filter a person can undo.
+    """
+    if not parsed["q"].strip():
+        return None
+    intent = read_intent(parsed["q"], lambda text: _is_place(snapshot, text))
+    parsed["q"] = intent.q
+    if intent.near and not parsed.get("near", "").strip():
+        parsed["near"] = intent.near
+    if intent.meetings and "category" not in filters:
+        filters["category"] = ("meeting",)
+    if intent.day_offset is not None and "day" not in filters:
+        local = at.astimezone(ZoneInfo(snapshot.catalog.directory.timezone))
+        filters["day"] = (DAYS[(local.isoweekday() + intent.day_offset) % 7],)
+    if intent.times_of_day and "time_of_day" not in filters:
+        filters["time_of_day"] = intent.times_of_day
+    if intent.open_now:
+        parsed["open_now"] = True
+    if intent.starting_soon and parsed.get("starting_within") is None:
+        parsed["starting_within"] = STARTING_SOON_MINUTES
+    return intent
+
+
+def _is_place(snapshot: Snapshot, text: str) -> bool:
+    try:
+        snapshot.gazetteer.resolve(text)
+    except PlaceNotFound:
+        return False
+    return True
+
+
+def _said_back(intent: Intent | None, near) -> str | None:
+    if intent is None:
+        return None
+    parts = [
+        f"near {near.label}" if p.startswith("near ") and near else p for p in intent.understood
+    ]
+    text = f"Showing {', '.join(parts)}." if parts else ""
+    if intent.near_me and near is None:
+        text += " To sort by distance, type your ZIP code or town in the Near box."
+    return text.strip() or None
 
 
 def _result(hit, at: datetime, home: str) -> dict:
