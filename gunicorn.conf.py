@@ -31,6 +31,8 @@ graceful_timeout = 30
 keepalive = 5
 # A long referral list spans several signed cookies (up to 15 KB); accept a 16 KB header.
 limit_request_field_size = 16384
+# A long search in another script percent-encodes to several KB; allow gunicorn's maximum.
+limit_request_line = 8190
 # gunicorn's management socket sits at one fixed path per user; we do not use it.
 control_socket_disable = True
 # Access log: method, path WITHOUT the query string (%(U)s), status, size, duration.

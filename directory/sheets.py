@@ -8,6 +8,7 @@ fetcher that refuses everything, so making a PDF never touches the network.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -62,6 +63,11 @@ def render_pdf(html: str) -> bytes:
     """Return the PDF of html, whose stylesheet (paper size included) is inlined."""
     # Imported here: the import costs about 0.4 s, and most processes never make a PDF.
     import weasyprint
+
+    # WeasyPrint logs each character its fonts cannot draw: that would put a participant's
+    # name or goals into the logs, one letter at a time. Its messages stay inside it.
+    for name in ("weasyprint", "fontTools"):
+        logging.getLogger(name).propagate = False
 
     document = weasyprint.HTML(
         string=html, base_url="about:blank", url_fetcher=_refusing_fetcher(weasyprint)

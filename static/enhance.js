@@ -20,8 +20,4 @@
   if (window.matchMedia("(min-width: 56rem)").matches) {
     document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
   }
-  // Filters submit as soon as a box is ticked, when scripts run.
-  document.querySelectorAll("form[data-autosubmit] input[type=checkbox]").forEach(function (box) {
-    box.addEventListener("change", function () { box.form.requestSubmit ? box.form.requestSubmit() : box.form.submit(); });
-  });
 })();

@@ -123,3 +123,41 @@ def test_rate_limit_answers_429_with_a_friendly_page(tmp_path, data_path):
 def test_no_retry_after_on_ordinary_answers(client):
     response = client.get("/search?q=a")
     assert response.status_code == 200 and "Retry-After" not in response.headers
+
+
+def test_cookie_and_body_limits_take_effect(app, client):
+    assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = client.post("/referrals/add", data={"id": "x" * 70_000})
+    assert response.status_code == 413
+
+
+def test_session_cookie_is_secure_with_hsts_and_csrf_works_over_https(tmp_path, data_path):
+    import re
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path),
+                      "INDEX_DIR": str(tmp_path / "ix"), "HSTS": True})  # fmt: skip
+    client = app.test_client()
+    base = "https://help.example.org"
+    page = client.get("/resources/hawthorne-serenity-aa", base_url=base).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(  # no Referer: Referrer-Policy no-referrer means browsers send none
+        "/referrals/add", base_url=base,
+        data={"id": "hawthorne-serenity-aa", "next": "/referrals", "csrf_token": token},
+    )  # fmt: skip
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "SameSite=Lax" in cookie and "HttpOnly" in cookie
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_page_that_reads_a_flash_message_is_not_cached(client):
+    import re
+
+    page = client.get("/resources/hawthorne-serenity-aa").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    data = {"id": "hawthorne-serenity-aa", "next": "/about", "csrf_token": token}
+    assert client.post("/referrals/add", data=data).status_code == 303
+    response = client.get("/about")  # shows, and so removes, the confirmation
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/about").headers.get("Cache-Control", "")

@@ -82,11 +82,12 @@ def test_search_by_zip_then_filter_then_open_and_download_calendar(page, catalog
     page.wait_for_url("**/search?**")
     heading = page.get_by_role("heading", level=2).filter(has_text="near 97214").inner_text()
     assert " near 97214 (Portland, OR)" in heading
-    # Ticking a box submits the filter form (enhancement); the button does it without JS.
+    # Ticking boxes changes nothing until the person asks (WCAG 3.2.2: no surprise reloads).
     page.locator("form.filters input[name=fellowship][value=NA]").check()
-    page.wait_for_url("**fellowship=NA**")
     page.locator("form.filters input[name=day][value=mon]").check()
+    page.locator("form.filters").get_by_role("button", name="Update results").click()
     page.wait_for_url("**day=mon**")
+    assert "fellowship=NA" in page.url
     results = page.locator("ol.results > li")
     assert results.count() > 0
     for text in results.locator(".meta").all_inner_texts()[:5]:

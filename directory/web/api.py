@@ -196,7 +196,8 @@ def search():
     if has_at:
         # Checked after the arguments, so a bad request is a 400 whatever the client holds.
         return _not_modified(snapshot) or _json(data, _data_headers(snapshot))
-    return _json(data, {"Cache-Control": f"public, max-age={NOW_MAX_AGE}"})
+    # Private: a shared cache must not keep addresses holding what someone searched for.
+    return _json(data, {"Cache-Control": f"private, max-age={NOW_MAX_AGE}"})
 
 
 def _json(data: dict, headers: dict[str, str]):
@@ -338,7 +339,8 @@ def _cache(response):
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         if response.get_etag() == (None, None):
             response.add_etag()  # a hash of these exact bytes: honest for time-dependent answers
-        response.cache_control.public = True
+        if not response.cache_control.private:
+            response.cache_control.public = True
         if response.cache_control.max_age is None:
             response.cache_control.max_age = NOW_MAX_AGE
         response.make_conditional(request)

@@ -156,6 +156,7 @@ def sheet_pdf():
 
 
 @bp.post("/sheet.ics")
+@rate_limit("sheet")
 def sheet_ics():
     items = _save_notes()
     return _calendar(referral.sheet_resources(items, get_catalog()))
@@ -165,6 +166,7 @@ def sheet_ics():
 
 
 @bp.get("/shared")
+@rate_limit("sheet")
 def shared():
     catalog = get_catalog()
     ids, dropped = referral.parse_shared_ids(request.args.get("ids", ""))
@@ -181,6 +183,7 @@ def shared():
 
 
 @bp.get("/shared.ics")
+@rate_limit("sheet")
 def shared_ics():
     ids, _ = referral.parse_shared_ids(request.args.get("ids", ""))
     return _calendar(referral.sheet_resources([ListItem(i) for i in ids], get_catalog()))

@@ -33,6 +33,14 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("reports", __name__)
 
+
+@bp.after_request
+def _no_store(response):
+    # A form shown again holds what the person typed, their contact included.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 MAX_POST_BYTES = 16 * 1024  # the largest honest form (1,200 characters of UTF-8) is far below
 UNAVAILABLE = (
     "We cannot take new reports right now. Please try again in a few days. If the listing"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .session_cookie import ChunkedCookieSessionInterface
 
@@ -58,13 +59,23 @@ def init_app(app: Flask) -> None:
             )
         # Development: a fresh random key per process, never a guessable default.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask ships these keys with None/False, so setdefault would never change them.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config.setdefault("HSTS", False)
     if app.config["HSTS"]:
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open in a session still works
+    # Flask-WTF's strict mode wants a same-origin Referer over HTTPS, which Referrer-Policy:
+    # no-referrer never sends; the token alone protects every POST.
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
+    # Behind a proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: not behind one).
+    proxies = int(app.config.get("PROXY_COUNT", 0) or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     # Per client address, per worker process with the default in-memory storage; set
     # DIRECTORY_RATELIMIT_STORAGE_URI=redis://host:6379 to share the counts between workers.
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
@@ -81,6 +92,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
+        if session.modified:
+            # The session cookie carries a referral list and its notes: never cache it.
+            response.headers["Cache-Control"] = "no-store"
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if app.config["HSTS"]:

@@ -42,31 +42,33 @@ class ChunkedCookieSessionInterface(SecureCookieSessionInterface):
         }
         if session.accessed:
             response.vary.add("Cookie")
-        present = [chunk_name(name, i) for i in range(MAX_CHUNKS)
-                   if chunk_name(name, i) in request.cookies]  # fmt: skip
+        names = [chunk_name(name, i) for i in range(MAX_CHUNKS)]
         if not session:
             if session.modified:
-                for cookie in present:
-                    response.delete_cookie(cookie, **options)
+                for cookie in names:
+                    if cookie in request.cookies:
+                        response.delete_cookie(cookie, **options)
                 response.vary.add("Cookie")
             return
         if not self.should_set_cookie(app, session):
             return
         value = self.get_signing_serializer(app).dumps(dict(session))
         chunks = split(value)
+        if len(chunks) > MAX_CHUNKS and "_flashes" in session:
+            # Messages are the first thing to give up; the list itself was checked to fit.
+            value = self.get_signing_serializer(app).dumps(
+                {k: v for k, v in session.items() if k != "_flashes"}
+            )
+            chunks = split(value)
         if len(chunks) > MAX_CHUNKS:
-            # Callers check size_of() first; refusing here keeps the old cookies intact.
-            raise SessionTooLarge(len(value))
+            return  # keep the cookies the browser has rather than lose the whole list
         expires = self.get_expiration_time(app, session)
         for i, chunk in enumerate(chunks):
             response.set_cookie(chunk_name(name, i), chunk, expires=expires, **options)
-        for cookie in present[len(chunks) :]:
-            response.delete_cookie(cookie, **options)
+        for index, cookie in enumerate(names):
+            if index >= len(chunks) and cookie in request.cookies:
+                response.delete_cookie(cookie, **options)
         response.vary.add("Cookie")
-
-
-class SessionTooLarge(ValueError):
-    """The session would not fit in MAX_CHUNKS cookies."""
 
 
 def chunk_name(name: str, index: int) -> str:

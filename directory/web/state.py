@@ -56,7 +56,8 @@ class DirectoryState:
         """Return the snapshot to serve, loading or refreshing it when the file changed."""
         if self.snapshot is None:
             with self._lock:
-                if self.snapshot is None:
+                # With no good data yet, read the file again only once it has changed.
+                if self.snapshot is None and self.data_changed():
                     self.reload()
         elif self.check_interval is not None:
             now = time.monotonic()
@@ -79,7 +80,8 @@ class DirectoryState:
             catalog = load_catalog(self.data_path)
             searcher = ensure_index(catalog, self.index_dir)
         except CatalogError as exc:
-            self.error = f"{len(exc.problems)} problem(s); first: {exc.problems[0]}"
+            errors = [p for p in exc.problems if p.severity == "error"]
+            self.error = f"{len(errors)} error(s); first: {errors[0]}"
         except OSError as exc:
             self.error = f"cannot read {self.data_path}: {exc.strerror or exc}"
         except IndexUnavailable as exc:
