@@ -161,3 +161,13 @@ def test_a_page_that_reads_a_flash_message_is_not_cached(client):
     response = client.get("/about")  # shows, and so removes, the confirmation
     assert response.headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/about").headers.get("Cache-Control", "")
+
+
+def test_behind_a_proxy_each_visitor_has_their_own_rate_limit(tmp_path, data_path):
+    config = {"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(data_path), "PROXY_COUNT": 1,
+              "INDEX_DIR": str(tmp_path / "ix"), "RATE_LIMIT_SEARCH": "1 per minute"}  # fmt: skip
+    client = create_app(config).test_client()
+    first = {"X-Forwarded-For": "198.51.100.1"}
+    assert client.get("/search?q=a", headers=first).status_code == 200
+    assert client.get("/search?q=a", headers=first).status_code == 429
+    assert client.get("/search?q=a", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 200
