@@ -260,7 +260,7 @@ class LocationSchema(StrictSchema):
     region = Text()
     notes = Text()
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # report it with the other problems
     def _coordinates(self, data, **kwargs):
         if ("lat" in data) != ("lon" in data):
             missing = "lon" if "lat" in data else "lat"

@@ -20,6 +20,7 @@ _NULL = {"", "~", "null", "Null", "NULL"}
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _SPECIAL_FLOATS = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
 MERGE_TAG = "tag:yaml.org,2002:merge"
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 class Mapping(dict):
@@ -121,7 +122,7 @@ class _Converter:
 
 def _scalar(node: yaml.ScalarNode) -> object:
     text = node.value
-    if node.style:  # quoted, literal or folded: always text
+    if node.style or node.tag == STR_TAG:  # quoted, literal, folded, `!!str` or plain text
         return text
     if text in _NULL:
         return None

@@ -154,3 +154,13 @@ def test_shipped_sample_is_clean():
     assert any(r.status == "temporarily-closed" for r in catalog.resources)
     assert any(r.status == "inactive" for r in catalog.resources)
     assert "sample data" in catalog.directory.name.lower()
+
+
+def test_coordinate_pair_is_reported_alongside_other_location_problems():
+    text = (
+        "format: 1\ndirectory: {name: T, timezone: UTC}\nresources:\n"
+        "  - id: a\n    name: A\n    category: food\n    location:\n"
+        "      postal_code: []\n      lat: 45.5\n"
+    )
+    fields = {p.field for p in validate_text(text, "t.yaml")}
+    assert {"location.postal_code", "location.lon"} <= fields

@@ -45,3 +45,8 @@ def test_syntax_errors_carry_a_line(text):
     with pytest.raises(YAMLSyntaxError) as info:
         load(text)
     assert info.value.line >= 1
+
+
+def test_explicit_str_tag_keeps_text():
+    doc, _ = load("a: !!str 123\nb: 123\n")
+    assert doc == {"a": "123", "b": 123}
