@@ -411,3 +411,11 @@ def test_skipped_records_are_listed_with_their_reasons(tmp_path):
     assert "skipped record 5 (slug 'bad-time'): time '25:99' is not a time" in result.output
     assert "9 records read, 6 taken, 3 skipped, 2 with notes" in result.output
     assert "@@" not in result.output
+
+
+def test_a_start_at_24_00_is_reported_not_imported():
+    records = [{"slug": "late", "name": "Late", "day": 1, "time": "24:00"},
+               {"slug": "ok", "name": "Ok", "day": 1, "time": "23:00"}]  # fmt: skip
+    result = mg.convert(records, "AA")
+    assert [r["id"] for r in result.records] == ["ok"]
+    assert "time '24:00' is not a start time" in _messages(result)[0]

@@ -484,7 +484,10 @@ def convert_meeting(
         if time in (None, ""):
             raise RecordError(f"day {day!r} given without a time")
         days = parse_days(day)
-        window: dict[str, Any] = {"days": days, "start": parse_time(time)}
+        start = parse_time(time)
+        if start == "24:00":  # only an end can be 24:00; a start is reported, not guessed
+            raise RecordError("time '24:00' is not a start time; write 00:00")
+        window: dict[str, Any] = {"days": days, "start": start}
         end = meeting.get("end_time")
         if end not in (None, ""):
             try:
