@@ -68,3 +68,15 @@ def test_reopen_after_fork_keeps_the_parsed_catalog(live_app, data_path):
     assert state.reload()
     assert state.snapshot.catalog is not before.catalog
     assert not state.data_changed()
+
+
+def test_readyz_keeps_describing_the_served_file_after_a_refusal(live_app, data_path):
+    client = live_app.test_client()
+    before = client.get("/readyz").get_json()
+    data_path.write_text(data_path.read_text().replace("category: mat", "category: mta"))
+    _touch_later(data_path)
+    client.get("/search?q=x")
+    after = client.get("/readyz").get_json()
+    assert after["fingerprint"] == before["fingerprint"]
+    assert after["data_file_age_seconds"] >= before["data_file_age_seconds"]
+    assert "1 error(s); first:" in after["last_refused"]

@@ -63,7 +63,7 @@ class DirectoryState:
             now = time.monotonic()
             if now - self._checked >= self.check_interval:
                 self._checked = now
-                if self.file_mtime() != self.snapshot.data_mtime and self._lock.acquire(False):
+                if self.data_changed() and self._lock.acquire(False):
                     try:
                         self.reload()
                     finally:
@@ -97,9 +97,6 @@ class DirectoryState:
                 closer.daemon = True
                 closer.start()
             return True
-        if self.snapshot is not None:
-            # Remember the broken file's time so it is not re-read on every request.
-            self.snapshot = _with_mtime(self.snapshot, mtime)
         log.error("resource file refused, keeping the last good data: %s", self.error)
         return False
 
@@ -131,11 +128,6 @@ class DirectoryState:
             return os.stat(self.data_path).st_mtime
         except OSError:
             return -1.0
-
-
-def _with_mtime(snapshot: Snapshot, mtime: float) -> Snapshot:
-    return Snapshot(snapshot.catalog, snapshot.searcher, snapshot.gazetteer, mtime,
-                    snapshot.loaded_at)  # fmt: skip
 
 
 def _main_state(catalog: Catalog) -> str | None:
