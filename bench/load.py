@@ -113,48 +113,7 @@ CATEGORY_NOUNS = {
     **bench.CATEGORY_NOUNS,
     "faith": ("Church Recovery Ministry", "Faith Fellowship", "Recovery Chapel"),
 }
-SENTENCES = {
-    "mat": (
-        "Same-day buprenorphine starts, including Suboxone and Sublocade.",
-        "Daily methadone dosing at a licensed opioid treatment program.",
-        "Naltrexone (Vivitrol) injections for opioid and alcohol use disorder.",
-        "Telehealth visits available for medication treatment.",
-    ),
-    "treatment": (
-        "Medically monitored withdrawal management (detox).",
-        "Intensive outpatient program three evenings a week.",
-        "Residential treatment for adults, 28 to 90 days.",
-        "Co-occurring mental health and substance use treatment.",
-    ),
-    "counseling": (
-        "Individual, group and family therapy.",
-        "Trauma-informed counseling.",
-        "Counselors who speak Spanish.",
-    ),
-    "harm-reduction": (
-        "Free naloxone (Narcan) and fentanyl test strips.",
-        "Syringe services and wound care.",
-        "Overdose prevention training.",
-    ),
-    "crisis": ("Call or text any time, day or night.", "Walk-in crisis stabilization."),
-    "wellness": ("Primary care for people in recovery.", "Mental health care and nutrition."),
-    "housing": (
-        "Peer-run recovery housing, drug and alcohol free.",
-        "Sober living with house meetings and a curfew.",
-        "Transitional housing for people leaving treatment.",
-    ),
-    "food": (
-        "Food pantry open weekly, no ID needed.",
-        "Hot meals served every weekday.",
-        "Help applying for SNAP food benefits.",
-    ),
-    "peer-support": ("Peer recovery coaches who have been there.", "All pathways welcome."),
-    "faith": ("Christ-centered recovery group.", "A church community supporting recovery."),
-    "family": ("Support for families and friends.", "Youth and school programs."),
-    "employment": ("Job training and resume help.", "GED classes and job search support."),
-    "legal": ("Free legal aid for expungement.", "Help replacing ID documents."),
-    "transportation": ("Free rides to treatment appointments.", "Bus passes for clients."),
-}
+SENTENCES = bench.SENTENCES
 SERVICES = {
     "mat": ("outpatient", "telehealth", "assessment", "case-management", "counseling"),
     "treatment": ("detox", "outpatient", "intensive-outpatient", "residential", "co-occurring"),

@@ -41,3 +41,12 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, shared by a module's browser tests."""
+    from .browser import chromium  # noqa: PLC0415  # why: only browser tests need Playwright
+
+    with chromium() as browser:
+        yield browser

@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from pypdf import PdfReader
 
-from .browser import chromium, live_server, needs_chromium
+from .browser import live_server, needs_chromium
 from .test_referrals_web import make_app
 
 pytestmark = needs_chromium
@@ -28,12 +28,6 @@ def base_url(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("browser"), TESTING=False)
     with live_server(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from icalendar import Calendar
 from directory import create_app
 from directory.catalog import load_catalog
 
-from .browser import OUTPUT, chromium, live_server, needs_chromium
+from .browser import OUTPUT, live_server, needs_chromium
 from .conftest import SAMPLE
 
 pytestmark = needs_chromium
@@ -35,12 +35,6 @@ def base_url(tmp_path_factory):
     )
     with live_server(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
