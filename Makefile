@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check directory tests bench
 
 bench: $(STAMP)
-	$(BIN)/python -m directory.bench
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

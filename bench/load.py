@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from directory import bench  # noqa: E402  # why: the script runs from bench/, not installed
+from tests import factories as bench  # noqa: E402  # why: the script runs from bench/, not installed
 
 # The search benchmark's vocabulary, with Portland's own words where this directory needs them.
 CATEGORY_WEIGHTS = bench.CATEGORY_WEIGHTS

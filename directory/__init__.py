@@ -1,5 +1,5 @@
 """Recovery resource directory and referral service."""
 
-from .app import create_app
+from directory.app import create_app
 
 __all__ = ["create_app"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, export_commands
-from .web import (
+from directory import cli
+from directory.web import (
     api,
     errors,
     health,
@@ -50,7 +50,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     layout.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    export_commands.register(app.cli)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(referrals.bp)

@@ -92,7 +92,7 @@ def test_unexpected_error_is_a_plain_500(app, client):
 def test_maintainer_commands_run_without_a_secret_key(monkeypatch):
     from flask.cli import ScriptInfo
 
-    from directory.cli import validate
+    from directory.cli.data import validate
 
     monkeypatch.delenv("DIRECTORY_SECRET_KEY", raising=False)
     monkeypatch.delenv("DIRECTORY_ENV_NAME", raising=False)

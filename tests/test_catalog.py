@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.catalog import CatalogError, load_catalog, validate_file, validate_text
+from directory.datafile.load import CatalogError, load_catalog, validate_file, validate_text
 
 from .conftest import FIXTURES, SAMPLE
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from directory import editing
-from directory.catalog import validate_text
+from directory.datafile import editing
+from directory.datafile.load import validate_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "import" / "hand_edited.yaml"
 ORIGINAL = FIXTURE.read_text(encoding="utf-8")
@@ -239,7 +239,7 @@ def test_a_write_killed_half_way_leaves_the_original_intact(resource_file):
     child = textwrap.dedent(
         f"""
         import os, sys, time
-        from directory import editing
+        from directory.datafile import editing
         doc = editing.load_document({str(resource_file)!r})
         doc.text = doc.text.replace("Last One", "Renamed") + "# padding\\n" * 20_000
         def stall(fd):

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from directory import exports
-from directory.catalog import load_catalog
-from directory.export_commands import register
-from directory.importers import meeting_guide
+from directory.datafile.load import load_catalog
+from directory.formats.hsds import write as hsds_write
+from directory.formats.meeting_guide import read as meeting_guide
+from directory.formats.meeting_guide import write as mg_write
+from directory.search import facets
 
 from .test_api import check_meeting_guide_record
 
@@ -136,7 +137,7 @@ def by_slug(feed: list[dict]) -> dict[str, dict]:
 
 
 def test_feed_has_one_record_per_weekly_time_with_unique_slugs(minimal):
-    feed = exports.meeting_guide_feed(minimal, url_of)
+    feed = mg_write.meeting_guide_feed(minimal, url_of)
     for record in feed:
         check_meeting_guide_record(record)
     slugs = by_slug(feed)
@@ -148,13 +149,13 @@ def test_feed_has_one_record_per_weekly_time_with_unique_slugs(minimal):
 
 
 def test_a_meeting_with_one_time_keeps_its_id_as_slug(edges):
-    feed = by_slug(exports.meeting_guide_feed(edges, url_of))
+    feed = by_slug(mg_write.meeting_guide_feed(edges, url_of))
     assert feed["closed-online"]["day"] == 2
     assert feed["closed-online"]["url"] == "https://directory.example/resources/closed-online"
 
 
 def test_attendance_is_said_the_way_the_spec_says_it(edges):
-    feed = by_slug(exports.meeting_guide_feed(edges, url_of))
+    feed = by_slug(mg_write.meeting_guide_feed(edges, url_of))
     for record in feed.values():
         check_meeting_guide_record(record)
     closed_online = feed["closed-online"]
@@ -172,12 +173,12 @@ def test_attendance_is_said_the_way_the_spec_says_it(edges):
 
 
 def test_types_carry_the_language_and_never_onl(edges):
-    feed = by_slug(exports.meeting_guide_feed(edges, url_of))
+    feed = by_slug(mg_write.meeting_guide_feed(edges, url_of))
     assert feed["hybrid-spanish-sat-0900"]["types"] == ["C", "S"]
 
 
 def test_times_past_midnight_and_default_lengths(edges):
-    feed = by_slug(exports.meeting_guide_feed(edges, url_of))
+    feed = by_slug(mg_write.meeting_guide_feed(edges, url_of))
     late = feed["hybrid-spanish-sat-2300"]
     assert (late["day"], late["time"], late["end_time"]) == (6, "23:00", "01:00")
     morning = feed["hybrid-spanish-sat-0900"]
@@ -185,7 +186,7 @@ def test_times_past_midnight_and_default_lengths(edges):
 
 
 def test_no_schedule_is_one_record_without_day_or_time(edges):
-    record = by_slug(exports.meeting_guide_feed(edges, url_of))["by-appointment"]
+    record = by_slug(mg_write.meeting_guide_feed(edges, url_of))["by-appointment"]
     assert "day" not in record and "time" not in record
     assert record["approximate"] == "yes" and "address" not in record
     assert record["formatted_address"] == "Gresham, OR, US"
@@ -193,7 +194,7 @@ def test_no_schedule_is_one_record_without_day_or_time(edges):
 
 
 def test_services_and_inactive_entries_are_not_meetings(edges):
-    feed = exports.meeting_guide_feed(edges, url_of)
+    feed = mg_write.meeting_guide_feed(edges, url_of)
     assert {r["slug"].split("-sat-")[0] for r in feed} == {
         "closed-online",
         "closed-only",
@@ -203,7 +204,7 @@ def test_services_and_inactive_entries_are_not_meetings(edges):
 
 
 def test_the_importer_reads_the_feed_back_to_the_same_attendance(edges):
-    feed = exports.meeting_guide_feed(edges, url_of)
+    feed = mg_write.meeting_guide_feed(edges, url_of)
     result = meeting_guide.convert(
         [r for r in feed if r["slug"] != "by-appointment"], "AA", timezone="America/Los_Angeles"
     )
@@ -223,21 +224,21 @@ def test_the_importer_reads_the_feed_back_to_the_same_attendance(edges):
 
 
 def test_hsds_has_every_active_service_and_no_meetings(edges):
-    tables = exports.hsds_tables(edges)
+    tables = hsds_write.hsds_tables(edges)
     names = {row["name"] for row in tables["service"]}
     assert names == {"Night Shelter", "Church Pantry", "Video Counseling"}
     for table, rows in tables.items():
         for row in rows:
-            assert list(row) == list(exports.HSDS_COLUMNS[table])
+            assert list(row) == list(hsds_write.HSDS_COLUMNS[table])
             uuid.UUID(row["id"])
 
 
 def test_hsds_ids_are_stable_and_derived_from_resource_ids(edges, tmp_path):
-    first = exports.hsds_tables(edges)
-    again = exports.hsds_tables(load_catalog(_copy(tmp_path, EDGES)))
+    first = hsds_write.hsds_tables(edges)
+    again = hsds_write.hsds_tables(load_catalog(_copy(tmp_path, EDGES)))
     assert first == again
     shelter = next(r for r in first["service"] if r["name"] == "Night Shelter")
-    assert shelter["id"] == exports.hsds_id("service", "shelter")
+    assert shelter["id"] == hsds_write.hsds_id("service", "shelter")
 
 
 def _copy(tmp_path: Path, text: str) -> Path:
@@ -247,9 +248,9 @@ def _copy(tmp_path: Path, text: str) -> Path:
 
 
 def test_hsds_references_resolve(edges):
-    tables = exports.hsds_tables(edges)
+    tables = hsds_write.hsds_tables(edges)
     ids = {table: {row["id"] for row in rows} for table, rows in tables.items()}
-    for table, keys in exports.FOREIGN_KEYS.items():
+    for table, keys in hsds_write.FOREIGN_KEYS.items():
         for row in tables[table]:
             for column, target in keys.items():
                 if row[column] is not None:
@@ -259,7 +260,7 @@ def test_hsds_references_resolve(edges):
 
 
 def test_hsds_organizations_are_shared_by_name(edges):
-    tables = exports.hsds_tables(edges)
+    tables = hsds_write.hsds_tables(edges)
     harbor = [o for o in tables["organization"] if o["name"] == "Harbor Services"]
     assert len(harbor) == 1
     run_by = {s["name"]: s["organization_id"] for s in tables["service"]}
@@ -269,7 +270,7 @@ def test_hsds_organizations_are_shared_by_name(edges):
 
 
 def test_hsds_locations_addresses_and_privacy(edges):
-    tables = exports.hsds_tables(edges)
+    tables = hsds_write.hsds_tables(edges)
     locations = {row["name"]: row for row in tables["location"]}
     assert locations["First Church"]["location_type"] == "physical"
     assert locations["Video Counseling (online)"]["location_type"] == "virtual"
@@ -287,7 +288,7 @@ def test_hsds_locations_addresses_and_privacy(edges):
 
 
 def test_hsds_schedules_phones_and_languages(edges):
-    tables = exports.hsds_tables(edges)
+    tables = hsds_write.hsds_tables(edges)
     service = {row["name"]: row["id"] for row in tables["service"]}
     shelter = [s for s in tables["schedule"] if s["service_id"] == service["Night Shelter"]]
     assert len(shelter) == 7
@@ -316,7 +317,7 @@ def test_hsds_schedules_phones_and_languages(edges):
 
 def test_write_hsds_gives_csv_files_a_datapackage_describes(edges, tmp_path):
     folder = tmp_path / "out"
-    counts = exports.write_hsds(edges, folder)
+    counts = hsds_write.write_hsds(edges, folder)
     package = json.loads((folder / "datapackage.json").read_text())
     assert {r["path"] for r in package["resources"]} == {f"{t}.csv" for t in counts}
     for resource in package["resources"]:
@@ -333,8 +334,6 @@ def test_write_hsds_gives_csv_files_a_datapackage_describes(edges, tmp_path):
 
 
 def _with_export(app):
-    if "export" not in app.cli.commands:  # until app.py registers it
-        register(app.cli)
     return app
 
 
@@ -361,7 +360,7 @@ def test_export_hsds_refuses_a_broken_file(app, data_path, tmp_path):
 def test_vocabularies_name_fellowships_in_use_beyond_the_known_ones(tmp_path):
     text = EDGES.replace("fellowship: NA", "fellowship: Gamblers Anonymous")
     catalog = load_catalog(_copy(tmp_path, text))
-    words = exports.vocabularies(catalog)
+    words = facets.vocabularies(catalog)
     names = [f["code"] for f in words["fellowships"]]
     assert names[-1] == "Gamblers Anonymous"
     assert next(f for f in words["fellowships"] if f["code"] == "AA")["in_use"] is True

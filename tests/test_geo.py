@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.geo import (
+from directory.core.geo import (
     EARTH_RADIUS_MILES,
     MAX_PRECISION,
     MILES_PER_KM,

@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from geopy.geocoders.base import _DEFAULT_USER_AGENT
 
-from directory import create_app, editing, geocoding, maintainer_commands
-from directory.catalog import load_catalog
-from directory.model import Location
+from directory import create_app
+from directory.core.model import Location
+from directory.datafile import editing
+from directory.datafile.load import load_catalog
+from directory.maintenance import geocoding
 
 UA = "test-recovery-directory/1.0 (maintainers@example.org)"
 
@@ -202,7 +204,6 @@ def app(tmp_path, data_path):
             "GEOCODER_USER_AGENT": UA,
         }
     )
-    maintainer_commands.register(app.cli)
     return app
 
 

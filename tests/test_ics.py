@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar
 
-from directory.catalog import load_catalog
-from directory.ics import calendar_for
+from directory.datafile.load import load_catalog
+from directory.formats.icalendar import calendar_for
 
 from .conftest import FIXTURES
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from directory import editing
-from directory.catalog import validate_text
-from directory.importers import hsds
-from directory.importers.commands import hsds_command
-from directory.importers.meeting_guide import FeedError
+from directory.cli.imports import hsds_command
+from directory.datafile import editing
+from directory.datafile.load import validate_text
+from directory.formats.hsds import read as hsds
+from directory.formats.meeting_guide.read import FeedError
 
 PACKAGE = Path(__file__).parent / "fixtures" / "import" / "hsds"
 ZONE = "America/Los_Angeles"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from directory import editing
-from directory.catalog import validate_text
-from directory.importers import meeting_guide as mg
-from directory.importers.commands import meeting_guide_command
+from directory.cli.imports import meeting_guide_command
+from directory.datafile import editing
+from directory.datafile.load import validate_text
+from directory.formats.meeting_guide import read as mg
 
 FEEDS = Path(__file__).parent / "fixtures" / "import" / "meeting-guide"
 ZONE = "America/Chicago"

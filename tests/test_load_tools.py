@@ -14,7 +14,7 @@ import yaml
 
 from bench import load
 from directory import create_app
-from directory.catalog import validate_file
+from directory.datafile.load import validate_file
 
 SMALL = 300  # resources: enough for every category and fellowship, quick to validate
 
@@ -42,8 +42,8 @@ def test_synthetic_file_validates_without_errors_or_warnings(tmp_path, small):
 
 
 def test_synthetic_points_are_near_the_centre_and_their_zip(small):
-    from directory.geo import haversine_miles
-    from directory.places import zip_point
+    from directory.core.geo import haversine_miles
+    from directory.core.places import zip_point
 
     places = list(small["locations"].values())
     places += [r["location"] for r in small["resources"] if isinstance(r.get("location"), dict)]

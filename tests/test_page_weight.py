@@ -56,7 +56,7 @@ def test_page_weight_under_budget(sample_client, path):
 
 
 def test_every_resource_page_under_budget(sample_client):
-    from directory.catalog import load_catalog
+    from directory.datafile.load import load_catalog
 
     heaviest = max(
         (_weight(sample_client, f"/resources/{r.id}"), r.id) for r in load_catalog(SAMPLE).active()

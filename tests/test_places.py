@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.geo import haversine_miles, is_valid_lat, is_valid_lon
-from directory.places import (
+from directory.core.geo import haversine_miles, is_valid_lat, is_valid_lon
+from directory.core.places import (
     MAX_PLACE_LENGTH,
     Gazetteer,
     Place,
@@ -218,6 +218,6 @@ def test_repeated_resolution_is_fast(gazetteer):
 
 
 def test_nothing_is_loaded_at_import():
-    code = "import sys, directory.places; print('zipcodes' in sys.modules)"
+    code = "import sys, directory.core.places; print('zipcodes' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

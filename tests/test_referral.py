@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from directory import referral
-from directory.catalog import load_catalog
-from directory.places import Gazetteer
-from directory.referral import ListItem, SheetDetails
+from directory.core.places import Gazetteer
+from directory.datafile.load import load_catalog
+from directory.referrals import lists
+from directory.referrals import sheet as referral
+from directory.referrals.lists import ListItem
+from directory.referrals.sheet import SheetDetails
 
 FIXTURE = Path(__file__).parent / "fixtures" / "referrals.yaml"
 # Monday 2 March 2026, 10:00 in Portland (18:00 UTC).
@@ -52,9 +54,9 @@ def item_in(sheet, resource_id):
 
 def test_list_round_trips_through_its_compact_form():
     items = [ListItem("harbor-detox"), ListItem("hawthorne-serenity-aa", "ask for Sam, bring ID")]
-    stored = referral.encode_list(items)
+    stored = lists.encode_list(items)
     assert stored == ["harbor-detox", "hawthorne-serenity-aa ask for Sam, bring ID"]
-    assert referral.decode_list(stored) == items
+    assert lists.decode_list(stored) == items
 
 
 @pytest.mark.parametrize(
@@ -67,47 +69,47 @@ def test_list_round_trips_through_its_compact_form():
         ["Harbor-Detox"],
         ["../etc/passwd"],
         ["harbor-detox", "harbor-detox"],
-        ["harbor-detox " + "x" * (referral.MAX_NOTE + 1)],
-        ["a"] * (referral.MAX_ITEMS + 1),
+        ["harbor-detox " + "x" * (lists.MAX_NOTE + 1)],
+        ["a"] * (lists.MAX_ITEMS + 1),
         [""],
         ["<script>alert(1)</script>"],
     ],
 )
 def test_a_malformed_stored_list_reads_as_empty(stored):
-    assert referral.decode_list(stored) == []
+    assert lists.decode_list(stored) == []
 
 
 def test_adding_removing_and_moving():
-    items = referral.with_added([], "a")
-    items = referral.with_added(items, "b")
-    items = referral.with_added(items, "c")
-    assert referral.with_added(items, "b") == items  # no duplicates
-    assert [i.id for i in referral.moved(items, "c", -1)] == ["a", "c", "b"]
-    assert [i.id for i in referral.moved(items, "a", -1)] == ["a", "b", "c"]  # already first
-    assert [i.id for i in referral.moved(items, "c", +1)] == ["a", "b", "c"]  # already last
-    assert [i.id for i in referral.moved(items, "a", +1)] == ["b", "a", "c"]
-    assert referral.moved(items, "zzz", +1) == items
-    assert [i.id for i in referral.without(items, "b")] == ["a", "c"]
-    assert referral.without(items, "zzz") == items
+    items = lists.with_added([], "a")
+    items = lists.with_added(items, "b")
+    items = lists.with_added(items, "c")
+    assert lists.with_added(items, "b") == items  # no duplicates
+    assert [i.id for i in lists.moved(items, "c", -1)] == ["a", "c", "b"]
+    assert [i.id for i in lists.moved(items, "a", -1)] == ["a", "b", "c"]  # already first
+    assert [i.id for i in lists.moved(items, "c", +1)] == ["a", "b", "c"]  # already last
+    assert [i.id for i in lists.moved(items, "a", +1)] == ["b", "a", "c"]
+    assert lists.moved(items, "zzz", +1) == items
+    assert [i.id for i in lists.without(items, "b")] == ["a", "c"]
+    assert lists.without(items, "zzz") == items
 
 
 def test_notes_are_tidied_and_shortened_with_a_flag():
     items = [ListItem("a"), ListItem("b", "old")]
-    updated, shortened = referral.with_notes(items, {"a": "  bring\tphoto\x00 ID \n now "})
+    updated, shortened = lists.with_notes(items, {"a": "  bring\tphoto\x00 ID \n now "})
     assert updated == [ListItem("a", "bring photo ID now"), ListItem("b", "old")]
     assert not shortened
-    updated, shortened = referral.with_notes(items, {"b": "y" * 1000})
-    assert shortened and updated[1].note == "y" * referral.MAX_NOTE
+    updated, shortened = lists.with_notes(items, {"b": "y" * 1000})
+    assert shortened and updated[1].note == "y" * lists.MAX_NOTE
 
 
 def test_share_link_ids_are_checked_deduplicated_and_capped():
-    ids, dropped = referral.parse_shared_ids("harbor-detox, harbor-detox,BAD!,../x,,peer-center")
+    ids, dropped = lists.parse_shared_ids("harbor-detox, harbor-detox,BAD!,../x,,peer-center")
     assert ids == ["harbor-detox", "peer-center"] and dropped == 2
-    many = ",".join(f"r{n}" for n in range(referral.MAX_SHARED + 5))
-    ids, dropped = referral.parse_shared_ids(many)
-    assert len(ids) == referral.MAX_SHARED and dropped == 5
-    assert referral.parse_shared_ids(None) == ([], 0)
-    assert referral.parse_shared_ids("a" * (referral.MAX_ID + 1)) == ([], 1)
+    many = ",".join(f"r{n}" for n in range(lists.MAX_SHARED + 5))
+    ids, dropped = lists.parse_shared_ids(many)
+    assert len(ids) == lists.MAX_SHARED and dropped == 5
+    assert lists.parse_shared_ids(None) == ([], 0)
+    assert lists.parse_shared_ids("a" * (lists.MAX_ID + 1)) == ([], 1)
 
 
 # The sheet details.

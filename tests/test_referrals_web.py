@@ -13,7 +13,8 @@ import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from directory import create_app, referral
+from directory import create_app
+from directory.referrals import lists
 from directory.web import referrals
 from directory.web.session_cookie import CAPACITY, MAX_CHUNKS, chunk_name
 
@@ -238,7 +239,7 @@ def test_twenty_five_items_with_distinct_280_character_notes_fit(client):
             note += rng.choice(words) + " "
         notes[f"note-{resource_id}"] = note[:280]
     client.post("/referrals/update", data={"op": "save", "csrf_token": csrf, **notes})
-    kept = referral.decode_list(stored(client))
+    kept = lists.decode_list(stored(client))
     assert [item.id for item in kept] == ids
     assert [item.note for item in kept] == [notes[f"note-{i}"].strip() for i in ids]
     assert sum(len(item.note) for item in kept) > 25 * 270
@@ -268,19 +269,19 @@ def test_a_full_list_says_so_and_keeps_what_it_has(client):
             break
     else:
         raise AssertionError("long, varied notes never filled the cookie")
-    assert 10 < len(added) <= referral.MAX_ITEMS
-    assert [item.id for item in referral.decode_list(stored(client))] == added
+    assert 10 < len(added) <= lists.MAX_ITEMS
+    assert [item.id for item in lists.decode_list(stored(client))] == added
     page = client.get("/referrals").get_data(as_text=True)
     assert "too long to keep in this browser" in page or "The referral list is full" in page
 
 
 def test_the_item_cap_has_a_clear_message(client):
     ids = referral_ids(client)
-    assert len(ids) > referral.MAX_ITEMS
+    assert len(ids) > lists.MAX_ITEMS
     csrf = token(client)
-    for resource_id in ids[: referral.MAX_ITEMS + 1]:
+    for resource_id in ids[: lists.MAX_ITEMS + 1]:
         add(client, resource_id, csrf=csrf)
-    assert len(stored(client)) == referral.MAX_ITEMS
+    assert len(stored(client)) == lists.MAX_ITEMS
     assert "The referral list is full" in flashes(client)[-1]
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from directory import create_app
-from directory.reports import (
+from directory.maintenance.reports import (
     MAX_CONTACT,
     MAX_DETAILS,
     REPORT_ID,

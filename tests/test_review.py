@@ -8,9 +8,10 @@ from datetime import date
 
 import pytest
 
-from directory import create_app, geo, maintainer_commands
-from directory.catalog import load_catalog
-from directory.review import Finding, fold_name, review, similar_names
+from directory import create_app
+from directory.core import geo
+from directory.datafile.load import load_catalog
+from directory.maintenance.review import Finding, fold_name, review, similar_names
 
 TODAY = date(2026, 11, 28)
 
@@ -269,7 +270,6 @@ def app(tmp_path):
         + entry("never", "Never")
     )
     app = create_app({"TESTING": True, "DATA_PATH": str(path), "INDEX_DIR": str(tmp_path / "i")})
-    maintainer_commands.register(app.cli)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Tests for directory.schedule: parsing, wording, fixed instants, and a brute-force oracle."""
+"""Tests for directory.core.schedule: parsing, wording, fixed instants, and a brute-force oracle."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory.schedule import (
+from directory.core.schedule import (
     DAY_LABELS,
     DAY_SHORTCUTS,
     DAYS,

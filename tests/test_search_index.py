@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from directory.model import Location, Resource
+from directory.core.model import Location, Resource
 from directory.search import (
     IndexMissing,
     IndexStale,

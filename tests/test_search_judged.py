@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from directory.catalog import load_catalog
+from directory.datafile.load import load_catalog
 from directory.search import SearchRequest, ensure_index
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "resources.yaml"

@@ -9,15 +9,16 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from directory.bench import generate
-from directory.geo import haversine_miles
-from directory.model import Location, Online, Resource
-from directory.places import Place
-from directory.schedule import Schedule
+from directory.core.geo import haversine_miles
+from directory.core.model import Location, Online, Resource
+from directory.core.places import Place
+from directory.core.schedule import Schedule
+from directory.core.vocabulary import default_dimension
 from directory.search import SearchRequest, build_index, open_index
 from directory.search.analysis import MAX_QUERY_WORDS, load_synonyms, parse_synonyms
 from directory.search.table import FACETS, STARTED_GRACE_MINUTES, ResourceTable
-from directory.vocabulary import default_dimension
+
+from .factories import generate
 
 PORTLAND = Place("Portland, OR", 45.5152, -122.6784, "city")
 GRESHAM = (45.4987, -122.4302)  # about 12 miles east of PORTLAND

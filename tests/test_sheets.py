@@ -15,8 +15,8 @@ import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from directory import sheets
-from directory.catalog import load_catalog
+from directory.datafile.load import load_catalog
+from directory.referrals import render as sheets
 
 from .test_referrals_web import build_list, make_app, referral_ids
 

@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from icalendar import Calendar
 
 from directory import create_app
-from directory.catalog import load_catalog
+from directory.datafile.load import load_catalog
 
 from .browser import OUTPUT, live_server, needs_chromium
 from .conftest import SAMPLE

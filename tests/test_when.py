@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from directory.model import Resource
-from directory.schedule import Schedule
-from directory.when import describe_when, next_week
+from directory.core.availability import describe_when
+from directory.core.model import Resource
+from directory.core.schedule import Schedule
+from directory.referrals.sheet import next_week
 
 PDX = ZoneInfo("America/Los_Angeles")
 HOME = "America/Los_Angeles"

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from directory.yaml_lines import YAMLSyntaxError, load
+from directory.datafile.yaml_lines import YAMLSyntaxError, load
 
 
 def test_lines_of_keys_and_items():

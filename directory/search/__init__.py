@@ -6,7 +6,7 @@
 See `query` for what a search does, `index` for how generations are built and switched.
 """
 
-from .index import (
+from directory.search.index import (
     IndexMissing,
     IndexStale,
     IndexUnavailable,
@@ -15,9 +15,9 @@ from .index import (
     ensure_index,
     open_index,
 )
-from .query import FIELD_BOOSTS, Hit, Searcher, SearchRequest, SearchResult
-from .snippets import Snippet
-from .table import FACET_KEYS
+from directory.search.query import FIELD_BOOSTS, Hit, Searcher, SearchRequest, SearchResult
+from directory.search.snippets import Snippet
+from directory.search.table import FACET_KEYS
 
 __all__ = [
     "FACET_KEYS",

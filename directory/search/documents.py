@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from whoosh.fields import ID, TEXT, Schema
 
-from ..model import Resource
-from ..vocabulary import category_label, fellowship_name, label, language_name, type_name
-from .analysis import ANALYZER
+from directory.core.model import Resource
+from directory.core.vocabulary import (
+    category_label,
+    fellowship_name,
+    label,
+    language_name,
+    type_name,
+)
+from directory.search.analysis import ANALYZER
 
 # Text is indexed without positions: phrases are matched as "all words in one resource", which
 # is what a person means by "sober living", and the index stays small and quick to build.

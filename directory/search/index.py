@@ -28,11 +28,11 @@ from typing import Protocol
 
 import whoosh.index
 
-from ..model import Resource
-from .documents import SCHEMA, document_for
-from .query import FIELD_BOOSTS, Searcher
-from .scoring import TextScorer
-from .table import ResourceTable
+from directory.core.model import Resource
+from directory.search.documents import SCHEMA, document_for
+from directory.search.query import FIELD_BOOSTS, Searcher
+from directory.search.scoring import TextScorer
+from directory.search.table import ResourceTable
 
 try:  # POSIX; where it is missing, builds are simply not serialised between processes
     import fcntl

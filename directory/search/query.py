@@ -38,16 +38,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..model import Resource
-from ..schedule import DAYS, Occurrence
-from .analysis import QueryPlan, Synonyms, load_synonyms, plan_query
-from .documents import keywords_text
-from .scoring import TextScorer
-from .snippets import Snippet, make_snippet
-from .table import BUCKETS, FACET_KEYS, FACETS, ResourceTable
+from directory.core.model import Resource
+from directory.core.schedule import DAYS, Occurrence
+from directory.search.analysis import QueryPlan, Synonyms, load_synonyms, plan_query
+from directory.search.documents import keywords_text
+from directory.search.scoring import TextScorer
+from directory.search.snippets import Snippet, make_snippet
+from directory.search.table import BUCKETS, FACET_KEYS, FACETS, ResourceTable
 
 if TYPE_CHECKING:
-    from ..places import Place
+    from directory.core.places import Place
 
 # Relative weight of a match in each field: the name says most, then the labels a maintainer
 # chose (fellowship, meeting types, services, medications, tags), then the free description.

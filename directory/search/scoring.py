@@ -18,7 +18,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from .analysis import QueryPlan, Vocabulary
+from directory.search.analysis import QueryPlan, Vocabulary
 
 BM25_K1 = 1.2
 BM25_B = 0.75

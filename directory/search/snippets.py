@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 
-from ..model import Resource
-from .analysis import TOKEN_RE, term_of_word
-from .documents import keywords_text
+from directory.core.model import Resource
+from directory.search.analysis import TOKEN_RE, term_of_word
+from directory.search.documents import keywords_text
 
 SNIPPET_CHARS = 180  # about two lines of a result card
 LEAD_CHARS = 50  # context kept before the first match

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..geo import bounding_box, haversine_miles_array
-from ..model import Resource
-from ..schedule import (
+from directory.core.geo import bounding_box, haversine_miles_array
+from directory.core.model import Resource
+from directory.core.schedule import (
     DAYS,
     MINUTES_PER_DAY,
     MINUTES_PER_WEEK,

@@ -1,7 +1,7 @@
 """The read-only JSON API under /api/v1, documented by an OpenAPI 3 document built from its schemas.
 
 Views are thin: search goes through `build_search` (the same builder as the search page), a
-resource through `present.detail`, feeds and vocabularies through `exports`. Errors use the
+resource through `listing.detail`, feeds and vocabularies through `exports`. Errors use the
 site's one JSON shape (`errors.error_response`); flask-smorest's own error handler is not
 installed, so HTML pages keep their error pages and 405 answers keep their `Allow` header.
 
@@ -28,15 +28,17 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 
-from .. import exports, present
-from ..places import MAX_PLACE_LENGTH, PlaceNotFound
-from . import api_schemas as schemas
-from .errors import error_response
-from .links import public_url
-from .search_args import SearchArgsSchema
-from .search_view import BadSearch, build_search
-from .security import rate_limit
-from .state import Snapshot, get_snapshot
+from directory.core import listing
+from directory.core.places import MAX_PLACE_LENGTH, PlaceNotFound
+from directory.formats.meeting_guide import write as mg_write
+from directory.search import facets
+from directory.web import api_schemas as schemas
+from directory.web.errors import error_response
+from directory.web.links import public_url
+from directory.web.search_args import SearchArgsSchema
+from directory.web.search_view import BadSearch, build_search
+from directory.web.security import rate_limit
+from directory.web.state import Snapshot, get_snapshot
 
 API_VERSION = "1.0.0"
 _CODE = re.compile(r"`([^`]+)`")
@@ -222,7 +224,7 @@ def resource(resource_id: str):
     item = catalog.by_id(resource_id)
     if item is None or not item.active:
         return error_response(404, "No listing has that id. It may have been removed.")
-    details = present.detail(item, datetime.now(UTC), catalog.directory.timezone, public_url(item))
+    details = listing.detail(item, datetime.now(UTC), catalog.directory.timezone, public_url(item))
     body = {
         "id": item.id,
         "record": item.raw,
@@ -276,7 +278,7 @@ def vocabularies():
     stale = _not_modified(snapshot)
     if stale is not None:
         return stale
-    return exports.vocabularies(snapshot.catalog), 200, _data_headers(snapshot)
+    return facets.vocabularies(snapshot.catalog), 200, _data_headers(snapshot)
 
 
 @blp.route("/meetings.json")
@@ -295,7 +297,7 @@ def meetings():
     stale = _not_modified(snapshot)
     if stale is not None:
         return stale
-    feed = exports.meeting_guide_feed(snapshot.catalog, public_url)
+    feed = mg_write.meeting_guide_feed(snapshot.catalog, public_url)
     return feed, 200, _data_headers(snapshot)
 
 

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .state import DataUnavailable
+from directory.web.state import DataUnavailable
 
 log = logging.getLogger(__name__)
 

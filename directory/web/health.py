@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, jsonify
 
-from .state import DataUnavailable, get_state
+from directory.web.state import DataUnavailable, get_state
 
 bp = Blueprint("health", __name__)
 

@@ -6,9 +6,9 @@ import re
 
 from flask import Flask, session
 
-from ..model import CrisisLine
-from ..referral import decode_list
-from .state import get_state
+from directory.core.model import CrisisLine
+from directory.referrals.lists import decode_list
+from directory.web.state import get_state
 
 # Shown if the data file cannot be loaded at all: a page must never lack these.
 NATIONAL_CRISIS_LINES = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from ..model import Resource
+from directory.core.model import Resource
 
 
 def public_url(resource: Resource) -> str:

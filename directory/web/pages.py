@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from .. import present, vocabulary
-from ..ics import calendar_for
-from ..model import Resource
-from ..schedule import DAYS
-from .links import public_url
-from .search_args import RADIUS_CHOICES
-from .search_view import BadSearch, build_search
-from .security import rate_limit
-from .state import get_catalog, get_snapshot
+from directory.core import listing, vocabulary
+from directory.core.model import Resource
+from directory.core.schedule import DAYS
+from directory.formats.icalendar import calendar_for
+from directory.web.links import public_url
+from directory.web.search_args import RADIUS_CHOICES
+from directory.web.search_view import BadSearch, build_search
+from directory.web.security import rate_limit
+from directory.web.state import get_catalog, get_snapshot
 
 bp = Blueprint("pages", __name__)
 
@@ -112,7 +112,7 @@ def _what(filters: dict) -> str:
 def resource(resource_id: str):
     item = visible(resource_id)
     catalog = get_catalog()
-    data = present.detail(item, datetime.now(UTC), catalog.directory.timezone, public_url(item))
+    data = listing.detail(item, datetime.now(UTC), catalog.directory.timezone, public_url(item))
     zone = ZoneInfo(item.timezone)
     return render_template(
         "resource.html",

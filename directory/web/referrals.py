@@ -1,6 +1,6 @@
 """The referral list and sheet: built in the browser's signed cookie, never on the server.
 
-The list is `session["referrals"]`, a few compact strings (see `directory.referral`). Names,
+The list is `session["referrals"]`, a few compact strings (see `directory.referrals.lists`). Names,
 goals, the specialist's contact and the place typed arrive with the POST that makes a sheet,
 PDF or calendar file and are forgotten when the response is sent; they never appear in a URL,
 a log line or a file. The share link carries resource ids only.
@@ -27,12 +27,15 @@ from flask import (
     url_for,
 )
 
-from .. import referral, sheets, vocabulary
-from ..referral import ListItem
-from .links import public_url
-from .security import rate_limit
-from .session_cookie import CAPACITY
-from .state import get_catalog, get_snapshot
+from directory.core import vocabulary
+from directory.referrals import lists
+from directory.referrals import render as sheets
+from directory.referrals import sheet as referral
+from directory.referrals.lists import ListItem
+from directory.web.links import public_url
+from directory.web.security import rate_limit
+from directory.web.session_cookie import CAPACITY
+from directory.web.state import get_catalog, get_snapshot
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -55,7 +58,7 @@ def _forget_a_malformed_list() -> None:
     if request.endpoint == "static":
         return  # reading the session would add "Vary: Cookie" to static files
     stored = session.get(SESSION_KEY)
-    if stored is not None and referral.encode_list(referral.decode_list(stored)) != stored:
+    if stored is not None and lists.encode_list(lists.decode_list(stored)) != stored:
         session.pop(SESSION_KEY, None)
 
 
@@ -73,14 +76,14 @@ def _no_store(response: Response) -> Response:
 def add():
     back = local_path(request.form.get("next")) or url_for("referrals.list_page")
     resource_id = request.form.get("id", "")
-    resource = get_catalog().by_id(resource_id) if referral.is_resource_id(resource_id) else None
+    resource = get_catalog().by_id(resource_id) if lists.is_resource_id(resource_id) else None
     if resource is None or not resource.active:
         flash("That listing is no longer in the directory, so it was not added.", "error")
         return redirect(back, 303)
     items = stored_items()
     if any(item.id == resource.id for item in items):
         flash(f"{resource.name} is already on the referral list.", "ok")
-    elif len(items) >= referral.MAX_ITEMS or not store(referral.with_added(items, resource.id)):
+    elif len(items) >= lists.MAX_ITEMS or not store(lists.with_added(items, resource.id)):
         flash(FULL_MESSAGE, "error")
     else:
         flash(f"Added {resource.name} to the referral list ({len(items) + 1}).", "ok")
@@ -98,11 +101,11 @@ def update():
     verb, _, target = request.form.get("op", "save").partition(":")
     changed = items
     if verb == "up":
-        changed = referral.moved(items, target, -1)
+        changed = lists.moved(items, target, -1)
     elif verb == "down":
-        changed = referral.moved(items, target, +1)
+        changed = lists.moved(items, target, +1)
     elif verb == "remove":
-        changed = referral.without(items, target)
+        changed = lists.without(items, target)
         if len(changed) < len(items):
             flash(f"Removed {_name(target)} from the list.", "ok")
     if changed is not items:
@@ -110,7 +113,7 @@ def update():
     if _has_details(request.form):
         # Re-show the form as typed: the participant's words are never stored to redirect with.
         return _render_list(request.form)
-    anchor = f"#item-{target}" if verb in ("up", "down") and referral.is_resource_id(target) else ""
+    anchor = f"#item-{target}" if verb in ("up", "down") and lists.is_resource_id(target) else ""
     return redirect(url_for("referrals.list_page") + anchor, 303)
 
 
@@ -169,7 +172,7 @@ def sheet_ics():
 @rate_limit("sheet")
 def shared():
     catalog = get_catalog()
-    ids, dropped = referral.parse_shared_ids(request.args.get("ids", ""))
+    ids, dropped = lists.parse_shared_ids(request.args.get("ids", ""))
     items = [ListItem(resource_id) for resource_id in ids]
     details = referral.SheetDetails(date=_today())
     data = referral.build_sheet(items, details, catalog, datetime.now(UTC), public_url)
@@ -185,7 +188,7 @@ def shared():
 @bp.get("/shared.ics")
 @rate_limit("sheet")
 def shared_ics():
-    ids, _ = referral.parse_shared_ids(request.args.get("ids", ""))
+    ids, _ = lists.parse_shared_ids(request.args.get("ids", ""))
     return _calendar(referral.sheet_resources([ListItem(i) for i in ids], get_catalog()))
 
 
@@ -194,12 +197,12 @@ def shared_ics():
 
 def stored_items() -> list[ListItem]:
     """Return the list in the session; a malformed one reads as empty."""
-    return referral.decode_list(session.get(SESSION_KEY))
+    return lists.decode_list(session.get(SESSION_KEY))
 
 
 def store(items: list[ListItem]) -> bool:
     """Keep items in the session if the cookie stays small enough; return whether it did."""
-    encoded = referral.encode_list(items)
+    encoded = lists.encode_list(items)
     if session_size({**session, SESSION_KEY: encoded}) > COOKIE_BUDGET:
         return False
     if encoded:
@@ -249,7 +252,7 @@ def _save_notes() -> list[ListItem]:
     }
     if not notes:
         return items
-    updated, shortened = referral.with_notes(items, notes)
+    updated, shortened = lists.with_notes(items, notes)
     if updated == items:
         return items
     if not store(updated):
@@ -260,7 +263,7 @@ def _save_notes() -> list[ListItem]:
         )
         return items
     if shortened:
-        flash(f"Notes can be up to {referral.MAX_NOTE} characters; a long one was cut.", "error")
+        flash(f"Notes can be up to {lists.MAX_NOTE} characters; a long one was cut.", "error")
     return updated
 
 
@@ -320,8 +323,8 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
         share_url=link,
         share_qr=sheets.qr_svg(link, sheets.SCREEN_ERROR_LEVEL) if link else None,
         meetings=sum(1 for r in resources if r.is_meeting and r.schedule),
-        max_items=referral.MAX_ITEMS,
-        max_note=referral.MAX_NOTE,
+        max_items=lists.MAX_ITEMS,
+        max_note=lists.MAX_NOTE,
         limits=referral.FIELD_LIMITS,
         dimensions=vocabulary.DIMENSIONS,
         dimension_descriptions=vocabulary.DIMENSION_DESCRIPTIONS,

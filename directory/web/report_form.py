@@ -23,11 +23,18 @@ import os
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 
-from ..model import Resource
-from ..reports import MAX_CONTACT, MAX_DETAILS, MAX_OPEN_REPORTS, REASONS, ReportsFull, ReportStore
-from ..reports import parse_form as parse_report_form
-from .security import rate_limit
-from .state import get_catalog
+from directory.core.model import Resource
+from directory.maintenance.reports import (
+    MAX_CONTACT,
+    MAX_DETAILS,
+    MAX_OPEN_REPORTS,
+    REASONS,
+    ReportsFull,
+    ReportStore,
+)
+from directory.maintenance.reports import parse_form as parse_report_form
+from directory.web.security import rate_limit
+from directory.web.state import get_catalog
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from .. import vocabulary
-from ..schedule import DAYS
+from directory.core import vocabulary
+from directory.core.schedule import DAYS
 
 MAX_QUERY = 2000
 MAX_RADIUS_MILES = 500

@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
-from .. import present, vocabulary
-from ..places import PlaceNotFound
-from ..schedule import DAYS
-from ..search.intent import Intent, read_intent
-from ..search.query import SearchRequest
-from ..when import describe_when
-from .links import public_url
-from .search_args import LIST_FILTERS, parse_search_args
-from .state import Snapshot
+from directory.core import listing, vocabulary
+from directory.core.availability import describe_when
+from directory.core.places import PlaceNotFound
+from directory.core.schedule import DAYS
+from directory.search.intent import Intent, read_intent
+from directory.search.query import SearchRequest
+from directory.web.links import public_url
+from directory.web.search_args import LIST_FILTERS, parse_search_args
+from directory.web.state import Snapshot
 
 FACET_TITLES = {
     "category": "What",
@@ -159,7 +159,7 @@ def _said_back(intent: Intent | None, near) -> str | None:
 def _result(hit, at: datetime, home: str) -> dict:
     resource = hit.resource
     when = describe_when(resource, at, home, hit.current_occurrence, hit.next_occurrences)
-    data = present.summary(resource, at, home, public_url(resource), when)
+    data = listing.summary(resource, at, home, public_url(resource), when)
     data.update(
         {
             "distance_miles": None

@@ -10,7 +10,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .session_cookie import ChunkedCookieSessionInterface
+from directory.web.session_cookie import ChunkedCookieSessionInterface
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from ..catalog import Catalog, CatalogError, load_catalog
-from ..places import Gazetteer
-from ..search.index import IndexUnavailable, ensure_index, open_index
-from ..search.query import Searcher
+from directory.core.model import Catalog
+from directory.core.places import Gazetteer
+from directory.datafile.load import CatalogError, load_catalog
+from directory.search.index import IndexUnavailable, ensure_index, open_index
+from directory.search.query import Searcher
 
 log = logging.getLogger(__name__)
 

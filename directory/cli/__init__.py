@@ -1,0 +1,15 @@
+"""Maintainers' commands (`flask --app directory <command>`); each module lists its COMMANDS."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from directory.cli import data, exports, imports, maintenance
+
+COMMANDS = (*data.COMMANDS, *imports.COMMANDS, *exports.COMMANDS, *maintenance.COMMANDS)
+
+
+def init_app(app: Flask) -> None:
+    """Add every command to the app's `flask` command line."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,22 @@
+"""Load the data file for a command, or stop with every problem it has."""
+
+from __future__ import annotations
+
+import click
+
+from directory.core.model import Catalog
+from directory.datafile.load import CatalogError, load_catalog
+
+
+def load_or_exit(path: str, refused: str | None = None) -> Catalog:
+    """Load the resource file; on errors print every problem (then `refused`) and exit 1."""
+    try:
+        return load_catalog(path)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        if refused:
+            click.echo(f"{path}: {refused}", err=True)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,154 @@
+"""Turn resources into the plain data that pages, the API and referral sheets show.
+
+One function per thing shown, so HTML and JSON cannot drift apart. No Flask here: links to our
+own pages come in as a `url` argument.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from directory.core import vocabulary
+from directory.core.availability import describe_when
+from directory.core.model import Resource
+
+
+def directions(resource: Resource) -> list[dict[str, str]]:
+    """Return map links for a resource's place (followed only when a person clicks)."""
+    location = resource.location
+    if location is None or location.approximate:
+        return []
+    address = location.one_line()
+    point = location.point
+    if point is not None:
+        osm = (
+            "https://www.openstreetmap.org/?"
+            + urlencode({"mlat": point.lat, "mlon": point.lon})
+            + f"#map=17/{point.lat}/{point.lon}"
+        )
+        destination = f"{point.lat},{point.lon}"
+    elif address:
+        osm = "https://www.openstreetmap.org/search?" + urlencode({"query": address})
+        destination = address
+    else:
+        return []
+    google = "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": destination})
+    apple = "https://maps.apple.com/?" + urlencode({"daddr": address or destination})
+    return [
+        {"name": "OpenStreetMap", "url": osm},
+        {"name": "Google Maps", "url": google},
+        {"name": "Apple Maps", "url": apple},
+    ]
+
+
+def meeting_types(resource: Resource) -> list[dict[str, str | None]]:
+    """Return each meeting type code with its name and a plain explanation."""
+    return [
+        {
+            "code": code,
+            "name": vocabulary.type_name(resource.fellowship, code),
+            "explanation": vocabulary.type_explanation(resource.fellowship, code),
+        }
+        for code in resource.types
+    ]
+
+
+def summary(resource: Resource, at: datetime, home_timezone: str, url: str, when=None) -> dict:
+    """Return what a result list shows about a resource (`when`: a When already worked out)."""
+    when = when or describe_when(resource, at, home_timezone)
+    location = resource.location
+    return {
+        "id": resource.id,
+        "name": resource.name,
+        "url": url,
+        "category": resource.category,
+        "category_label": vocabulary.category_label(resource.category),
+        "dimensions": list(resource.dimensions),
+        "fellowship": resource.fellowship,
+        "attendance": resource.attendance,
+        "attendance_label": vocabulary.ATTENDANCE[resource.attendance],
+        "status": resource.status,
+        "when": {"text": when.text, "state": when.state, "zone": when.zone_note},
+        "address": location.one_line() if location and not location.approximate else None,
+        "area": _area(resource),
+        "phone": resource.phone,
+        "online_url": resource.online.url if resource.online else None,
+    }
+
+
+def detail(resource: Resource, at: datetime, home_timezone: str, url: str) -> dict:
+    """Return everything a resource page shows, computed fields included."""
+    location = resource.location
+    data = summary(resource, at, home_timezone, url)
+    data.update(
+        {
+            "description": resource.description,
+            "organization": resource.organization,
+            "fellowship_name": vocabulary.fellowship_name(resource.fellowship)
+            if resource.fellowship
+            else None,
+            "group": resource.group,
+            "types": meeting_types(resource),
+            "weekly": resource.schedule.describe() if resource.schedule else [],
+            "hours_notes": resource.hours_notes,
+            "timezone": resource.timezone,
+            "location": None
+            if location is None
+            else {
+                "name": location.name,
+                "address": location.one_line() if not location.approximate else None,
+                "city": location.city,
+                "state": location.state,
+                "postal_code": location.postal_code,
+                "region": location.region,
+                "approximate": location.approximate,
+                "notes": location.notes,
+                "lat": location.lat,
+                "lon": location.lon,
+            },
+            "directions": directions(resource),
+            "online": None
+            if resource.online is None
+            else {
+                "url": resource.online.url,
+                "phone": resource.online.phone,
+                "notes": resource.online.notes,
+            },
+            "text": resource.text,
+            "email": resource.email,
+            "website": resource.website,
+            "languages": [
+                {"code": c, "name": vocabulary.language_name(c)} for c in resource.languages
+            ],
+            "accessibility": _labelled("accessibility", resource.accessibility),
+            "payment": _labelled("payment", resource.payment),
+            "populations": _labelled("population", resource.populations),
+            "services": _labelled("service", resource.services),
+            "medications": [
+                {
+                    "code": m,
+                    "name": vocabulary.label("medication", m),
+                    "explanation": vocabulary.MEDICATION_EXPLANATIONS.get(m),
+                }
+                for m in resource.medications
+            ],
+            "eligibility": resource.eligibility,
+            "last_verified": resource.last_verified.isoformat() if resource.last_verified else None,
+        }
+    )
+    return data
+
+
+def _labelled(facet: str, values) -> list[dict[str, str]]:
+    return [{"code": v, "name": vocabulary.label(facet, v)} for v in values]
+
+
+def _area(resource: Resource) -> str | None:
+    location = resource.location
+    if location is None:
+        return None
+    parts = [p for p in (location.region, location.city) if p]
+    if len(parts) == 2 and parts[0] == parts[1]:
+        parts = parts[:1]
+    return ", ".join(parts) or None

@@ -1,0 +1,175 @@
+"""Domain objects for the directory: what the resource file means once it is validated.
+
+These are plain, immutable values. Nothing here knows about YAML, Flask or Whoosh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from directory.core.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    name: str
+    phone: str | None = None
+    text: str | None = None
+    url: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DirectoryInfo:
+    name: str
+    timezone: str
+    country: str = "US"
+    center: Point | None = None
+    crisis_lines: tuple[CrisisLine, ...] = ()
+    maintainers_email: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    id: str | None = None  # the key under `locations:` when shared, else None
+    line: int = 0  # line of a shared location's key in the resource file
+    name: str | None = None
+    address: str | None = None
+    address_2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    approximate: bool = False
+    region: str | None = None
+    notes: str | None = None
+
+    @property
+    def point(self) -> Point | None:
+        if self.lat is None or self.lon is None:
+            return None
+        return Point(self.lat, self.lon)
+
+    def one_line(self) -> str:
+        """Return the address on one line, as a person would write it."""
+        street = ", ".join(p for p in (self.address, self.address_2) if p)
+        town = " ".join(p for p in (self.state, self.postal_code) if p)
+        return ", ".join(p for p in (street, self.city, town) if p)
+
+
+@dataclass(frozen=True)
+class Online:
+    url: str | None = None
+    phone: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    name: str
+    category: str
+    dimensions: tuple[str, ...]
+    timezone: str
+    line: int = 0  # line of the entry in the resource file, for messages
+    description: str | None = None
+    organization: str | None = None
+    status: str = "active"
+    location: Location | None = None
+    online: Online | None = None
+    phone: str | None = None
+    text: str | None = None
+    email: str | None = None
+    website: str | None = None
+    schedule: Schedule | None = None
+    hours_notes: str | None = None
+    languages: tuple[str, ...] = ("en",)
+    accessibility: tuple[str, ...] = ()
+    payment: tuple[str, ...] = ()
+    populations: tuple[str, ...] = ()
+    eligibility: str | None = None
+    services: tuple[str, ...] = ()
+    medications: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    last_verified: date | None = None
+    fellowship: str | None = None
+    types: tuple[str, ...] = ()
+    group: str | None = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)  # the entry as in the file
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.category == "meeting"
+
+    @property
+    def active(self) -> bool:
+        return self.status != "inactive"
+
+    @property
+    def point(self) -> Point | None:
+        return self.location.point if self.location else None
+
+    @property
+    def attendance(self) -> str:
+        """Return `in_person`, `online`, `hybrid` or `inactive` (Meeting Guide's words).
+
+        `online` covers anything reached remotely (a video link or a phone line) with no place
+        to go to. A temporarily closed place that still meets online counts as online.
+        """
+        has_place = self.location is not None
+        has_online = self.online is not None and bool(self.online.url or self.online.phone)
+        closed = self.status == "temporarily-closed" or "TC" in self.types
+        if closed:
+            return "online" if has_online else "inactive"
+        if has_place and has_online:
+            return "hybrid"
+        if has_online:
+            return "online"
+        return "in_person"
+
+    @property
+    def online_only(self) -> bool:
+        """True when the resource has no place to measure a distance to."""
+        return self.point is None or self.attendance == "online"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    directory: DirectoryInfo
+    resources: tuple[Resource, ...]
+    locations: dict[str, Location]
+    fingerprint: str
+    path: str = ""
+    warnings: tuple = ()  # datafile.load.Problem: what loading warned about
+    _by_id: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        self._by_id.update({r.id: r for r in self.resources})
+
+    def by_id(self, resource_id: str) -> Resource | None:
+        return self._by_id.get(resource_id)
+
+    def active(self) -> tuple[Resource, ...]:
+        """Return the resources shown to people (temporarily closed ones included)."""
+        return tuple(r for r in self.resources if r.active)
+
+    def regions(self) -> dict[str, tuple[float, float]]:
+        """Return each region name with the centre of its located resources."""
+        points: dict[str, list[Point]] = {}
+        for resource in self.active():
+            loc = resource.location
+            if loc and loc.region and loc.point:
+                points.setdefault(loc.region, []).append(loc.point)
+        return {
+            name: (sum(p.lat for p in pts) / len(pts), sum(p.lon for p in pts) / len(pts))
+            for name, pts in points.items()
+        }

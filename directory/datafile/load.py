@@ -1,0 +1,473 @@
+"""Load and validate the resource file into a Catalog of Resource objects.
+
+`validate_text` lists every problem in one pass, each with its line; `load_catalog` refuses a
+file with errors (warnings are reported but do not refuse it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from directory.core import geo, places, vocabulary
+from directory.core.model import (
+    Catalog,
+    CrisisLine,
+    DirectoryInfo,
+    Location,
+    Online,
+    Point,
+    Resource,
+)
+from directory.core.schedule import Schedule
+from directory.datafile.schemas import SLUG, DirectorySchema, LocationSchema, ResourceSchema
+from directory.datafile.yaml_lines import Mapping, Sequence, YAMLSyntaxError
+from directory.datafile.yaml_lines import load as load_yaml
+
+TOP_LEVEL_KEYS = ("format", "directory", "locations", "resources")
+SUPPORTED_FORMAT = 1
+FAR_FROM_CENTER_MILES = 150  # further than this from directory.center is probably a typo
+FAR_FROM_ZIP_MILES = 15  # a point this far from its ZIP code's centre is probably wrong
+MEETING_MINUTES = 60  # a meeting with no end lasts an hour (spec)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+    resource_id: str | None = None
+    field: str | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        parts = [where, self.severity]
+        if self.resource_id:
+            parts.append(f"resource '{self.resource_id}'")
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts) + ": " + self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "resource_id": self.resource_id,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class CatalogError(Exception):
+    """The resource file has errors; `problems` lists them all."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) in the resource file; first: {errors[0]}")
+
+
+def fingerprint_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Load the resource file; raise CatalogError listing every problem if it has errors."""
+    data = Path(path).read_bytes()
+    catalog, problems = _parse(data, str(path))
+    if catalog is None:
+        raise CatalogError(problems)
+    return catalog
+
+
+def validate_file(path: str | Path) -> list[Problem]:
+    """Return every problem in the file at `path` (errors and warnings)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return [Problem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")]
+    return _parse(data, str(path))[1]
+
+
+def validate_text(text: str, path: str = "<text>") -> list[Problem]:
+    """Return every problem in `text`, a resource file's content."""
+    return _parse(text.encode("utf-8"), path)[1]
+
+
+def _parse(data: bytes, path: str) -> tuple[Catalog | None, list[Problem]]:
+    checker = _Checker(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, line, "the file is not UTF-8 text")]
+    try:
+        document, duplicates = load_yaml(text)
+    except YAMLSyntaxError as exc:
+        return None, [Problem(path, exc.line, f"YAML syntax error: {exc.message}")]
+    for dup in duplicates:
+        checker.add(
+            dup.line,
+            f"duplicate key '{dup.key}' (first at line {dup.first_line}); "
+            "each key may appear only once in a mapping",
+        )
+    catalog = checker.check(document, fingerprint_of(data))
+    problems = sorted(checker.problems, key=lambda p: (p.line, p.severity))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return catalog, problems
+
+
+def _line_of(node: Any, path: list[Any]) -> int:
+    """Return the 1-based line of the deepest node along `path` that has a position."""
+    line = getattr(node, "line", 0)
+    current = node
+    for key in path:
+        if isinstance(current, Mapping) and key in current:
+            line = current.lines[key]
+            current = current[key]
+        elif isinstance(current, Sequence) and isinstance(key, int) and key < len(current):
+            line = current.lines[key]
+            current = current[key]
+        else:
+            break
+    return line
+
+
+def _flatten(messages: Any, prefix: tuple = ()) -> list[tuple[tuple, str]]:
+    """Turn marshmallow's nested error dictionaries into (path, message) pairs."""
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            sub = prefix if key == "_schema" else prefix + (key,)
+            out.extend(_flatten(value, sub))
+        return out
+    if isinstance(messages, list):
+        return [pair for message in messages for pair in _flatten(message, prefix)]
+    return [(prefix, str(messages))]
+
+
+def _field_name(path: tuple) -> str:
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+class _Checker:
+    """Collects problems while turning the YAML document into domain objects."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+        self._center: Point | None = None
+        self._resource_schema = ResourceSchema()
+        self._location_schema = LocationSchema()
+
+    def add(self, line, message, resource_id=None, field=None, severity="error"):
+        self.problems.append(Problem(self.path, line, message, resource_id, field, severity))
+
+    def _schema_problems(self, schema: Schema, node, base: list, resource_id=None):
+        """Load `node` with `schema`; record its errors; return the loaded data or None."""
+        try:
+            return schema.load(dict(node))
+        except ValidationError as exc:
+            for sub, message in _flatten(exc.messages):
+                line = _line_of(node, list(sub))
+                key = sub[-1] if sub else None
+                if message == "Unknown field.":
+                    message = _unknown_key(str(key), _allowed_keys(schema, sub))
+                elif message == "Missing data for required field.":
+                    message = "this required key is missing"
+                    line = _line_of(node, list(sub[:-1]))
+                self.add(line, message, resource_id, _field_name(sub) or None)
+            return None
+
+    def check(self, document: Any, fingerprint: str) -> Catalog | None:
+        if not isinstance(document, Mapping):
+            self.add(1, "the file must be a mapping with format, directory and resources")
+            return None
+        for key in document:
+            if key not in TOP_LEVEL_KEYS:
+                self.add(_line_of(document, [key]), _unknown_key(str(key), TOP_LEVEL_KEYS))
+        if document.get("format") != SUPPORTED_FORMAT:
+            line = _line_of(document, ["format"]) if "format" in document else 1
+            self.add(line, f"format: must be {SUPPORTED_FORMAT} (add 'format: 1' at the top)")
+        info = self._directory(document)
+        self._center = info.center if info else None
+        locations = self._locations(document)
+        resources = self._resources(document, info, locations)
+        if info is None or resources is None:
+            return None
+        return Catalog(
+            directory=info,
+            resources=tuple(resources),
+            locations=locations,
+            fingerprint=fingerprint,
+            path=self.path,
+            warnings=tuple(p for p in self.problems if p.severity == "warning"),
+        )
+
+    def _directory(self, document) -> DirectoryInfo | None:
+        node = document.get("directory")
+        if not isinstance(node, Mapping):
+            line = _line_of(document, ["directory"]) if "directory" in document else 1
+            self.add(line, "directory: a mapping with name and timezone is required")
+            return None
+        data = self._schema_problems(DirectorySchema(), node, ["directory"])
+        if data is None:
+            return None
+        center = data.get("center")
+        return DirectoryInfo(
+            name=data["name"],
+            timezone=data["timezone"],
+            country=data.get("country", "US"),
+            center=Point(center["lat"], center["lon"]) if center else None,
+            crisis_lines=tuple(CrisisLine(**line) for line in data.get("crisis_lines", ())),
+            maintainers_email=data.get("maintainers_email"),
+        )
+
+    def _locations(self, document) -> dict[str, Location]:
+        node = document.get("locations")
+        if node is None:
+            return {}
+        if not isinstance(node, Mapping):
+            self.add(
+                _line_of(document, ["locations"]), "locations: must be a mapping of id -> place"
+            )
+            return {}
+        out = {}
+        for key, value in node.items():
+            line = _line_of(node, [key])
+            if not isinstance(key, str) or not SLUG.match(key):
+                self.add(line, f"location id '{key}' must be a slug (like 'st-marks-hall')")
+                continue
+            if not isinstance(value, Mapping):
+                self.add(line, f"location '{key}' must be a mapping (name, address, city, ...)")
+                continue
+            data = self._schema_problems(self._location_schema, value, ["locations", key])
+            if data is not None:
+                out[key] = Location(id=key, line=line, **data)
+                self._check_point(out[key], value, None, f"locations.{key}")
+        return out
+
+    def _resources(self, document, info, locations) -> list[Resource] | None:
+        node = document.get("resources")
+        if not isinstance(node, Sequence):
+            line = _line_of(document, ["resources"]) if "resources" in document else 1
+            self.add(line, "resources: a list of resources is required")
+            return None
+        seen: dict[str, int] = {}
+        out: list[Resource] = []
+        for index, item in enumerate(node):
+            line = _line_of(node, [index])
+            if not isinstance(item, Mapping):
+                self.add(line, f"resources[{index}]: each resource must be a mapping")
+                continue
+            rid = item.get("id") if isinstance(item.get("id"), str) else None
+            data = self._schema_problems(self._resource_schema, item, [], rid)
+            if rid is not None:
+                if rid in seen:
+                    self.add(
+                        line,
+                        f"duplicate id '{rid}': also used by the resource at line {seen[rid]}",
+                        rid,
+                        "id",
+                    )
+                    self.add(
+                        seen[rid],
+                        f"duplicate id '{rid}': also used by the resource at line {line}",
+                        rid,
+                        "id",
+                    )
+                else:
+                    seen[rid] = line
+            if data is None or info is None:
+                continue
+            resource = self._resource(data, item, line, info, locations)
+            if resource is not None:
+                out.append(resource)
+        return out
+
+    def _resource(self, data, node, line, info, locations) -> Resource | None:
+        rid = data["id"]
+        location = data.get("location")
+        if isinstance(location, str):
+            if location not in locations:
+                close = difflib.get_close_matches(location, list(locations), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.add(
+                    _line_of(node, ["location"]),
+                    f"'{location}' is not an entry under locations:{hint}",
+                    rid,
+                    "location",
+                )
+                return None
+            location = locations[location]
+        elif isinstance(location, dict):
+            location = Location(**location)
+            self._check_point(location, node["location"], rid, "location")
+        timezone = data.get("timezone", info.timezone)
+        schedule = None
+        if data.get("schedule"):
+            is_meeting = data["category"] == "meeting"
+            for index, item in enumerate(data["schedule"]):
+                if "end" not in item and not is_meeting:
+                    self.add(
+                        _line_of(node, ["schedule", index]),
+                        "opening hours need an end time (only meetings default to 60 minutes)",
+                        rid,
+                        f"schedule[{index}].end",
+                        "warning",
+                    )
+                if "end" in item and item["end"] == item["start"]:
+                    self.add(
+                        _line_of(node, ["schedule", index]),
+                        "end is the same as start; for 24 hours write start 00:00, end 24:00",
+                        rid,
+                        f"schedule[{index}].end",
+                    )
+                    return None
+            schedule = Schedule.from_items(
+                [_schedule_item(item) for item in data["schedule"]],
+                timezone,
+                default_minutes=MEETING_MINUTES,
+            )
+        fellowship = data.get("fellowship")
+        if fellowship:
+            known = vocabulary.known_types(fellowship)
+            for index, code in enumerate(data.get("types", ())):
+                if code not in known:
+                    self.add(
+                        _line_of(node, ["types", index]),
+                        f"'{code}' is not a meeting type code known for {fellowship}",
+                        rid,
+                        "types",
+                        "warning",
+                    )
+        online = data.get("online")
+        dimensions = data.get("dimensions") or [vocabulary.default_dimension(data["category"])]
+        return Resource(
+            id=rid,
+            name=data["name"],
+            category=data["category"],
+            dimensions=tuple(dimensions),
+            timezone=timezone,
+            line=line,
+            description=data.get("description"),
+            organization=data.get("organization"),
+            status=data.get("status", "active"),
+            location=location,
+            online=Online(**online) if online else None,
+            phone=data.get("phone"),
+            text=data.get("text"),
+            email=data.get("email"),
+            website=data.get("website"),
+            schedule=schedule,
+            hours_notes=data.get("hours_notes"),
+            languages=tuple(data.get("languages") or ("en",)),
+            accessibility=tuple(data.get("accessibility", ())),
+            payment=tuple(data.get("payment", ())),
+            populations=tuple(data.get("populations", ())),
+            eligibility=data.get("eligibility"),
+            services=tuple(data.get("services", ())),
+            medications=tuple(data.get("medications", ())),
+            tags=tuple(data.get("tags", ())),
+            last_verified=data.get("last_verified"),
+            fellowship=fellowship,
+            types=tuple(data.get("types", ())),
+            group=data.get("group"),
+            raw=_plain(node),
+        )
+
+    def _check_point(self, location: Location, node, rid, field_name):
+        """Warn about a point far from the directory or from its own ZIP code."""
+        point = location.point
+        if point is None:
+            return
+        line = _line_of(node, ["lat"])
+        center = self._center
+        if center is not None:
+            miles = geo.haversine_miles(center.lat, center.lon, point.lat, point.lon)
+            if miles > FAR_FROM_CENTER_MILES:
+                swapped = (
+                    geo.is_valid_lat(point.lon)
+                    and geo.haversine_miles(center.lat, center.lon, point.lon, point.lat)
+                    <= FAR_FROM_CENTER_MILES
+                )
+                hint = "lat and lon look swapped" if swapped else "check for a typo"
+                self.add(
+                    line,
+                    f"{point.lat}, {point.lon} is {miles:,.0f} miles from the directory's centre;"
+                    f" {hint}",
+                    rid,
+                    field_name,
+                    "warning",
+                )
+                return
+        if location.postal_code and not location.approximate:
+            zip_point = places.zip_point(location.postal_code)
+            if zip_point is not None:
+                miles = geo.haversine_miles(*zip_point, point.lat, point.lon)
+                if miles > FAR_FROM_ZIP_MILES:
+                    self.add(
+                        line,
+                        f"{point.lat}, {point.lon} is {miles:,.0f} miles from ZIP code "
+                        f"{location.postal_code}; check the coordinates or the ZIP code",
+                        rid,
+                        field_name,
+                        "warning",
+                    )
+
+
+def _schedule_item(item: dict) -> dict:
+    return {"days": item["days"], "start": item["start"], "end": item.get("end")}
+
+
+def _unknown_key(key: str, allowed) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown key '{key}'{hint} (free-form notes go under extra:)"
+
+
+def _allowed_keys(schema: Schema, path: tuple) -> list[str]:
+    """Return the keys the (possibly nested) schema at `path` accepts."""
+    current = schema
+    for part in path[:-1]:
+        if isinstance(part, int):
+            continue
+        field_obj = current.fields.get(part)
+        nested = getattr(field_obj, "nested", None) or getattr(
+            getattr(field_obj, "inner", None), "nested", None
+        )
+        if nested is None:
+            if part == "location":
+                current = LocationSchema()
+                continue
+            break
+        current = nested() if isinstance(nested, type) else nested
+    return list(current.fields)
+
+
+def _plain(node: Any) -> Any:
+    """Return a YAML node as plain dicts, lists and scalars (for JSON output)."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, float) and not math.isfinite(node):
+        return None
+    if isinstance(node, date):
+        return node.isoformat()
+    if isinstance(node, bool | int | float) or node is None:
+        return node
+    return str(node)

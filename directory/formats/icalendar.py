@@ -1,0 +1,86 @@
+"""Calendar files (RFC 5545) for meetings: weekly events in each meeting's own timezone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from directory.core import vocabulary
+from directory.core.model import Resource
+
+RRULE_DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
+PRODID = "-//Recovery Resource Directory//Meetings//EN"
+
+
+def calendar_for(
+    resources: Iterable[Resource],
+    url_for: Callable[[Resource], str],
+    now: datetime | None = None,
+) -> bytes:
+    """Return an .ics file with a weekly event for every meeting time of `resources`."""
+    now = now or datetime.now(UTC)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    for resource in resources:
+        if not resource.is_meeting or resource.schedule is None:
+            continue  # opening hours are not appointments
+        if resource.attendance == "inactive":
+            continue  # temporarily closed, with no way to join from afar
+        for event in _events(resource, url_for(resource), now):
+            calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _events(resource: Resource, url: str, now: datetime) -> list[Event]:
+    zone = ZoneInfo(resource.timezone)
+    local_now = now.astimezone(zone)
+    events = []
+    for window in resource.schedule.windows:
+        # The first date on or after today that falls on the window's weekday (0 = Sunday).
+        ahead = (window.day - (local_now.isoweekday() % 7)) % 7
+        day = local_now.date() + timedelta(days=ahead)
+        midnight = datetime.combine(day, time())  # naive: wall-clock arithmetic, then the zone
+        start = (midnight + timedelta(minutes=window.start)).replace(tzinfo=zone)
+        end = (midnight + timedelta(minutes=window.end)).replace(tzinfo=zone)
+        event = Event()
+        event.add("uid", f"{resource.id}-{RRULE_DAYS[window.day].lower()}-{window.start}@directory")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        event.add("rrule", {"freq": "weekly", "byday": RRULE_DAYS[window.day]})
+        event.add("summary", resource.name)
+        event.add("description", _description(resource, url))
+        event.add("url", url)
+        where = resource.location.one_line() if resource.location else None
+        if resource.location and resource.location.name:
+            where = f"{resource.location.name}, {where}" if where else resource.location.name
+        if where or (resource.online and resource.online.url):
+            event.add("location", where or resource.online.url)
+        events.append(event)
+    return events
+
+
+def _description(resource: Resource, url: str) -> str:
+    lines = []
+    if resource.fellowship:
+        lines.append(vocabulary.fellowship_name(resource.fellowship))
+    if resource.types:
+        names = [vocabulary.type_name(resource.fellowship, code) for code in resource.types]
+        lines.append(", ".join(names))
+    if resource.online and resource.online.url:
+        lines.append(f"Join online: {resource.online.url}")
+    if resource.online and resource.online.phone:
+        lines.append(f"Join by phone: {resource.online.phone}")
+    if resource.online and resource.online.notes:
+        lines.append(resource.online.notes)
+    if resource.location and resource.location.notes:
+        lines.append(resource.location.notes)
+    lines.append(f"Details and changes: {url}")
+    return "\n".join(lines)

@@ -1,0 +1,666 @@
+"""Meeting Guide JSON feeds -> resource-file entries, with a reason for every record left out.
+
+The Meeting Guide format (code4recovery/spec) is how AA intergroups, Al-Anon, NA and other
+fellowships publish their meeting lists. Real feeds bend it: `day` as a string, a name or a list,
+12-hour times, `types` as a comma string or as words, lowercase or legacy codes, integer slugs
+and postal codes, no coordinates, one-line addresses. Each record either becomes a plain dict in
+the resource-file format (the validator judges it like any hand-written entry) or is reported
+as "record N (slug 'x'): reason"; nothing is guessed silently.
+
+Decisions, so a maintainer can predict the result:
+
+- ids are the feed's slug, slugified, behind an optional prefix, so re-importing changes nothing.
+  A slug used twice in one feed keeps the first record; later ones get `-2`, `-3` (reported).
+- No `day` (or an empty list): kept, with no schedule and `hours_notes: By appointment`.
+  A `day` without a `time` cannot be placed in the week and is left out.
+- `types`: codes are matched case-insensitively against the codes known for the fellowship
+  (`directory.core.vocabulary.known_types`), then against their English names ("Open" -> `O`).
+  `ONL` (the legacy "online" code) is dropped: attendance follows from `online`. Unknown codes
+  are left out of `types`, kept under `extra.unknown_types`, and reported.
+- Attendance: a conference URL or phone becomes `online`. An address with no street (only a
+  city, "approximate") is not a place to go to; with a way to join online the meeting is
+  online-only and gets no `location`. `TC` (temporarily closed) stays in `types`; with no
+  way to join online the entry's status is `temporarily-closed`.
+- Anonymity: the feed's personal `phone` and `email` fields are never imported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import available_timezones
+
+import phonenumbers
+import pycountry
+
+from directory.core import vocabulary
+
+MAX_FEED_BYTES = 32 * 1024 * 1024  # the largest real feeds are a few MB
+FETCH_TIMEOUT_SECONDS = 30
+SOURCE_NAME = "meeting-guide"
+BY_APPOINTMENT = "By appointment"
+
+# Every key a Meeting Guide import may write; keys outside this set are a maintainer's own.
+OWNED_KEYS = frozenset(
+    {
+        "name",
+        "category",
+        "fellowship",
+        "group",
+        "types",
+        "description",
+        "status",
+        "location",
+        "online",
+        "website",
+        "schedule",
+        "hours_notes",
+        "timezone",
+        "languages",
+        "extra",
+    }
+)
+
+DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_DAY_WORDS = {
+    **{name: i for i, name in enumerate(DAY_NAMES)},
+    **{
+        full: i
+        for i, full in enumerate(
+            ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+        )
+    },
+    "tues": 2,
+    "wednes": 3,
+    "thur": 4,
+    "thurs": 4,
+}
+_TIME_24 = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
+_TIME_12 = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*([ap])\.?\s*m\.?$", re.IGNORECASE)
+_US_STATE_ZIP = re.compile(r"^([A-Za-z]{2})\s+(\d{5}(?:-\d{4})?)$")
+_CA_PROVINCE_POSTAL = re.compile(r"^([A-Za-z .]+?)\s+([A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)$")
+_POSTAL_ONLY = re.compile(r"^(\d{5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)$")
+_STATE_CODE = re.compile(r"^[A-Z]{2}$")
+_COUNTRY_ALIASES = {
+    "usa": "US",
+    "us": "US",
+    "u.s.a.": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "uk": "GB",
+    "united kingdom": "GB",
+    "england": "GB",
+    "canada": "CA",
+}
+_DIAL_EXTRAS = re.compile(r"[,;#pwx]", re.IGNORECASE)
+# Language type codes that are not the ISO 639-1 code of their language.
+_LANGUAGE_CODES = {"S": "es"}
+
+
+class FeedError(Exception):
+    """The feed cannot be read at all (missing, too large, not JSON, not a list)."""
+
+
+class RecordError(ValueError):
+    """One record cannot be imported; the message says why."""
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """A record left out (`skipped`) or taken with something dropped (`note`)."""
+
+    index: int  # 1-based position in the feed
+    key: str | None  # the feed's own key for it (slug, or HSDS id)
+    message: str
+    kind: str = "skipped"  # or "note"
+    key_name: str = "slug"
+
+    def __str__(self) -> str:
+        if self.index == 0:
+            return self.message  # about the whole feed, not one record
+        where = f"record {self.index}"
+        if self.key is not None:
+            where += f" ({self.key_name} '{self.key}')"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    """The entries made from a feed, and what could not be taken."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
+    total: int = 0  # records in the feed
+
+    @property
+    def skipped(self) -> list[RecordProblem]:
+        return [p for p in self.problems if p.kind == "skipped"]
+
+    @property
+    def notes(self) -> list[RecordProblem]:
+        return [p for p in self.problems if p.kind == "note"]
+
+
+# --- reading the feed ----------------------------------------------------------------------------
+
+
+def read_source(
+    source: str, max_bytes: int = MAX_FEED_BYTES, timeout: float = FETCH_TIMEOUT_SECONDS
+) -> bytes:
+    """Return the bytes of a feed from a file path or an http(s) URL, refusing huge ones."""
+    scheme = urllib.parse.urlsplit(source).scheme.lower()
+    if scheme in ("http", "https"):
+        request = urllib.request.Request(source, headers={"User-Agent": "recovery-directory"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # why: scheme checked above
+                data = response.read(max_bytes + 1)
+        except OSError as exc:  # URLError, HTTPError and timeouts are all OSErrors
+            raise FeedError(f"{source}: could not fetch the feed: {exc}") from exc
+    elif scheme in ("", "file") or len(scheme) == 1:  # a one-letter scheme is a Windows drive
+        path = Path(urllib.parse.urlsplit(source).path if scheme == "file" else source)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise FeedError(f"{source}: cannot read the feed: {exc.strerror or exc}") from exc
+    else:
+        raise FeedError(f"{source}: only files and http(s) URLs can be imported")
+    if len(data) > max_bytes:
+        raise FeedError(f"{source}: larger than {max_bytes // (1024 * 1024)} MB; not imported")
+    return data
+
+
+def parse_feed(data: bytes, source: str = "feed") -> list[Any]:
+    """Return the list of meeting records in a Meeting Guide JSON feed."""
+    try:
+        feed = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FeedError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise FeedError(
+            f"{source}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    if isinstance(feed, Mapping) and isinstance(feed.get("meetings"), list):
+        feed = feed["meetings"]  # some servers wrap the list
+    if not isinstance(feed, list):
+        raise FeedError(f"{source}: a Meeting Guide feed is a JSON list of meetings")
+    return feed
+
+
+def feed_name(source: str) -> str:
+    """Return a short, machine-independent name for a feed: a URL's host or a file's stem."""
+    parts = urllib.parse.urlsplit(source)
+    if parts.scheme.lower() in ("http", "https"):
+        return parts.netloc.lower()
+    return Path(parts.path if parts.scheme == "file" else source).stem
+
+
+# --- small parsers -------------------------------------------------------------------------------
+
+
+def slugify(value: Any) -> str:
+    """Return `value` as a slug: lowercase ASCII letters and digits joined by single hyphens."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def parse_time(value: Any) -> str:
+    """Return a feed's time ("19:00", "7:00 PM", "7pm", "Noon") as "HH:MM"."""
+    if not isinstance(value, str) or not value.strip():
+        raise RecordError(f"time {value!r} is not a time")
+    text = value.strip()
+    if text.lower() in ("noon", "12 noon"):
+        return "12:00"
+    if text.lower() == "midnight":
+        return "00:00"
+    match = _TIME_24.match(text)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour == 24 and minute == 0:
+            return "24:00"
+        if hour < 24 and minute < 60:
+            return f"{hour:02d}:{minute:02d}"
+    match = _TIME_12.match(text)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if 1 <= hour <= 12 and minute < 60:
+            hour = hour % 12 + (12 if match.group(3).lower() == "p" else 0)
+            return f"{hour:02d}:{minute:02d}"
+    raise RecordError(f"time '{text}' is not a time")
+
+
+def parse_days(value: Any) -> list[str]:
+    """Return a feed's `day` (0-6, "1", "Monday", or a list of those) as day names."""
+    items = value if isinstance(value, list) else [value]
+    days = []
+    for item in items:
+        if isinstance(item, bool):
+            raise RecordError(f"day {item!r} is not a day")
+        if isinstance(item, int) and 0 <= item <= 6:
+            day = item
+        elif isinstance(item, str) and item.strip().isdigit() and 0 <= int(item) <= 6:
+            day = int(item)
+        elif isinstance(item, str) and item.strip().lower().rstrip(".") in _DAY_WORDS:
+            day = _DAY_WORDS[item.strip().lower().rstrip(".")]
+        else:
+            raise RecordError(f"day {item!r} is not a day (0 = Sunday ... 6 = Saturday)")
+        if DAY_NAMES[day] not in days:
+            days.append(DAY_NAMES[day])
+    return sorted(days, key=DAY_NAMES.index)
+
+
+def clean_text(value: Any) -> str | None:
+    """Return feed text with Windows line ends, trailing spaces and blank runs tidied."""
+    if value is None or isinstance(value, bool):
+        return None
+    if not isinstance(value, str):
+        value = str(value)
+    lines = [line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text or None
+
+
+def country_code(name: str) -> str | None:
+    """Return the ISO 3166-1 alpha-2 code for a country name or code, if it is one."""
+    key = name.strip().lower()
+    if key in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[key]
+    try:
+        return pycountry.countries.lookup(name.strip()).alpha_2
+    except LookupError:
+        return None
+
+
+def split_address(text: str) -> dict[str, str]:
+    """Split a one-line address ("9636 CA-9, Ben Lomond, CA 95005, USA") into its parts."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    out: dict[str, str] = {}
+    if len(parts) > 1 and country_code(parts[-1]) and not _STATE_CODE.match(parts[-1]):
+        out["country"] = country_code(parts.pop())
+    elif len(parts) > 1 and parts[-1].lower() in _COUNTRY_ALIASES:
+        out["country"] = _COUNTRY_ALIASES[parts.pop().lower()]
+    if len(parts) > 1:
+        last = parts[-1]
+        us = _US_STATE_ZIP.match(last)
+        ca = _CA_PROVINCE_POSTAL.match(last)
+        if us:
+            out["state"], out["postal_code"] = us.group(1).upper(), us.group(2)
+            parts.pop()
+        elif _POSTAL_ONLY.match(last):
+            out["postal_code"] = last.upper()
+            parts.pop()
+        elif ca and len(parts) > 2:
+            out["state"], out["postal_code"] = ca.group(1).strip(), ca.group(2).upper()
+            parts.pop()
+    if "state" not in out and len(parts) > 1 and not any(c.isdigit() for c in parts[-1]):
+        # "City, ST" or "street, City, Province": the last word-only part is the state when a
+        # city is still left before it.
+        if _STATE_CODE.match(parts[-1]) or len(parts) > 2:
+            out["state"] = parts.pop()
+    if len(parts) == 1:
+        out["address" if parts[0][:1].isdigit() else "city"] = parts[0]
+    elif len(parts) > 1:
+        out["address"] = parts[0]
+        if len(parts) > 2:
+            out["address_2"] = ", ".join(parts[1:-1])
+        out["city"] = parts[-1]
+    return out
+
+
+# --- one meeting ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    fellowship: str
+    id_prefix: str
+    timezone: str | None
+    country: str
+    feed: str | None
+    feed_timezone: str | None  # for meetings that do not name their own
+    known: dict[str, str]  # upper-cased code -> code as the fellowship spells it
+    by_name: dict[str, str]  # lower-cased English name -> code
+
+
+def _context(
+    fellowship: str,
+    id_prefix: str,
+    timezone: str | None,
+    country: str,
+    feed: str | None,
+    feed_timezone: str | None,
+) -> _Context:
+    known = {code.upper(): code for code in vocabulary.known_types(fellowship)}
+    by_name = {}
+    for code in known.values():
+        name = vocabulary.type_name(fellowship, code)
+        by_name.setdefault(name.lower(), code)
+    return _Context(fellowship, id_prefix, timezone, country, feed, feed_timezone, known, by_name)
+
+
+def _types(value: Any, ctx: _Context) -> tuple[list[str], list[str]]:
+    """Return (codes known for the fellowship, codes not known) from a feed's `types`."""
+    if value is None:
+        return [], []
+    if isinstance(value, str):
+        tokens = value.strip().strip("[]").split(",")
+    elif isinstance(value, list):
+        tokens = value
+    else:
+        raise RecordError(f"types {value!r} is not a list of codes")
+    known, unknown = [], []
+    for token in tokens:
+        if not isinstance(token, str | int) or isinstance(token, bool):
+            unknown.append(repr(token))
+            continue
+        text = str(token).strip().strip("'\"").strip()
+        if not text:
+            continue  # an empty code says nothing
+        code = ctx.known.get(text.upper()) or ctx.by_name.get(text.lower())
+        if code is None and text.upper() == "ONL":
+            code = "ONL"
+        if code is None:
+            unknown.append(text)
+        elif code not in known:
+            known.append(code)
+    return known, unknown
+
+
+def _phone(value: Any, country: str) -> tuple[str | None, bool]:
+    """Return (the dialable number of a conference phone, whether dial codes were cut off)."""
+    text = clean_text(value)
+    if not text:
+        return None, False
+    number = _DIAL_EXTRAS.split(text, maxsplit=1)[0].strip()
+    try:
+        parsed = phonenumbers.parse(number, country)
+    except phonenumbers.NumberParseException:
+        return None, False
+    if not phonenumbers.is_valid_number(parsed):
+        return None, False
+    return number, number != text
+
+
+def _url(value: Any) -> str | None:
+    text = clean_text(value)
+    if not text:
+        return None
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and " " not in text:
+        return text
+    return None
+
+
+def _coordinate(value: Any, limit: float) -> float | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RecordError(f"coordinate {value!r} is not a number") from None
+    if not -limit <= number <= limit:
+        raise RecordError(f"coordinate {number} is out of range")
+    return number
+
+
+def _location(meeting: Mapping[str, Any], ctx: _Context, notes: list[str]) -> dict[str, Any]:
+    place: dict[str, Any] = {}
+    name = clean_text(meeting.get("location"))
+    if name:
+        place["name"] = name
+    fields = {k: clean_text(meeting.get(k)) for k in ("address", "city", "state", "country")}
+    postal = meeting.get("postal_code")
+    fields["postal_code"] = clean_text(postal) if not isinstance(postal, bool) else None
+    one_line = clean_text(meeting.get("formatted_address"))
+    address = fields["address"]
+    if address and "," in address and not fields["city"]:
+        one_line, address = address, None  # a whole address in the `address` field
+    if one_line and not address:
+        place.update(split_address(one_line))
+    for key in ("address", "city", "state", "postal_code"):
+        if fields[key] and not (key == "address" and "," in fields[key] and not fields["city"]):
+            place[key] = fields[key]
+    country = fields["country"]
+    if country:
+        place["country"] = country_code(country) or country
+    if place.get("country") == ctx.country:
+        del place["country"]  # the directory's default
+    try:
+        lat = _coordinate(meeting.get("latitude"), 90)
+        lon = _coordinate(meeting.get("longitude"), 180)
+    except RecordError as exc:
+        notes.append(f"{exc}; coordinates left out")
+        lat = lon = None
+    if lat is not None and lon is not None and (lat, lon) != (0.0, 0.0):
+        place["lat"], place["lon"] = lat, lon
+    if "address" not in place or str(meeting.get("approximate", "")).lower() == "yes":
+        place["approximate"] = True
+    regions = meeting.get("regions")
+    region = regions[-1] if isinstance(regions, list) and regions else meeting.get("region")
+    if clean_text(region):
+        place["region"] = clean_text(region)
+    notes = clean_text(meeting.get("location_notes"))
+    if notes:
+        place["notes"] = notes
+    return place
+
+
+def convert_meeting(
+    meeting: Mapping[str, Any], rid: str, ctx: _Context
+) -> tuple[dict[str, Any], list[str]]:
+    """Return one meeting as a resource entry, and notes on what was dropped or changed."""
+    notes: list[str] = []
+    name = clean_text(meeting.get("name"))
+    if not name:
+        raise RecordError("no name")
+    record: dict[str, Any] = {"id": rid, "name": name, "category": "meeting"}
+    record["fellowship"] = ctx.fellowship
+    group = clean_text(meeting.get("group"))
+    if group and group != name:
+        record["group"] = group
+
+    codes, unknown = _types(meeting.get("types"), ctx)
+    if unknown:
+        notes.append(
+            f"type code{'s' if len(unknown) > 1 else ''} {', '.join(repr(c) for c in unknown)} "
+            f"not known for {ctx.fellowship}; kept under extra.unknown_types"
+        )
+
+    # Schedule first: a record that cannot be placed in the week is left out whole.
+    day, time = meeting.get("day"), meeting.get("time")
+    no_day = day is None or day == "" or day == []
+    schedule = None
+    if no_day:
+        if time not in (None, ""):
+            notes.append(f"time {time!r} given without a day; listed as by appointment")
+    else:
+        if time in (None, ""):
+            raise RecordError(f"day {day!r} given without a time")
+        days = parse_days(day)
+        start = parse_time(time)
+        if start == "24:00":  # only an end can be 24:00; a start is reported, not guessed
+            raise RecordError("time '24:00' is not a start time; write 00:00")
+        window: dict[str, Any] = {"days": days, "start": start}
+        end = meeting.get("end_time")
+        if end not in (None, ""):
+            try:
+                window["end"] = parse_time(end)
+            except RecordError as exc:
+                notes.append(f"end {exc}; left out (a meeting lasts 60 minutes)")
+        if window.get("end") == window["start"]:
+            del window["end"]
+            notes.append("end time is the start time; left out (a meeting lasts 60 minutes)")
+        schedule = [window]
+
+    url = _url(meeting.get("conference_url"))
+    if meeting.get("conference_url") and not url:
+        notes.append(f"conference_url {meeting.get('conference_url')!r} is not a web address")
+    phone, cut = _phone(meeting.get("conference_phone"), ctx.country)
+    if clean_text(meeting.get("conference_phone")) and not phone:
+        notes.append(f"conference_phone {meeting.get('conference_phone')!r} is not a phone number")
+    online_notes = [clean_text(meeting.get(k)) for k in ("conference_url_notes",)]
+    phone_notes = clean_text(meeting.get("conference_phone_notes"))
+    if phone and cut and not phone_notes:
+        phone_notes = f"Dial {clean_text(meeting.get('conference_phone'))}"
+    online_notes.append(phone_notes)
+    online: dict[str, Any] = {}
+    if url:
+        online["url"] = url
+    if phone:
+        online["phone"] = phone
+    joined = "\n".join(dict.fromkeys(n for n in online_notes if n))
+    if online and joined:
+        online["notes"] = joined
+    if "ONL" in codes:
+        codes.remove("ONL")
+        if not online:
+            notes.append("type ONL (online) but no conference_url or conference_phone to join by")
+
+    place = _location(meeting, ctx, notes)
+    attendance = clean_text(meeting.get("attendance_option"))
+    street = "address" in place and not place.get("approximate")
+    if online and (not street or attendance == "online"):
+        place = {}  # only a city or an area: an online meeting, not a place to go to
+    if codes:
+        record["types"] = codes
+    closed = "TC" in codes or attendance == "inactive"
+    if closed and not online:
+        record["status"] = "temporarily-closed"
+    description = clean_text(meeting.get("notes"))
+    if description:
+        record["description"] = description
+    if place and set(place) - {"approximate"}:
+        record["location"] = place
+    if online:
+        record["online"] = online
+    website = _url(meeting.get("url")) or _url(meeting.get("website"))
+    if website:
+        record["website"] = website
+    if schedule:
+        record["schedule"] = schedule
+    else:
+        record["hours_notes"] = BY_APPOINTMENT
+    timezone = clean_text(meeting.get("timezone"))
+    if timezone and timezone not in _timezones():
+        notes.append(f"timezone '{timezone}' is not an IANA time zone; the feed's is used")
+        timezone = None
+    timezone = timezone or ctx.feed_timezone
+    if timezone and timezone != ctx.timezone:
+        record["timezone"] = timezone
+    languages = [
+        _LANGUAGE_CODES.get(c) or c.lower()
+        for c in codes
+        if c in _LANGUAGE_CODES or (len(c) == 2 and _is_language_type(ctx.fellowship, c))
+    ]
+    if languages and languages != ["en"]:
+        record["languages"] = list(dict.fromkeys(languages))
+    extra: dict[str, Any] = {"source": SOURCE_NAME}
+    if ctx.feed:
+        extra["feed"] = ctx.feed
+    slug = meeting.get("slug")
+    if str(slug) != rid:
+        extra["slug"] = str(slug)
+    if unknown:
+        extra["unknown_types"] = unknown
+    record["extra"] = extra
+    return record, notes
+
+
+def _is_language_type(fellowship: str, code: str) -> bool:
+    """True when a two-letter type code names the language the meeting is held in."""
+    if not vocabulary.is_language_code(code.lower()):
+        return False
+    language = vocabulary.language_name(code.lower()).lower()
+    return vocabulary.type_name(fellowship, code).lower() == language
+
+
+def _timezones() -> frozenset[str]:
+    return _TIMEZONES
+
+
+_TIMEZONES = frozenset(available_timezones())
+
+
+# --- a whole feed --------------------------------------------------------------------------------
+
+
+def convert(
+    meetings: Sequence[Any],
+    fellowship: str,
+    id_prefix: str = "",
+    timezone: str | None = None,
+    country: str = "US",
+    feed: str | None = None,
+    feed_timezone: str | None = None,
+) -> ImportResult:
+    """Turn a feed's records into resource entries; report each one that cannot be taken.
+
+    `timezone` is the directory's: a meeting in another zone (its own `timezone`, or else
+    `feed_timezone`) gets a `timezone` key. `feed` names the feed in `extra.feed`, which is
+    what `--prune` goes by.
+    """
+    if feed_timezone and feed_timezone not in _timezones():
+        raise FeedError(f"'{feed_timezone}' is not an IANA time zone (like America/Chicago)")
+    prefix = slugify(id_prefix)
+    ctx = _context(
+        fellowship, f"{prefix}-" if prefix else "", timezone, country, feed, feed_timezone
+    )
+    result = ImportResult(total=len(meetings))
+    taken: dict[str, int] = {}
+    slugs = {slugify(m.get("slug")) for m in meetings if isinstance(m, Mapping) and m.get("slug")}
+    for index, meeting in enumerate(meetings, start=1):
+        if not isinstance(meeting, Mapping):
+            result.problems.append(RecordProblem(index, None, "not a JSON object"))
+            continue
+        raw_slug = meeting.get("slug")
+        key = None if raw_slug is None else str(raw_slug)
+        slug = slugify(raw_slug) if raw_slug not in (None, "") else ""
+        if not slug:
+            reason = "no slug" if not key else f"slug '{key}' has no letters or digits"
+            result.problems.append(RecordProblem(index, key, f"{reason}; an id cannot be made"))
+            continue
+        rid = ctx.id_prefix + slug
+        if rid in taken:
+            n = 2
+            while f"{slug}-{n}" in slugs or ctx.id_prefix + f"{slug}-{n}" in taken:
+                n += 1
+            new = ctx.id_prefix + f"{slug}-{n}"
+            result.problems.append(
+                RecordProblem(
+                    index,
+                    key,
+                    f"slug also used by record {taken[rid]}; imported as '{new}'",
+                    "note",
+                )
+            )
+            rid = new
+        try:
+            record, notes = convert_meeting(meeting, rid, ctx)
+        except RecordError as exc:
+            result.problems.append(RecordProblem(index, key, str(exc)))
+            continue
+        taken[rid] = index
+        result.records.append(record)
+        result.problems.extend(RecordProblem(index, key, note, "note") for note in notes)
+    return result
+
+
+def import_feed(
+    source: str,
+    fellowship: str,
+    id_prefix: str = "",
+    timezone: str | None = None,
+    country: str = "US",
+    feed_timezone: str | None = None,
+) -> ImportResult:
+    """Read a feed from a file or URL and convert it (FeedError when it cannot be read)."""
+    meetings = parse_feed(read_source(source), source)
+    name = feed_name(source)
+    return convert(meetings, fellowship, id_prefix, timezone, country, name, feed_timezone)

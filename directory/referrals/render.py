@@ -1,0 +1,99 @@
+"""Referral sheet data -> what the page shows, a PDF, QR codes and a calendar file.
+
+No Flask here: the web layer renders the HTML with its template and hands it back for the PDF.
+The PDF is drawn from that same HTML with its stylesheet inlined, and WeasyPrint is given a URL
+fetcher that refuses everything, so making a PDF never touches the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import segno
+
+from directory.core.model import Resource
+from directory.formats.icalendar import calendar_for
+
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+QR_ERROR_LEVEL = "m"  # survives a crease or a smudge on a printed sheet
+SCREEN_ERROR_LEVEL = "l"  # a screen has no creases; fewer modules, a smaller page
+
+
+def qr_svg(data: str, error: str = QR_ERROR_LEVEL) -> str:
+    """Return an inline SVG QR code for data, sized by CSS (no style attributes)."""
+    return segno.make(data, error=error, micro=False).svg_inline(omitsize=True)
+
+
+def sheet_context(sheet: dict, share_url: str | None = None) -> dict:
+    """Return the sheet data with a QR code for every item and for the share link."""
+    context = copy.deepcopy(sheet)
+    for group in context["groups"]:
+        for item in group["items"]:
+            item["qr"] = qr_svg(item["url"])
+    context["share_url"] = share_url
+    context["share_qr"] = qr_svg(share_url) if share_url else None
+    return context
+
+
+def pdf_page_css(sheet: dict) -> str:
+    """Return the PDF's @page rule: its paper, and the help lines at the foot of every page."""
+    numbers = [line["phone"] for line in sheet["crisis_lines"] if line["phone"]]
+    if not sheet.get("has_911"):
+        numbers.append("911 in an emergency")
+    text = "Help any time: " + " · ".join(numbers)
+    size = PAPER_SIZES.get(sheet.get("paper", "letter"), "letter")
+    return f"@page {{ size: {size}; @bottom-left {{ content: {_css_string(text)}; }} }}"
+
+
+def _css_string(text: str) -> str:
+    """Quote text as a CSS string that cannot end the string or the <style> element."""
+    escaped = "".join(c if c.isalnum() or c in " -·:,.&()+'" else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'
+
+
+def pdf_filename(sheet: dict) -> str:
+    """Return a download name that carries no names: only the date."""
+    return f"referral-sheet-{sheet['date']}.pdf"
+
+
+def render_pdf(html: str) -> bytes:
+    """Return the PDF of html, whose stylesheet (paper size included) is inlined."""
+    # Imported here: the import costs about 0.4 s, and most processes never make a PDF.
+    import weasyprint
+
+    # WeasyPrint logs each character its fonts cannot draw: that would put a participant's
+    # name or goals into the logs, one letter at a time. Its messages stay inside it.
+    for name in ("weasyprint", "fontTools"):
+        logging.getLogger(name).propagate = False
+
+    document = weasyprint.HTML(
+        string=html, base_url="about:blank", url_fetcher=_refusing_fetcher(weasyprint)
+    )
+    return document.write_pdf()
+
+
+def _refusing_fetcher(weasyprint) -> Callable | object:
+    """Return a URL fetcher that fetches nothing (the HTML and CSS arrive complete)."""
+    base = getattr(weasyprint, "URLFetcher", None)
+    if base is None:  # older WeasyPrint takes a plain function
+
+        def refuse(url: str, *args, **kwargs):
+            raise ValueError(f"referral sheets fetch nothing: {url[:80]}")
+
+        return refuse
+
+    class Refusing(base):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"referral sheets fetch nothing: {url[:80]}")
+
+    return Refusing()
+
+
+def sheet_calendar(
+    resources: Iterable[Resource], url_for: Callable[[Resource], str], now: datetime
+) -> bytes:
+    """Return an .ics file with every meeting time of the sheet's resources."""
+    return calendar_for(resources, url_for, now)
