@@ -56,8 +56,11 @@ def _settle():
 
 
 def when_ready(server):
-    _settle()
+    """Load the data and its index in the master, once, before the workers fork."""
     state = _state(server)
+    if state.snapshot is None and not state.reload():
+        server.log.error("no good data yet, workers answer 503: %s", state.error)
+    _settle()
     interval = state.check_interval
     state.check_interval = None  # the master watches the file, not each worker
     if interval:

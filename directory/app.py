@@ -1,13 +1,12 @@
-"""The application factory."""
+"""The application factory: settings, extensions, blueprints and commands; no data is read here."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
 
-from directory import cli
+from directory import cli, config
 from directory.web import (
     api,
     errors,
@@ -21,28 +20,28 @@ from directory.web import (
     state,
 )
 
-ROOT = Path(__file__).parent.parent
+HERE = Path(__file__).parent
+
+
+def shipped_folder(name: str) -> str:
+    """Return templates/ or static/: inside the installed package, or at the checkout's top."""
+    inside = HERE / name
+    return str(inside if inside.is_dir() else HERE.parent / name)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Create the directory's Flask application."""
+    """Create the directory's Flask application.
+
+    Nothing is loaded here: the data file is read and its index opened on the first request, or
+    by gunicorn's master before its workers start (see gunicorn.conf.py).
+    """
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=shipped_folder("templates"),
+        static_folder=shipped_folder("static"),
     )
-    app.config.from_mapping(
-        DATA_PATH="data/resources.yaml",
-        INDEX_DIR=None,  # default: <instance folder>/index
-        BASE_URL=None,  # public address for QR codes and feeds; default: the request's host
-    )
-    if test_config is None:
-        app.config.from_prefixed_env("DIRECTORY")
-    else:
-        app.config.from_mapping(test_config)
-    if not app.config["INDEX_DIR"]:
-        app.config["INDEX_DIR"] = os.path.join(app.instance_path, "index")
+    config.load(app, test_config)
     security.init_app(app)
     report_form.init_app(app)
     logs.init_app(app)
@@ -54,9 +53,4 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(referrals.bp)
     api.init_app(app)
-    if security.serving():
-        # Build or open the index now, so the first visitor does not wait (errors are logged
-        # and answered with 503 until good data arrives).
-        with app.app_context():
-            state.get_state().reload()
     return app

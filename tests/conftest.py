@@ -11,6 +11,30 @@ from directory import create_app
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data" / "resources.yaml"
+INSTANCE_KEY = pytest.StashKey[list]()
+
+
+def instance_state() -> list[tuple[str, int]]:
+    """Return what the checkout's instance/ folder holds, with modification times."""
+    folder = ROOT / "instance"
+    if not folder.exists():
+        return []
+    return sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+def pytest_configure(config):
+    config.stash[INSTANCE_KEY] = instance_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if instance_state() != session.config.stash[INSTANCE_KEY]:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nFAILED: the test run changed the checkout's instance/ folder", flush=True)
+
+
+@pytest.fixture
+def instance_before(request):
+    return request.config.stash[INSTANCE_KEY]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from directory import config
 from directory.cli.loading import load_or_exit
 from directory.datafile.load import validate_file
 from directory.maintenance.stats import catalog_stats
@@ -86,4 +87,19 @@ def stats(path: str | None) -> None:
             click.echo(f"  {str(key).ljust(width)}  {count:5d}")
 
 
-COMMANDS = (validate, stats, index)
+@click.command()
+@click.option("--markdown", is_flag=True, help="Print the README's configuration table.")
+@with_appcontext
+def settings(markdown: bool) -> None:
+    """List every setting with the value in use (the secret key is never shown)."""
+    if markdown:
+        click.echo(config.markdown_table(), nl=False)
+        return
+    for setting in config.SETTINGS:
+        value = current_app.config[setting.name]
+        if setting.name == "SECRET_KEY":
+            value = "(set)" if value else "(not set)"
+        click.echo(f"{setting.variable}={value}")
+
+
+COMMANDS = (validate, stats, index, settings)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -85,17 +84,13 @@ def geocode(
         scheme, host = geocoding.parse_server(url, domain)
         geocoder = geocoding.make_geocoder(
             provider,
-            user_agent or config.get("GEOCODER_USER_AGENT"),
+            user_agent or config["GEOCODER_USER_AGENT"],
             scheme=scheme,
             domain=host,
             timeout=timeout,
             min_delay_seconds=min_delay_seconds,
         )
-        cache = geocoding.GeocodeCache(
-            cache_path
-            or config.get("GEOCODE_CACHE")
-            or os.path.join(current_app.instance_path, "geocode-cache.json")
-        )
+        cache = geocoding.GeocodeCache(cache_path or config["GEOCODE_CACHE"])
     except geocoding.GeocodingRefused as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -257,9 +252,7 @@ def _report_text(report: Report, catalog: Catalog | None) -> list[str]:
 @with_appcontext
 def reports_command(output: str, resolve_ids: tuple[str, ...], include_resolved: bool) -> None:
     """List the open reports from the public, or resolve some with --resolve ID."""
-    folder = current_app.config.get("REPORTS_DIR") or os.path.join(
-        current_app.instance_path, "reports"
-    )
+    folder = current_app.config["REPORTS_DIR"]
     store = ReportStore(folder)
     if resolve_ids:
         missing = []

@@ -19,7 +19,6 @@ the report box is full or cannot be written. Nothing about the sender is stored.
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 
@@ -27,7 +26,6 @@ from directory.core.model import Resource
 from directory.maintenance.reports import (
     MAX_CONTACT,
     MAX_DETAILS,
-    MAX_OPEN_REPORTS,
     REASONS,
     ReportsFull,
     ReportStore,
@@ -62,10 +60,8 @@ def init_app(app: Flask) -> None:
 
 def get_report_store() -> ReportStore:
     """Return the report store of the current app (REPORTS_DIR, REPORTS_MAX_OPEN)."""
-    folder = current_app.config.get("REPORTS_DIR") or os.path.join(
-        current_app.instance_path, "reports"
-    )
-    return ReportStore(folder, int(current_app.config.get("REPORTS_MAX_OPEN", MAX_OPEN_REPORTS)))
+    config = current_app.config
+    return ReportStore(config["REPORTS_DIR"], config["REPORTS_MAX_OPEN"])
 
 
 def _shown_resource(resource_id: str) -> Resource:

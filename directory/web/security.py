@@ -47,8 +47,7 @@ def serving() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("ENV_NAME", "production")
-    if not app.config.get("SECRET_KEY"):
+    if not app.config["SECRET_KEY"]:
         if serving() and app.config["ENV_NAME"] != "development" and not app.testing:
             raise MissingSecretKey(
                 "DIRECTORY_SECRET_KEY is not set. Referral lists are signed with it, so it must be "
@@ -59,33 +58,9 @@ def init_app(app: Flask) -> None:
             )
         # Development: a fresh random key per process, never a guessable default.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
-    # Flask ships these keys with None/False, so setdefault would never change them.
-    if app.config.get("MAX_CONTENT_LENGTH") is None:
-        app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config.setdefault("HSTS", False)
-    if app.config["HSTS"]:
-        app.config["SESSION_COOKIE_SECURE"] = True
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form left open in a session still works
-    # Flask-WTF's strict mode wants a same-origin Referer over HTTPS, which Referrer-Policy:
-    # no-referrer never sends; the token alone protects every POST.
-    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
-    # Behind a proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0: not behind one).
-    proxies = int(app.config.get("PROXY_COUNT", 0) or 0)
+    proxies = app.config["PROXY_COUNT"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    # Per client address, per worker process with the default in-memory storage; set
-    # DIRECTORY_RATELIMIT_STORAGE_URI=redis://host:6379 to share the counts between workers.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    # Explicit: Flask-Limiter otherwise inherits `enabled` from the last app it was given.
-    app.config.setdefault("RATELIMIT_ENABLED", True)
-    app.config.setdefault("RATE_LIMIT_SEARCH", "120 per minute")
-    app.config.setdefault("RATE_LIMIT_API", "300 per minute")
-    app.config.setdefault("RATE_LIMIT_SHEET", "30 per minute")
-    app.config.setdefault("RATE_LIMIT_REPORT", "10 per hour")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)  # our 429 page sets Retry-After
     app.session_interface = ChunkedCookieSessionInterface()
     csrf.init_app(app)
     limiter.init_app(app)

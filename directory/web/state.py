@@ -138,9 +138,8 @@ def _main_state(catalog: Catalog) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    interval = app.config.get("RELOAD_CHECK_SECONDS", 2.0)
     app.extensions["directory"] = DirectoryState(
-        app.config["DATA_PATH"], app.config["INDEX_DIR"], interval
+        app.config["DATA_PATH"], app.config["INDEX_DIR"], app.config["RELOAD_CHECK_SECONDS"]
     )
 
 

@@ -1,0 +1,211 @@
+"""Every setting of the directory, in one table: name, default, type and what it does.
+
+The factory reads them once (`load`): defaults first, then `DIRECTORY_<NAME>` environment
+variables (or, in tests, the mapping given to `create_app`). Each value is parsed by its declared
+type, so `DIRECTORY_HSTS=yes` is a boolean and `DIRECTORY_PROXY_COUNT=one` is refused with a
+message. The README's configuration table is `markdown_table()`, and a test keeps them equal.
+
+`FIXED` holds the framework options the directory sets for everyone: policy, not settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+PREFIX = "DIRECTORY_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names it and says why."""
+
+
+def _bool(text: str) -> bool:
+    words = {"true": True, "yes": True, "on": True, "1": True}
+    words.update({"false": False, "no": False, "off": False, "0": False, "": False})
+    if text.strip().lower() not in words:
+        raise ValueError("must be true or false")
+    return words[text.strip().lower()]
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses NaN
+        raise ValueError("must be a number of seconds, 0 or more")
+    return value
+
+
+def _text(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the key in app.config; the environment variable is DIRECTORY_<name>
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = _text
+    shown: str | None = None  # the default as the README shows it, when it is not `default`
+
+    @property
+    def variable(self) -> str:
+        return PREFIX + self.name
+
+    @property
+    def shown_default(self) -> str:
+        if self.shown is not None:
+            return self.shown
+        if self.default is None:
+            return "none"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        return f"{self.default:g}" if isinstance(self.default, float) else str(self.default)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATA_PATH", "data/resources.yaml", "the resource file"),
+    Setting(
+        "INDEX_DIR", None, "where the search index generations are kept", shown="instance/index"
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "signs referral-list cookies and CSRF tokens; long, random, the same for every worker",
+        shown="none: **required** when serving",
+    ),
+    Setting(
+        "ENV_NAME",
+        "production",
+        "`development` allows a missing secret key (a random one per start)",
+    ),
+    Setting(
+        "BASE_URL",
+        None,
+        "public address used in QR codes, share links and feeds",
+        shown="the request's host",
+    ),
+    Setting(
+        "HSTS",
+        False,
+        "send `Strict-Transport-Security` and mark the session cookie `Secure` (set when served"
+        " over HTTPS only)",
+        _bool,
+    ),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "how many proxies in front set `X-Forwarded-For`/`-Proto`/`-Host`; set it (usually `1`)"
+        " behind a proxy, or every visitor shares the proxy's rate limit",
+        _positive_int,
+    ),
+    Setting(
+        "RELOAD_CHECK_SECONDS",
+        2.0,
+        "how often the data file's modification time is looked at (0: on every request)",
+        _seconds,
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "rate-limit counters; `redis://host:6379` shares them between workers and servers",
+    ),
+    Setting("RATELIMIT_ENABLED", True, "turn rate limits off (`false`) for a load test", _bool),
+    Setting("RATE_LIMIT_SEARCH", "120 per minute", "search pages per client address"),
+    Setting("RATE_LIMIT_API", "300 per minute", "API requests per client address"),
+    Setting("RATE_LIMIT_SHEET", "30 per minute", "referral sheets, PDFs and calendars per address"),
+    Setting("RATE_LIMIT_REPORT", "10 per hour", "reports from the public per address"),
+    Setting("MAX_CONTENT_LENGTH", 64 * 1024, "largest request body, in bytes", _positive_int),
+    Setting(
+        "REPORTS_DIR", None, "where reports from the public are kept", shown="instance/reports"
+    ),
+    Setting(
+        "REPORTS_MAX_OPEN",
+        5000,
+        "open reports kept at most; past it the form says to try again later",
+        _positive_int,
+    ),
+    Setting(
+        "GEOCODER_USER_AGENT",
+        None,
+        "who is asking, required by `flask geocode` (Nominatim's usage policy)",
+    ),
+    Setting(
+        "GEOCODE_CACHE",
+        None,
+        "the geocoder's answers, so an address is never asked twice",
+        shown="instance/geocode-cache.json",
+    ),
+)
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+# Defaults that live under the instance folder (known only once the app exists).
+INSTANCE_DEFAULTS = {
+    "INDEX_DIR": "index",
+    "REPORTS_DIR": "reports",
+    "GEOCODE_CACHE": "geocode-cache.json",
+}
+
+FIXED: dict[str, Any] = {
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # a form left open during a long session still works
+    # Flask-WTF's strict mode wants a same-origin Referer over HTTPS, which our
+    # Referrer-Policy: no-referrer never sends; the token alone protects every POST.
+    "WTF_CSRF_SSL_STRICT": False,
+    "RATELIMIT_HEADERS_ENABLED": False,  # our 429 page sets Retry-After itself
+}
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Set every setting on app.config: defaults, then the environment or `overrides`."""
+    for setting in SETTINGS:
+        app.config[setting.name] = setting.default
+    app.config.update(FIXED)
+    if overrides is None:
+        app.config.update(from_environment(os.environ))
+    else:
+        app.config.update(overrides)
+    for name, leaf in INSTANCE_DEFAULTS.items():
+        if not app.config.get(name):
+            app.config[name] = os.path.join(app.instance_path, leaf)
+    if app.config["HSTS"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Return the settings given as DIRECTORY_* variables, each parsed by its type."""
+    out: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.variable)
+        if raw is None:
+            continue
+        try:
+            out[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.variable}={raw[:40]!r}: {exc}") from None
+    return out
+
+
+def markdown_table() -> str:
+    """Return the README's configuration table."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        rows.append(f"| `{setting.variable}` | {_code(setting.shown_default)} | {setting.help} |")
+    return "\n".join(rows) + "\n"
+
+
+def _code(text: str) -> str:
+    if text.startswith("none") or text.startswith("the "):
+        return text
+    return f"`{text}`"
