@@ -1,45 +1,30 @@
-"""Words: the analyzer shared by the index and the query, and the plan of what a person typed.
+"""The plan of what a person typed: concepts, synonyms, corrections and prefixes.
 
 A person's text is never parsed as query syntax. It is cut into words (quotes, brackets, `AND`,
 `*`, `:` and emoji are just not words), capped, matched against the synonym table
 (`synonyms.yaml`), corrected by one edit when a long word is unknown, and the last word is also
 read as a prefix for type-ahead. The result is a `QueryPlan`: a list of concepts, each a set of
-alternative term sequences with a weight. `table.py` scores a plan against the index.
+alternative term sequences with a weight (terms as `text.py` makes them). `scoring.py` scores a
+plan against the index.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources as package_files
 
 from ruamel.yaml import YAML
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
-from whoosh.analysis.filters import STOP_WORDS as WHOOSH_STOP_WORDS
-from whoosh.lang.porter import stem as porter_stem
-from whoosh.support.charset import accent_map
 
-# Words dropped from documents and queries alike: Whoosh's English list, minus words that carry
-# meaning here ("no" in "no cost", "not" is kept out by Whoosh already).
-STOP_WORDS = frozenset(WHOOSH_STOP_WORDS)
+from directory.search.text import raw_words, stem, terms_of
+
 # Words people add to a search that say nothing about what they want.
 QUERY_STOP_WORDS = frozenset(
     {"near", "me", "my", "i", "need", "needs", "find", "where", "around", "nearby", "close",
      "looking", "get", "some", "any", "please", "what", "how", "who", "there"}
 )  # fmt: skip
-MIN_WORD_SIZE = 2  # shorter tokens are dropped, as Whoosh's StopFilter does by default
-TOKEN_PATTERN = r"\w+(\.?\w+)*"  # Whoosh's default: "a.a." stays one token, hyphens split
-
 MAX_QUERY_CHARS = 500  # the web layer caps input at 2,000; only the start of it can matter
 MAX_QUERY_WORDS = 12  # longer text is noise for a directory search; keeps the query cheap
 MAX_SYNONYM_WORDS = 4  # longest phrase looked up in the synonym table
@@ -54,56 +39,6 @@ FUZZY_WEIGHT = 0.6
 PREFIX_WEIGHT = 0.5
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Return the Porter stem of a lower-case word (cached; thread-safe)."""
-    return porter_stem(word)
-
-
-def make_analyzer():
-    """Return the Whoosh analyzer for every text field: words, lower case, no accents, stems."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=STOP_WORDS, minsize=MIN_WORD_SIZE)
-        | StemFilter(stemfn=stem, cachesize=None)
-    )
-
-
-ANALYZER = make_analyzer()
-TOKEN_RE = re.compile(TOKEN_PATTERN)
-
-
-def fold(text: str) -> str:
-    """Return text in the form the tokenizer sees: NFKC, lower case, accents removed."""
-    # Lone surrogates cannot be encoded for the index: drop them rather than fail.
-    text = text.encode("utf-8", "ignore").decode("utf-8")
-    return unicodedata.normalize("NFKC", text).lower().translate(accent_map)
-
-
-def raw_words(text: str) -> list[str]:
-    """Return the folded words of a text, unstemmed, stop words included."""
-    return [m.group(0) for m in TOKEN_RE.finditer(fold(text))]
-
-
-def terms_of(words: Iterable[str]) -> tuple[str, ...]:
-    """Return the index terms of folded words, as the analyzer makes them."""
-    return tuple(stem(w) for w in words if len(w) >= MIN_WORD_SIZE and w not in STOP_WORDS)
-
-
-@functools.lru_cache(maxsize=100_000)
-def term_of_word(word: str) -> str | None:
-    """Return the index term of one word as found in a text, or None for a stop word."""
-    terms = terms_of((fold(word),))
-    return terms[0] if len(terms) == 1 else None
-
-
-def analyze(text: str) -> tuple[str, ...]:
-    """Return the index terms of a text."""
-    return terms_of(raw_words(text))
 
 
 def edits1(word: str) -> set[str]:

@@ -1,8 +1,6 @@
-"""The Whoosh schema, and the one function that maps a Resource to an index document."""
+"""The one function that maps a Resource to an index document: its text, field by field."""
 
 from __future__ import annotations
-
-from whoosh.fields import ID, TEXT, Schema
 
 from directory.core.model import Resource
 from directory.core.vocabulary import (
@@ -12,17 +10,6 @@ from directory.core.vocabulary import (
     language_name,
     type_name,
 )
-from directory.search.analysis import ANALYZER
-
-# Text is indexed without positions: phrases are matched as "all words in one resource", which
-# is what a person means by "sober living", and the index stays small and quick to build.
-SCHEMA = Schema(
-    id=ID(stored=True, unique=True),
-    name=TEXT(analyzer=ANALYZER, phrase=False),
-    keywords=TEXT(analyzer=ANALYZER, phrase=False),
-    description=TEXT(analyzer=ANALYZER, phrase=False),
-)
-TEXT_FIELDS: tuple[str, ...] = ("name", "keywords", "description")
 
 
 def keywords_text(r: Resource) -> str:

@@ -3,8 +3,9 @@
 Layout of an index folder:
 
     CURRENT                 the name of the generation in use (replaced with os.replace)
-    gen-<ns>-<fingerprint>/ a complete Whoosh index, plus docids.json (document number -> id)
-                            and meta.json (data fingerprint, format, count), written last
+    gen-<ns>-<fingerprint>/ a complete engine index (see engine.py), plus docids.json (document
+                            number -> id) and meta.json (data fingerprint, format, count),
+                            written last
     .building-*/            a build in progress (or abandoned by a crash; removed by the next build)
     .lock                   held while building, so two processes never build at once
 
@@ -26,23 +27,23 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-import whoosh.index
-
 from directory.core.model import Resource
-from directory.search.documents import SCHEMA, document_for
+from directory.search.documents import document_for
+from directory.search.engine import Engine
 from directory.search.query import FIELD_BOOSTS, Searcher
 from directory.search.scoring import TextScorer
 from directory.search.table import ResourceTable
+from directory.search.whoosh import WhooshEngine
 
 try:  # POSIX; where it is missing, builds are simply not serialised between processes
     import fcntl
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
-INDEX_FORMAT = 1  # bump when the schema, analyzer or docids layout changes: forces a rebuild
+INDEX_FORMAT = 2  # bump when the schema, analyzer or docids layout changes: forces a rebuild
 KEEP_GENERATIONS = 2  # the current one and the one before it
 PARALLEL_MIN_DOCS = 20_000  # below this, a second writer process costs more than it saves
-WRITER_MEMORY_MB = 256
+ENGINE: Engine = WhooshEngine()  # the one place that chooses the full-text engine
 CURRENT = "CURRENT"
 META = "meta.json"
 DOCIDS = "docids.json"
@@ -81,7 +82,7 @@ def _build(resources: Iterable[Resource], root: Path, fingerprint: str, procs: i
     _remove_abandoned_builds(root)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
-        _write_whoosh(work, active, procs)
+        _write_index(work, active, procs)
         ids = _document_ids(work)
         if sorted(ids) != sorted(r.id for r in active):
             raise RuntimeError("the index does not hold exactly the active resources")
@@ -151,19 +152,18 @@ def open_index(index_dir: str | Path, catalog: CatalogLike) -> Searcher:
     except (KeyError, TypeError):
         raise IndexStale("the index names resources the catalog does not have") from None
     try:
-        ix = whoosh.index.open_dir(str(generation))
-        reader = ix.reader()
-    except Exception as exc:  # Whoosh raises many kinds on damaged files
+        text = ENGINE.open(generation)
+    except Exception as exc:  # engines raise many kinds on damaged files
         raise IndexMissing(f"cannot open index {generation.name}: {exc}") from exc
-    if reader.doc_count_all() != len(resources):
-        reader.close()
+    if text.doc_count != len(resources):
+        text.close()
         raise IndexMissing(f"index {generation.name} does not match its {DOCIDS}")
     return Searcher(
         ResourceTable(resources),
-        TextScorer(reader, FIELD_BOOSTS),
+        TextScorer(text, FIELD_BOOSTS),
         fingerprint=catalog.fingerprint,
         generation=generation.name,
-        reader=reader,
+        text_index=text,
     )
 
 
@@ -186,33 +186,19 @@ def ensure_index(catalog: CatalogLike, index_dir: str | Path) -> Searcher:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write_whoosh(folder: Path, resources: list[Resource], procs: int | None) -> None:
+def _write_index(folder: Path, resources: list[Resource], procs: int | None) -> None:
     if procs is None:
         procs = 2 if len(resources) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
-    ix = whoosh.index.create_in(str(folder), SCHEMA)
-    if procs > 1:
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB // procs)
-    else:
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-    try:
-        for r in resources:
-            writer.add_document(**document_for(r))
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    ix.close()
+    ENGINE.write(folder, (document_for(r) for r in resources), procs)
 
 
 def _document_ids(folder: Path) -> list[str]:
     """Return the resource ids in document-number order."""
-    ix = whoosh.index.open_dir(str(folder))
-    with ix.reader() as reader:
-        ids = [fields["id"] for fields in reader.all_stored_fields()]
-        if len(ids) != reader.doc_count_all():
-            raise RuntimeError("the new index has deleted documents")
-    ix.close()
-    return ids
+    text = ENGINE.open(folder)
+    try:
+        return text.document_ids()
+    finally:
+        text.close()
 
 
 def _write_durably(path: Path, text: str, replace: bool = False) -> None:

@@ -42,6 +42,7 @@ from directory.core.model import Resource
 from directory.core.schedule import DAYS, Occurrence
 from directory.search.analysis import QueryPlan, Synonyms, load_synonyms, plan_query
 from directory.search.documents import keywords_text
+from directory.search.engine import TextIndex
 from directory.search.scoring import TextScorer
 from directory.search.snippets import Snippet, make_snippet
 from directory.search.table import BUCKETS, FACET_KEYS, FACETS, ResourceTable
@@ -110,7 +111,7 @@ class Searcher:
         fingerprint: str,
         generation: str = "",
         synonyms: Synonyms | None = None,
-        reader=None,
+        text_index: TextIndex | None = None,
     ):
         if table.n != scorer.n:
             raise ValueError(f"table has {table.n} documents but the index {scorer.n}")
@@ -120,13 +121,13 @@ class Searcher:
         self.generation = generation
         self.resource_count = table.n
         self.synonyms = synonyms or load_synonyms()
-        self._reader = reader
+        self._text_index = text_index
         self._keywords_cache: dict[int, str] = {}  # single dict operations: safe across threads
 
     def close(self) -> None:
         """Release the index files."""
-        if self._reader is not None:
-            self._reader.close()
+        if self._text_index is not None:
+            self._text_index.close()
 
     def plan(self, q: str) -> QueryPlan:
         """Return how a text would be searched (for debugging and tests)."""

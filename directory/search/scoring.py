@@ -1,10 +1,10 @@
-"""Text relevance: BM25 over postings read straight from the Whoosh index into numpy.
+"""Text relevance: BM25 over an engine's postings, as numpy arrays.
 
-Whoosh's own searcher scores every matching document in Python, which is what makes broad
-queries slow on a large directory. Here each (field, term) posting list is read once per index
-generation into arrays (document numbers and BM25 contributions, field boost included) and cached;
-a query is then a few scatter-adds over arrays the size of the directory. Filters, facets and
-geography work on the same document numbers (see `table.py`).
+Scoring every matching document in Python is what makes broad queries slow on a large
+directory. Here each (field, term) posting list is read once per index generation into arrays
+(document numbers and BM25 contributions, field boost included) and cached; a query is then a
+few scatter-adds over arrays the size of the directory. Filters, facets and geography work on
+the same document numbers (see `table.py`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ import threading
 from collections.abc import Callable, Mapping
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
 
 from directory.search.analysis import QueryPlan, Vocabulary
+from directory.search.engine import TextIndex
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -26,33 +24,24 @@ INTENT_BOOST = 1.6  # "sober living" is housing first, then the meeting named "L
 MAX_CACHED_POSTINGS = 50_000  # (field, term) lists kept per generation; beyond, the cache restarts
 
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
-_BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
 class TextScorer:
-    """Scores query plans against one Whoosh reader. Thread-safe."""
+    """Scores query plans against one engine index. Thread-safe."""
 
-    def __init__(self, reader, boosts: Mapping[str, float]):
-        self._reader = reader
+    def __init__(self, index: TextIndex, boosts: Mapping[str, float]):
+        self._index = index
         self._boosts = dict(boosts)
-        self._lock = threading.Lock()  # Whoosh readers seek shared files: one reader at a time
+        self._lock = threading.Lock()  # one loader at a time; readers share the cache
         self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        self.n = reader.doc_count_all()
-        self._lengths = {f: self._field_lengths(f) for f in self._boosts}
+        self.n = index.doc_count
+        self._lengths = {f: index.field_lengths(f) for f in self._boosts}
         self._average = {f: max(float(a.mean()), 1.0) if len(a) else 1.0
                          for f, a in self._lengths.items()}  # fmt: skip
         terms: set[str] = set()
         for field in self._boosts:
-            terms.update(reader.field_terms(field))
+            terms.update(index.terms(field))
         self.vocabulary = Vocabulary(terms)
-
-    def _field_lengths(self, field: str) -> np.ndarray:
-        """Return the length (in terms) of a field in every document."""
-        out = np.zeros(self.n, dtype=np.float32)
-        for segment, offset in self._reader.leaf_readers():
-            count = segment.doc_count_all()
-            out[offset : offset + count] = _segment_lengths(segment, field, count)
-        return out
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (document numbers, BM25 contributions) of a term in a field."""
@@ -70,19 +59,9 @@ class TextScorer:
         return found
 
     def _load(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        ids, weights = [], []
-        for segment, offset in self._reader.leaf_readers():
-            try:
-                matcher = segment.postings(field, term)
-            except TermNotFound:
-                continue
-            seg_ids, seg_weights = _read_matcher(matcher)
-            ids.append(seg_ids + offset)
-            weights.append(seg_weights)
-        if not ids:
+        docs, tf = self._index.postings(field, term)
+        if not len(docs):
             return _EMPTY
-        docs = np.concatenate(ids).astype(np.int32)
-        tf = np.concatenate(weights).astype(np.float32)
         df = len(docs)
         idf = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
         norm = 1.0 - BM25_B + BM25_B * self._lengths[field][docs] / self._average[field]
@@ -142,39 +121,3 @@ class TextScorer:
         if present is not None:
             scores[present < len(terms)] = 0
         return scores
-
-
-def _read_matcher(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """Return the document numbers and term frequencies of a leaf posting list."""
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        # Whoosh 3 codec: take whole blocks instead of stepping posting by posting.
-        ids, weights = [], []
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int64))
-            weights.append(np.asarray(matcher._weights, dtype=np.float32))
-            matcher._next_block()
-        return np.concatenate(ids), np.concatenate(weights)
-    ids, weights = [], []  # pragma: no cover - another codec: step through the postings
-    while matcher.is_active():  # pragma: no cover
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
-
-
-def _segment_lengths(segment, field: str, count: int) -> np.ndarray:
-    """Return the field lengths of a segment's documents, read as one block when possible."""
-    try:
-        column = segment._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-        if column is None:
-            return np.zeros(count, dtype=np.float32)
-        raw = column._dbfile.get(column._basepos, column._count)
-        codes = np.zeros(count, dtype=np.uint8)
-        codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
-        return _BYTE_LENGTHS[codes]
-    except AttributeError:  # pragma: no cover - another codec: ask document by document
-        return np.asarray(
-            [segment.doc_field_length(d, field, 0) for d in range(count)], dtype=np.float32
-        )

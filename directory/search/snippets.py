@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from directory.core.model import Resource
-from directory.search.analysis import TOKEN_RE, term_of_word
+from directory.search.text import TOKEN_RE, term_of_word
 from directory.search.documents import keywords_text
 
 SNIPPET_CHARS = 180  # about two lines of a result card

@@ -1,0 +1,72 @@
+"""Words into index terms, the same way for documents and queries, in plain Python.
+
+Text is normalised (NFKC, lower case, accents dropped), cut into words (`TOKEN_RE`: "a.a." stays
+one word, hyphens split), stop words and one-letter words are dropped, and each word is stemmed
+with Snowball's English stemmer. The search engine indexes exactly the terms `analyze` returns,
+so a query planned here always meets the index's own terms.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+
+import snowballstemmer
+
+# Words dropped from documents and queries alike. "no" and "not" are kept out of the list on
+# purpose where they carry meaning ("no cost"); these never do.
+STOP_WORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in",
+     "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we",
+     "when", "will", "with", "yet", "you", "your"}
+)  # fmt: skip
+MIN_WORD_SIZE = 2  # shorter words are dropped
+TOKEN_RE = re.compile(r"\w+(\.?\w+)*")
+# Letters that are not a base letter plus accents, written as people type them without accents.
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i"})
+
+_english = snowballstemmer.stemmer("english")
+_stem_lock = threading.Lock()  # a Snowball stemmer object is not thread-safe
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the stem of a folded word (cached; thread-safe)."""
+    with _stem_lock:
+        return _english.stemWord(word)
+
+
+def fold(text: str) -> str:
+    """Return text as words are read from it: NFKC, lower case, accents removed."""
+    # Lone surrogates cannot be encoded for the index: drop them rather than fail.
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    text = unicodedata.normalize("NFKC", text).lower()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def raw_words(text: str) -> list[str]:
+    """Return the folded words of a text, unstemmed, stop words included."""
+    return [m.group(0) for m in TOKEN_RE.finditer(fold(text))]
+
+
+def terms_of(words: Iterable[str]) -> tuple[str, ...]:
+    """Return the index terms of folded words."""
+    return tuple(stem(w) for w in words if len(w) >= MIN_WORD_SIZE and w not in STOP_WORDS)
+
+
+@functools.lru_cache(maxsize=100_000)
+def term_of_word(word: str) -> str | None:
+    """Return the index term of one word as found in a text, or None for a stop word."""
+    terms = terms_of((fold(word),))
+    return terms[0] if len(terms) == 1 else None
+
+
+def analyze(text: str) -> tuple[str, ...]:
+    """Return the index terms of a text."""
+    return terms_of(raw_words(text))
