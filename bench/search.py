@@ -41,8 +41,9 @@ from directory.core.places import Place  # noqa: E402
 from directory.search import SearchRequest, build_index, open_index  # noqa: E402
 from directory.search.analysis import QueryPlan  # noqa: E402
 from directory.search.documents import document_for  # noqa: E402
+from directory.search.facets import VALUE_FACETS  # noqa: E402
 from directory.search.query import FIELD_BOOSTS, Searcher  # noqa: E402
-from directory.search.table import FACETS, STARTED_GRACE_MINUTES  # noqa: E402
+from directory.search.table import STARTED_GRACE_MINUTES  # noqa: E402
 from tests.factories import CITIES, SEED, generate  # noqa: E402
 
 DEFAULT_SIZES = (10_000, 100_000)
@@ -166,7 +167,11 @@ class SqliteBaseline:
                     "INSERT INTO geo VALUES (?, ?, ?, ?, ?)",
                     (doc, point.lat, point.lat, point.lon, point.lon),
                 )
-            rows = [(doc, key, value) for key, fn in FACETS.items() for value in set(fn(r))]
+            rows = [
+                (doc, key, value)
+                for key, fn in ((f.key, f.values_of) for f in VALUE_FACETS)
+                for value in set(fn(r))
+            ]
             db.executemany("INSERT INTO facets VALUES (?, ?, ?)", rows)
             if r.schedule:
                 db.executemany(

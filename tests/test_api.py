@@ -11,9 +11,10 @@ import pytest
 from werkzeug.http import http_date
 
 from directory import create_app
+from directory.search.arguments import SearchArgsSchema
+from directory.search.facets import FACET_KEYS as LIST_FILTERS
 from directory.web import api
-from directory.web.search_args import LIST_FILTERS, SearchArgsSchema
-from directory.web.search_view import build_search
+from directory.web.links import public_url
 from directory.web.state import get_snapshot
 
 from .conftest import FIXTURES
@@ -100,7 +101,7 @@ def test_search_answers_what_the_page_builder_answers(app, client):
     with app.test_request_context(f"/search?{query}"):
         from flask import request
 
-        page_data = build_search(request.args, get_snapshot())
+        page_data = get_snapshot().service.search(request.args, public_url)
     assert [r["id"] for r in api_data["results"]] == [r["id"] for r in page_data["results"]]
     assert api_data["total"] == page_data["total"] == 3
     assert api_data["facets"] == page_data["facets"]

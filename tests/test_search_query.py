@@ -16,7 +16,8 @@ from directory.core.schedule import Schedule
 from directory.core.vocabulary import default_dimension
 from directory.search import SearchRequest, build_index, open_index
 from directory.search.analysis import MAX_QUERY_WORDS, load_synonyms, parse_synonyms
-from directory.search.table import FACETS, STARTED_GRACE_MINUTES, ResourceTable
+from directory.search.facets import VALUE_FACETS
+from directory.search.table import STARTED_GRACE_MINUTES, ResourceTable
 
 from .factories import generate
 
@@ -686,7 +687,7 @@ def test_browsing_reads_in_name_order(searcher):
 
 def test_table_columns_agree_with_the_facet_definitions(searcher):
     table = searcher.table
-    for key, values_of in FACETS.items():
+    for key, values_of in ((f.key, f.values_of) for f in VALUE_FACETS):
         facet = table.facets[key]
         for doc, r in enumerate(table.resources):
             have = {v for i, v in enumerate(facet.values) if doc in set(facet.docs_of[i].tolist())}
@@ -703,7 +704,7 @@ def test_facet_counts_match_a_brute_force_count():
     for density in (0.0, 0.01, 0.05, 0.5, 1.0):  # the sparse path below 1/8, the dense above
         candidates = np.array([rng.random() < density for _ in range(table.n)], dtype=bool)
         docs = np.flatnonzero(candidates)
-        for key, values_of in FACETS.items():
+        for key, values_of in ((f.key, f.values_of) for f in VALUE_FACETS):
             want: dict[str, int] = {}
             for doc in docs:
                 for value in set(values_of(table.resources[doc])):

@@ -172,7 +172,7 @@ ATTENDANCE: dict[str, str] = {
     "inactive": "Temporarily closed",
 }
 
-TIME_OF_DAY: dict[str, str] = {
+TIME_OF_DAY_LABELS: dict[str, str] = {
     "morning": "Morning (4 am to noon)",
     "midday": "Afternoon (noon to 5 pm)",
     "evening": "Evening (5 pm to 9 pm)",
@@ -304,7 +304,7 @@ def label(facet: str, value: str) -> str:
         "service": SERVICES,
         "medication": MEDICATIONS,
         "attendance": ATTENDANCE,
-        "time_of_day": TIME_OF_DAY,
+        "time_of_day": TIME_OF_DAY_LABELS,
     }
     if facet == "category":
         return category_label(value)

@@ -6,6 +6,7 @@
 See `query` for what a search does, `index` for how generations are built and switched.
 """
 
+from directory.search.facets import FACET_KEYS
 from directory.search.index import (
     IndexMissing,
     IndexStale,
@@ -17,7 +18,6 @@ from directory.search.index import (
 )
 from directory.search.query import FIELD_BOOSTS, Hit, Searcher, SearchRequest, SearchResult
 from directory.search.snippets import Snippet
-from directory.search.table import FACET_KEYS
 
 __all__ = [
     "FACET_KEYS",

@@ -1,12 +1,133 @@
-"""The filters of a search, declared once, and the directory's words they use."""
+"""The filters of a search, each declared once, and the directory's words they use.
+
+A `Facet` says everything about one filter: its query-string key, its title in the filter
+panel, how a resource's values are read, whether its values are a closed vocabulary, how long a
+value may be, and how values typed in a query string are read. From `FACETS` come the index
+table's columns (`table.py`), the argument schema of pages and API and so the OpenAPI document
+(`arguments.py`), the facet counts of a search, the filter panel, and the API's vocabularies.
+Labels come from `core.vocabulary.label`, under the facet's key.
+
+Adding a filter: its words (if new) in core/vocabulary.py, one `Facet` here, and a test.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from directory.core import vocabulary
-from directory.core.model import Catalog
-from directory.core.schedule import DAY_LABELS, DAYS
+from directory.core.model import Catalog, Resource
+from directory.core.schedule import DAY_LABELS, DAYS, TIME_OF_DAY
+
+NO_MATCH = "none"  # a selected value that names nothing: keeps the filter on, matching nothing
+
+
+def _attendance(r: Resource) -> tuple[str, ...]:
+    # A hybrid meeting can be attended either way, so it answers both filters as well.
+    attendance = r.attendance
+    return ("hybrid", "in_person", "online") if attendance == "hybrid" else (attendance,)
+
+
+def _day(values: Sequence[str]) -> tuple[str, ...]:
+    days = tuple(dict.fromkeys(v.lower()[:3] for v in values))
+    return tuple(d for d in days if d in DAYS) or ((NO_MATCH,) if days else ())
+
+
+def _bucket(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v for v in values if v in TIME_OF_DAY) or ((NO_MATCH,) if values else ())
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str  # the query-string key, the index column and the label kind
+    title: str  # its heading in the filter panel
+    # A resource's values; None for the schedule facets (day, time of day), read from windows.
+    values_of: Callable[[Resource], Sequence[str]] | None
+    choices: tuple[str, ...] | None = None  # a closed vocabulary: other values are refused
+    max_length: int = 60  # of one value in a query string
+    normalize: Callable[[Sequence[str]], tuple[str, ...]] | None = None  # typed -> indexed
+
+    @property
+    def from_schedule(self) -> bool:
+        return self.values_of is None
+
+    def label(self, value: str) -> str:
+        return vocabulary.label(self.key, value)
+
+    def read(self, values: Sequence[str]) -> tuple[str, ...]:
+        """Return the values to filter by, as a request gave them (deduplicated, in order)."""
+        given = tuple(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
+        return self.normalize(given) if self.normalize else given
+
+    @property
+    def description(self) -> str:
+        return f"Filter by {self.title.lower()}; repeat for several (any of them)."
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("category", "What", lambda r: (r.category,), tuple(vocabulary.CATEGORIES)),
+    Facet("dimension", "Part of recovery", lambda r: r.dimensions, tuple(vocabulary.DIMENSIONS)),
+    Facet("fellowship", "Fellowship", lambda r: (r.fellowship,) if r.fellowship else ()),
+    # Codes mean different things in different fellowships, so a value is "<fellowship>:<code>".
+    Facet(
+        "type",
+        "Meeting type",
+        lambda r: tuple(f"{r.fellowship or ''}:{code}" for code in r.types),
+        max_length=60,
+    ),
+    Facet("attendance", "How to attend", _attendance, tuple(vocabulary.ATTENDANCE)),
+    Facet("day", "Day", None, DAYS, normalize=_day),
+    Facet("time_of_day", "Time of day", None, tuple(TIME_OF_DAY), normalize=_bucket),
+    Facet("language", "Language", lambda r: r.languages, max_length=2),
+    Facet("medication", "Medication", lambda r: r.medications, tuple(vocabulary.MEDICATIONS)),
+    Facet("service", "Services", lambda r: r.services),
+    Facet("payment", "Payment", lambda r: r.payment, tuple(vocabulary.PAYMENT)),
+    Facet("population", "Who it is for", lambda r: r.populations),
+    Facet("accessibility", "Accessibility", lambda r: r.accessibility),
+    Facet(
+        "region",
+        "Area",
+        lambda r: (r.location.region,) if r.location and r.location.region else (),
+        max_length=100,
+    ),
+)
+BY_KEY: dict[str, Facet] = {f.key: f for f in FACETS}
+FACET_KEYS: tuple[str, ...] = tuple(BY_KEY)
+VALUE_FACETS: tuple[Facet, ...] = tuple(f for f in FACETS if not f.from_schedule)
+
+
+def read_filters(filters) -> dict[str, tuple[str, ...]]:
+    """Return {facet: values} for a search; an unknown facet raises ValueError."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, values in (filters or {}).items():
+        facet = BY_KEY.get(key)
+        if facet is None:
+            raise ValueError(f"unknown filter {key!r}; use one of {', '.join(FACET_KEYS)}")
+        cleaned = facet.read((values,) if isinstance(values, str) else values)
+        if cleaned:
+            out[key] = cleaned
+    return out
+
+
+def panel(counts: dict[str, list[tuple[str, int]]], filters: dict) -> dict[str, dict]:
+    """Return each facet's title and values (label, count, selected), in the panel's order."""
+    out = {}
+    for facet in FACETS:
+        selected = set(filters.get(facet.key, ()))
+        out[facet.key] = {
+            "title": facet.title,
+            "values": [
+                {
+                    "value": value,
+                    "label": facet.label(value),
+                    "count": count,
+                    "selected": value in selected,
+                }
+                for value, count in counts.get(facet.key, ())
+            ],
+        }
+    return out
 
 
 def vocabularies(catalog: Catalog) -> dict[str, Any]:
@@ -19,8 +140,12 @@ def vocabularies(catalog: Catalog) -> dict[str, Any]:
     languages = sorted({code for r in active for code in r.languages})
     regions = sorted({r.location.region for r in active if r.location and r.location.region})
 
-    def pairs(table: dict[str, str]) -> list[dict[str, str]]:
-        return [{"code": code, "name": name} for code, name in table.items()]
+    def pairs(key: str) -> list[dict[str, str]]:
+        facet = BY_KEY[key]
+        return [{"code": code, "name": facet.label(code)} for code in facet.choices or ()]
+
+    def labelled(key: str, codes) -> list[dict[str, str]]:
+        return [{"code": code, "name": vocabulary.label(key, code)} for code in codes]
 
     return {
         "categories": [
@@ -49,21 +174,21 @@ def vocabularies(catalog: Catalog) -> dict[str, Any]:
             }
             for fellowship in [None, *fellowships]
         ],
-        "attendance": pairs(vocabulary.ATTENDANCE),
-        "services": pairs(vocabulary.SERVICES),
-        "payment": pairs(vocabulary.PAYMENT),
-        "populations": pairs(vocabulary.POPULATIONS),
-        "accessibility": pairs(vocabulary.ACCESSIBILITY),
+        "attendance": pairs("attendance"),
+        "services": labelled("service", vocabulary.SERVICES),
+        "payment": pairs("payment"),
+        "populations": labelled("population", vocabulary.POPULATIONS),
+        "accessibility": labelled("accessibility", vocabulary.ACCESSIBILITY),
         "medications": [
             {
                 "code": code,
-                "name": name,
+                "name": vocabulary.label("medication", code),
                 "explanation": vocabulary.MEDICATION_EXPLANATIONS.get(code),
             }
-            for code, name in vocabulary.MEDICATIONS.items()
+            for code in vocabulary.MEDICATIONS
         ],
         "days": [{"code": code, "name": DAY_LABELS[i]} for i, code in enumerate(DAYS)],
-        "time_of_day": pairs(vocabulary.TIME_OF_DAY),
-        "languages": [{"code": c, "name": vocabulary.language_name(c)} for c in languages],
+        "time_of_day": pairs("time_of_day"),
+        "languages": labelled("language", languages),
         "regions": regions,
     }

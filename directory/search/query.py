@@ -39,13 +39,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from directory.core.model import Resource
-from directory.core.schedule import DAYS, Occurrence
+from directory.core.schedule import Occurrence
 from directory.search.analysis import QueryPlan, Synonyms, load_synonyms, plan_query
 from directory.search.documents import keywords_text
 from directory.search.engine import TextIndex
+from directory.search.facets import read_filters
 from directory.search.scoring import TextScorer
 from directory.search.snippets import Snippet, make_snippet
-from directory.search.table import BUCKETS, FACET_KEYS, FACETS, ResourceTable
+from directory.search.table import ResourceTable
 
 if TYPE_CHECKING:
     from directory.core.places import Place
@@ -65,7 +66,7 @@ class SearchRequest:
     q: str = ""
     near: Place | None = None
     radius_miles: float | None = None  # None: no limit (distances still shown and sortable)
-    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # keys: FACET_KEYS
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # keys: facets.FACET_KEYS
     open_now: bool = False
     starting_within: int | None = None  # minutes
     at: datetime | None = None  # aware; None means now
@@ -129,6 +130,10 @@ class Searcher:
         if self._text_index is not None:
             self._text_index.close()
 
+    def facet_values(self, key: str) -> tuple[str, ...]:
+        """Return every value a facet has in this index generation."""
+        return self.table.facets[key].values
+
     def plan(self, q: str) -> QueryPlan:
         """Return how a text would be searched (for debugging and tests)."""
         return plan_query(q, self.scorer.vocabulary, self.synonyms)
@@ -136,7 +141,7 @@ class Searcher:
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a search; any text is accepted, bad filters or sorts raise ValueError."""
         at = _instant(request.at)
-        filters = _clean_filters(request.filters)
+        filters = read_filters(request.filters)
         if request.sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}")
         page = max(1, int(request.page))
@@ -181,7 +186,9 @@ class Searcher:
             scores, base = self.scorer.score(plan, require_all, self._categories)
         else:
             scores, base = None, table.all.copy()
-        masks = {k: table.facets[k].mask(v, table.n) for k, v in filters.items() if k in FACETS}
+        masks = {
+            k: table.facets[k].mask(v, table.n) for k, v in filters.items() if k in table.facets
+        }
         days, buckets = filters.get("day", ()), filters.get("time_of_day", ())
         if days or buckets:
             masks["schedule"] = table.schedule_mask(days, buckets)
@@ -382,22 +389,3 @@ def _instant(at: datetime | None) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("at must be a timezone-aware datetime")
     return at
-
-
-def _clean_filters(filters: Mapping[str, object] | None) -> dict[str, tuple[str, ...]]:
-    """Return the filters as {facet: tuple of values}; unknown facets raise ValueError."""
-    out: dict[str, tuple[str, ...]] = {}
-    for key, values in (filters or {}).items():
-        if key not in FACET_KEYS:
-            raise ValueError(f"unknown filter {key!r}; use one of {', '.join(FACET_KEYS)}")
-        if isinstance(values, str):
-            values = (values,)
-        cleaned = tuple(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
-        if key == "day":
-            cleaned = tuple(v.lower()[:3] for v in cleaned)
-            cleaned = tuple(v for v in cleaned if v in DAYS) or (cleaned and ("none",))
-        if key == "time_of_day":
-            cleaned = tuple(v for v in cleaned if v in BUCKETS) or (cleaned and ("none",))
-        if cleaned:
-            out[key] = cleaned
-    return out

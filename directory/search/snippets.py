@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from html import escape
 
 from directory.core.model import Resource
-from directory.search.text import TOKEN_RE, term_of_word
 from directory.search.documents import keywords_text
+from directory.search.text import TOKEN_RE, term_of_word
 
 SNIPPET_CHARS = 180  # about two lines of a result card
 LEAD_CHARS = 50  # context kept before the first match

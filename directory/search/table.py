@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from directory.core.schedule import (
     Occurrence,
     time_of_day,
 )
+from directory.search.facets import VALUE_FACETS
 
 STARTED_GRACE_MINUTES = 10  # a meeting that began this recently still counts as "starting"
 STEADY_DAYS_AHEAD = 29  # next occurrences of a weekly window lie within four weeks
@@ -33,38 +34,8 @@ DST_SLACK_MINUTES = 90.0  # how far a clock change can move a window against the
 BUCKETS: tuple[str, ...] = tuple(TIME_OF_DAY)  # morning, midday, evening, night
 
 
-# A hybrid meeting can be attended either way, so it answers both filters as well.
-_ATTENDANCE_VALUES = {"hybrid": ("hybrid", "in_person", "online")}
-
-
-def _attendance(r: Resource) -> tuple[str, ...]:
-    attendance = r.attendance
-    return _ATTENDANCE_VALUES.get(attendance, (attendance,))
-
-
-# facet -> the values a resource has for it. Day and time of day are derived from the schedule.
-FACETS: dict[str, Callable[[Resource], Iterable[str]]] = {
-    "category": lambda r: (r.category,),
-    "dimension": lambda r: r.dimensions,
-    "fellowship": lambda r: (r.fellowship,) if r.fellowship else (),
-    "type": lambda r: tuple(f"{r.fellowship or ''}:{code}" for code in r.types),
-    "attendance": _attendance,
-    "language": lambda r: r.languages,
-    "accessibility": lambda r: r.accessibility,
-    "payment": lambda r: r.payment,
-    "medication": lambda r: r.medications,
-    "population": lambda r: r.populations,
-    "service": lambda r: r.services,
-    "region": lambda r: (r.location.region,) if r.location and r.location.region else (),
-}
-SCHEDULE_FACETS = ("day", "time_of_day")
-# FACETS above documents each facet and feeds the benchmark's baseline; ResourceTable reads the
-# same values inline for speed, and a test checks the two agree.
-FACET_KEYS: tuple[str, ...] = (*FACETS, *SCHEDULE_FACETS)
-
-
 @dataclass(frozen=True)
-class Facet:
+class FacetColumn:
     """One facet as sparse (document, value) pairs, with each value's documents."""
 
     values: tuple[str, ...]
@@ -101,7 +72,7 @@ class Facet:
         return np.bincount(chosen, minlength=len(self.values))
 
 
-def _facet(docs_by_value: dict[str, list[int]], n: int) -> Facet:
+def _column(docs_by_value: dict[str, list[int]], n: int) -> FacetColumn:
     values = tuple(sorted(docs_by_value))
     docs_of = tuple(np.asarray(docs_by_value[v], dtype=np.int32) for v in values)
     pair_docs = np.concatenate(docs_of) if docs_of else np.zeros(0, dtype=np.int32)
@@ -111,7 +82,7 @@ def _facet(docs_by_value: dict[str, list[int]], n: int) -> Facet:
     order = np.argsort(pair_docs, kind="stable")
     by_doc_start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(pair_docs, minlength=n), out=by_doc_start[1:])
-    return Facet(
+    return FacetColumn(
         values,
         {v: i for i, v in enumerate(values)},
         pair_docs,
@@ -141,13 +112,14 @@ class ResourceTable:
         self.all = np.ones(n, dtype=bool)
         lat, lon = [math.nan] * n, [math.nan] * n
         online_only = [False] * n
-        facet_docs: dict[str, dict[str, list[int]]] = {key: {} for key in FACETS}
+        facets = [(f.key, f.values_of) for f in VALUE_FACETS]
+        facet_docs: dict[str, dict[str, list[int]]] = {key: {} for key, _ in facets}
         cells = [0] * n
         zones: dict[str, int] = {}
         doc_zone = [-1] * n
         docs, starts, ends, tzs = [], [], [], []
         bucket_bits = _BUCKET_BITS
-        # One pass, with the facet values read inline: this runs for every document at startup.
+        # One pass over the documents: this runs for every document when an index is opened.
         for doc, r in enumerate(self.resources):
             location = r.location
             attendance = r.attendance
@@ -156,20 +128,8 @@ class ResourceTable:
                 online_only[doc] = attendance == "online"
             else:
                 online_only[doc] = True
-            for key, values in (
-                ("category", (r.category,)),
-                ("dimension", r.dimensions),
-                ("fellowship", (r.fellowship,) if r.fellowship else ()),
-                ("type", tuple(f"{r.fellowship or ''}:{code}" for code in r.types)),
-                ("attendance", _ATTENDANCE_VALUES.get(attendance, (attendance,))),
-                ("language", r.languages),
-                ("accessibility", r.accessibility),
-                ("payment", r.payment),
-                ("medication", r.medications),
-                ("population", r.populations),
-                ("service", r.services),
-                ("region", (location.region,) if location is not None and location.region else ()),
-            ):
+            for key, values_of in facets:
+                values = values_of(r)
                 table = facet_docs[key]
                 for value in values:
                     found = table.get(value)
@@ -199,9 +159,8 @@ class ResourceTable:
         self.located = ~self.online_only
         # Temporarily closed with no way to join from afar: never "open now" or "starting soon".
         self.closed = np.asarray([r.attendance == "inactive" for r in resources], dtype=bool)
-        self.facets = {key: _facet(facet_docs[key], n) for key in FACETS}
+        self.facets = {key: _column(facet_docs[key], n) for key, _ in facets}
         self.cells = np.asarray(cells, dtype=np.uint32)  # (day, time of day) cells windows start in
-        self.scheduled = self.cells != 0
         self.doc_zone = np.asarray(doc_zone, dtype=np.int32)
         self.zones = tuple(ZoneInfo(name) for name in zones)
         self.win_doc = np.asarray(docs, dtype=np.int32)
@@ -400,17 +359,6 @@ def cell_mask(days: Iterable[str], buckets: Iterable[str]) -> int:
         for bucket in bucket_numbers:
             mask |= cell_bit(day, bucket)
     return mask
-
-
-def facet_masks(
-    table: ResourceTable, filters: Mapping[str, Sequence[str]]
-) -> dict[str, np.ndarray]:
-    """Return one document mask per active facet filter (day and time of day count as one)."""
-    masks = {}
-    for key, selected in filters.items():
-        if selected and key in table.facets:
-            masks[key] = table.facets[key].mask(selected, table.n)
-    return masks
 
 
 _BUCKET_BITS = _bucket_bits()

@@ -1,6 +1,6 @@
 """The read-only JSON API under /api/v1, documented by an OpenAPI 3 document built from its schemas.
 
-Views are thin: search goes through `build_search` (the same builder as the search page), a
+Views are thin: search goes through the search service (the same one as the search page), a
 resource through `listing.detail`, feeds and vocabularies through `exports`. Errors use the
 site's one JSON shape (`errors.error_response`); flask-smorest's own error handler is not
 installed, so HTML pages keep their error pages and 405 answers keep their `Allow` header.
@@ -32,11 +32,11 @@ from directory.core import listing
 from directory.core.places import MAX_PLACE_LENGTH, PlaceNotFound
 from directory.formats.meeting_guide import write as mg_write
 from directory.search import facets
+from directory.search.arguments import SearchArgsSchema
+from directory.search.service import BadSearch
 from directory.web import api_schemas as schemas
 from directory.web.errors import error_response
 from directory.web.links import public_url
-from directory.web.search_args import SearchArgsSchema
-from directory.web.search_view import BadSearch, build_search
 from directory.web.security import rate_limit
 from directory.web.state import Snapshot, get_snapshot
 
@@ -186,7 +186,7 @@ def search():
         args = args.copy()
         args["at"] = datetime.now(UTC).replace(second=0, microsecond=0).isoformat()
     try:
-        data = build_search(args, snapshot)
+        data = snapshot.service.search(args, public_url)
     except BadSearch as exc:
         return error_response(400, exc.message, exc.parameter)
     for result in data["results"]:
@@ -247,7 +247,7 @@ def places(q: str):
     """
     snapshot = get_snapshot()
     try:
-        place = snapshot.gazetteer.resolve(q)
+        place = snapshot.service.resolve(q)
     except PlaceNotFound as exc:
         return error_response(400, str(exc), "q")
     stale = _not_modified(snapshot)

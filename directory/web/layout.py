@@ -8,6 +8,7 @@ from flask import Flask, session
 
 from directory.core.model import CrisisLine
 from directory.referrals.lists import decode_list
+from directory.search.arguments import LIMITS
 from directory.web.state import get_state
 
 # Shown if the data file cannot be loaded at all: a page must never lack these.
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
             if info and info.crisis_lines
             else NATIONAL_CRISIS_LINES,
             "maintainers_email": info.maintainers_email if info else None,
+            "search_limits": LIMITS,
             "referral_count": len(decode_list(session.get("referrals")))
             if "referrals" in session
             else 0,

@@ -11,9 +11,9 @@ from directory.core import listing, vocabulary
 from directory.core.model import Resource
 from directory.core.schedule import DAYS
 from directory.formats.icalendar import calendar_for
+from directory.search.arguments import LIMITS, RADIUS_CHOICES
+from directory.search.service import BadSearch
 from directory.web.links import public_url
-from directory.web.search_args import RADIUS_CHOICES
-from directory.web.search_view import BadSearch, build_search
 from directory.web.security import rate_limit
 from directory.web.state import get_catalog, get_snapshot
 
@@ -44,14 +44,14 @@ def home():
 def search():
     snapshot = get_snapshot()
     try:
-        data = build_search(request.args, snapshot)
+        data = snapshot.service.search(request.args, public_url)
     except BadSearch as exc:
         error = {
             "parameter": exc.parameter,
             "title": _PARAMETER_TITLES.get(exc.parameter, "Please check your search."),
             "message": exc.message,
         }
-        raw = {"q": request.args.get("q", "")[:2000], "near": request.args.get("near", "")[:200]}
+        raw = {key: request.args.get(key, "")[:limit] for key, limit in LIMITS.items()}
         return render_template("search.html", data=None, error=error, raw_query=raw), 400
 
     def page_url(number: int) -> str:

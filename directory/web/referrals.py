@@ -273,7 +273,9 @@ def _build_from_form() -> dict | Response:
     snapshot = get_snapshot()
     catalog = snapshot.catalog
     paper = referral.default_paper(catalog.directory.country)
-    details, errors = referral.parse_details(request.form, snapshot.gazetteer, _today(), paper)
+    details, errors = referral.parse_details(
+        request.form, snapshot.service.gazetteer, _today(), paper
+    )
     if errors:
         return _render_list(request.form, errors, 400)
     if not referral.sheet_resources(items, catalog):

@@ -1,4 +1,4 @@
-"""The data a request is served from: catalog, search index and gazetteer, swapped as one.
+"""The data a request is served from: one search service (catalog, index, places), swapped as one.
 
 A `Snapshot` never changes; reloading builds a new one aside and replaces the reference, so a
 request always sees one consistent version. A broken data file is refused and the last good
@@ -11,27 +11,32 @@ import logging
 import os
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 
 from directory.core.model import Catalog
-from directory.core.places import Gazetteer
 from directory.datafile.load import CatalogError, load_catalog
 from directory.search.index import IndexUnavailable, ensure_index, open_index
 from directory.search.query import Searcher
+from directory.search.service import SearchService, gazetteer_for
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    catalog: Catalog
-    searcher: Searcher
-    gazetteer: Gazetteer
+    service: SearchService
     data_mtime: float
     loaded_at: float
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.service.catalog
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.service.searcher
 
 
 class DataUnavailable(RuntimeError):
@@ -88,9 +93,9 @@ class DirectoryState:
         except IndexUnavailable as exc:
             self.error = f"search index unavailable: {exc}"
         else:
-            gazetteer = Gazetteer(catalog.regions(), default_state=_main_state(catalog))
+            service = SearchService(catalog, searcher, gazetteer_for(catalog))
             old = self.snapshot
-            self.snapshot = Snapshot(catalog, searcher, gazetteer, mtime, time.time())
+            self.snapshot = Snapshot(service, mtime, time.time())
             self.error = None
             if old is not None and old.searcher is not searcher:
                 # Requests still using the old searcher finish first; its files stay on disk.
@@ -115,8 +120,8 @@ class DirectoryState:
             except IndexUnavailable:
                 pass
             else:
-                self.snapshot = Snapshot(old.catalog, searcher, old.gazetteer, old.data_mtime,
-                                         old.loaded_at)  # fmt: skip
+                service = SearchService(old.catalog, searcher, old.service.gazetteer)
+                self.snapshot = Snapshot(service, old.data_mtime, old.loaded_at)
                 return True
         return self.reload()
 
@@ -129,12 +134,6 @@ class DirectoryState:
             return os.stat(self.data_path).st_mtime
         except OSError:
             return -1.0
-
-
-def _main_state(catalog: Catalog) -> str | None:
-    """Return the state most of the directory's places are in (for bare city names)."""
-    states = Counter(r.location.state for r in catalog.active() if r.location and r.location.state)
-    return states.most_common(1)[0][0] if states else None
 
 
 def init_app(app: Flask) -> None:

@@ -1,53 +1,33 @@
-"""Search arguments, parsed once at the edge for both the pages and the API."""
+"""Search arguments, parsed once at the edge for the pages and the API alike.
+
+The facet filters come from `facets.FACETS`; the same fields document the API (OpenAPI), so the
+limits a client reads are the limits enforced.
+"""
 
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from directory.core import vocabulary
-from directory.core.schedule import DAYS
+from directory.core.places import MAX_PLACE_LENGTH
+from directory.search.facets import FACET_KEYS, FACETS, Facet
 
 MAX_QUERY = 2000
 MAX_RADIUS_MILES = 500
+MAX_VALUES = 20  # values of one filter in a request
 RADIUS_CHOICES = (1, 5, 10, 25, 50, 100)  # what the form offers; the API takes any in range
-LIST_FILTERS = (
-    "category",
-    "dimension",
-    "fellowship",
-    "type",
-    "attendance",
-    "language",
-    "accessibility",
-    "payment",
-    "medication",
-    "population",
-    "service",
-    "region",
-    "day",
-    "time_of_day",
-)
-CLOSED_VOCABULARIES = {
-    "category": tuple(vocabulary.CATEGORIES),
-    "dimension": tuple(vocabulary.DIMENSIONS),
-    "attendance": tuple(vocabulary.ATTENDANCE),
-    "medication": tuple(vocabulary.MEDICATIONS),
-    "payment": tuple(vocabulary.PAYMENT),
-    "day": DAYS,
-    "time_of_day": tuple(vocabulary.TIME_OF_DAY),
-}
+LIMITS = {"q": MAX_QUERY, "near": MAX_PLACE_LENGTH}  # for the forms' maxlength
 
 
-def _words(name: str, max_items: int = 20, max_length: int = 60) -> fields.List:
-    choices = CLOSED_VOCABULARIES.get(name)
-    inner_validators = [validate.Length(min=1, max=max_length)]
-    if choices:
-        inner_validators.append(
-            validate.OneOf(choices, error=f"must be one of: {', '.join(choices)}")
+def _filter_field(facet: Facet) -> fields.List:
+    inner = [validate.Length(min=1, max=facet.max_length)]
+    if facet.choices:
+        inner.append(
+            validate.OneOf(facet.choices, error=f"must be one of: {', '.join(facet.choices)}")
         )
     return fields.List(
-        fields.String(validate=inner_validators),
-        validate=validate.Length(max=max_items, error=f"at most {max_items} values"),
-        metadata={"description": f"Filter by {name.replace('_', ' ')}; repeat for several (OR)."},
+        fields.String(validate=inner),
+        validate=validate.Length(max=MAX_VALUES, error=f"at most {MAX_VALUES} values"),
+        metadata={"description": facet.description},
     )
 
 
@@ -66,7 +46,7 @@ class AwareDateTime(fields.DateTime):
         return result
 
 
-class SearchArgsSchema(Schema):
+class _SearchArgs(Schema):
     """Query-string arguments of a search."""
 
     class Meta:
@@ -78,7 +58,7 @@ class SearchArgsSchema(Schema):
         metadata={"description": "What you are looking for, in your own words."},
     )
     near = fields.String(
-        validate=validate.Length(max=200),
+        validate=validate.Length(max=MAX_PLACE_LENGTH),
         metadata={"description": 'A place: "lat,lon", a ZIP code, "City, ST" or a region.'},
     )
     radius = fields.Float(
@@ -111,20 +91,6 @@ class SearchArgsSchema(Schema):
         validate=validate.Range(min=1, max=100, error="must be between 1 and 100"),
         metadata={"description": "Results per page, 1 to 100."},
     )
-    category = _words("category")
-    dimension = _words("dimension")
-    fellowship = _words("fellowship")
-    type = _words("type")
-    attendance = _words("attendance")
-    language = _words("language", max_length=2)
-    accessibility = _words("accessibility")
-    payment = _words("payment")
-    medication = _words("medication")
-    population = _words("population")
-    service = _words("service")
-    region = _words("region", max_length=100)
-    day = _words("day")
-    time_of_day = _words("time_of_day")
 
     @validates("q")
     def _printable(self, value: str, **kwargs):
@@ -132,12 +98,20 @@ class SearchArgsSchema(Schema):
             raise ValidationError("must not contain NUL characters")
 
 
+# One list field per facet, declared by the facet itself.
+SearchArgsSchema = type(
+    "SearchArgsSchema",
+    (_SearchArgs,),
+    {"__doc__": _SearchArgs.__doc__, **{facet.key: _filter_field(facet) for facet in FACETS}},
+)
+
+
 def parse_search_args(args) -> dict:
     """Parse a MultiDict of query arguments; raise ValidationError naming each bad one."""
     data: dict = {}
     for key in args:
         values = [v for v in args.getlist(key) if v != ""]
-        if key in LIST_FILTERS:
+        if key in FACET_KEYS:
             if values:
                 data[key] = values
         elif values:
