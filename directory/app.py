@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create the directory's Flask application.
 
     Nothing is loaded here: the data file is read and its index opened on the first request, or
-    by gunicorn's master before its workers start (see gunicorn.conf.py).
+    by gunicorn's master before its workers start (see web/gunicorn_conf.py).
     """
     app = Flask(
         __name__,

@@ -37,6 +37,27 @@ def instance_before(request):
     return request.config.stash[INSTANCE_KEY]
 
 
+def pytest_collection_modifyitems(items):
+    """Mark every test that drives Chromium, so `-m "not browser"` is a fast inner loop."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def sample_app(tmp_path_factory):
+    """One app over the shipped sample directory, shared by every test that reads it."""
+    index = tmp_path_factory.mktemp("sample-index")
+    return create_app(
+        {
+            "SECRET_KEY": "sample-tests",
+            "DATA_PATH": str(SAMPLE),
+            "INDEX_DIR": str(index),
+            "RATELIMIT_ENABLED": False,  # shared by many modules: their requests add up
+        }
+    )
+
+
 @pytest.fixture
 def data_path(tmp_path) -> Path:
     """Return a copy of the minimal fixture file that a test may change."""
@@ -70,7 +91,7 @@ def runner(app):
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium, headless, shared by a module's browser tests."""
-    from .browser import chromium  # noqa: PLC0415  # why: only browser tests need Playwright
+    from tests.browser import chromium  # noqa: PLC0415  # why: only browser tests need Playwright
 
     with chromium() as browser:
         yield browser

@@ -98,7 +98,7 @@ def test_maintainer_commands_run_without_a_secret_key(monkeypatch):
     monkeypatch.delenv("DIRECTORY_ENV_NAME", raising=False)
     from click.testing import CliRunner
 
-    from .conftest import FIXTURES
+    from tests.conftest import FIXTURES
 
     monkeypatch.setenv("DIRECTORY_DATA_PATH", str(FIXTURES / "minimal.yaml"))
     result = CliRunner().invoke(validate, obj=ScriptInfo(create_app=lambda: create_app()))

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from directory import config, create_app
-
-from .conftest import ROOT, instance_state
+from tests.conftest import ROOT, instance_state
 
 
 def test_readme_configuration_table_is_the_declared_one():

@@ -15,9 +15,9 @@ from typing import Any
 import click
 
 from directory.datafile import editing
+from directory.formats.common import FeedError, ImportResult
 from directory.formats.hsds import read as hsds
 from directory.formats.meeting_guide import read as meeting_guide
-from directory.formats.meeting_guide.read import FeedError, ImportResult
 
 
 def _target(into: Path, name: str | None, timezone: str | None) -> editing.Document:

@@ -146,7 +146,7 @@ class MeetingTypeSchema(CodeNameSchema):
     explanation = _maybe()
 
 
-class LocationSchema(Schema):
+class PlaceDetailsSchema(Schema):
     name = _maybe()
     address = _maybe()
     city = _maybe()
@@ -164,7 +164,7 @@ class LinkSchema(Schema):
     url = fields.Url()
 
 
-class OnlineSchema(Schema):
+class JoiningSchema(Schema):
     url = _maybe()
     phone = _maybe()
     notes = _maybe()
@@ -179,9 +179,9 @@ class DetailSchema(SummarySchema):
     weekly = fields.List(_text(), metadata={"description": "Weekly times in plain words."})
     hours_notes = _maybe()
     timezone = _text("IANA time zone of the schedule.")
-    location = fields.Nested(LocationSchema, allow_none=True)
+    location = fields.Nested(PlaceDetailsSchema, allow_none=True)
     directions = fields.List(fields.Nested(LinkSchema))
-    online = fields.Nested(OnlineSchema, allow_none=True)
+    online = fields.Nested(JoiningSchema, allow_none=True)
     text = _maybe("A number to send text messages to.")
     email = _maybe()
     website = _maybe()

@@ -34,10 +34,11 @@ import pycountry
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from directory.formats.meeting_guide.read import (
+from directory.formats.common import (
     DAY_NAMES,
     FeedError,
     ImportResult,
+    RecordError,
     RecordProblem,
     clean_text,
     country_code,
@@ -96,10 +97,6 @@ _FULL_DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", 
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG = re.compile(r"<[^>]+>")
-
-
-class RecordError(ValueError):
-    """One service cannot be imported; the message says why."""
 
 
 @dataclass(frozen=True)

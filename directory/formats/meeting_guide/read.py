@@ -28,19 +28,28 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
 import phonenumbers
-import pycountry
 
 from directory.core import vocabulary
+from directory.formats.common import (
+    COUNTRY_ALIASES,
+    DAY_NAMES,
+    FeedError,
+    ImportResult,
+    RecordError,
+    RecordProblem,
+    clean_text,
+    country_code,
+    slugify,
+)
 
 MAX_FEED_BYTES = 32 * 1024 * 1024  # the largest real feeds are a few MB
 FETCH_TIMEOUT_SECONDS = 30
@@ -68,7 +77,6 @@ OWNED_KEYS = frozenset(
     }
 )
 
-DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _DAY_WORDS = {
     **{name: i for i, name in enumerate(DAY_NAMES)},
     **{
@@ -88,64 +96,9 @@ _US_STATE_ZIP = re.compile(r"^([A-Za-z]{2})\s+(\d{5}(?:-\d{4})?)$")
 _CA_PROVINCE_POSTAL = re.compile(r"^([A-Za-z .]+?)\s+([A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)$")
 _POSTAL_ONLY = re.compile(r"^(\d{5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)$")
 _STATE_CODE = re.compile(r"^[A-Z]{2}$")
-_COUNTRY_ALIASES = {
-    "usa": "US",
-    "us": "US",
-    "u.s.a.": "US",
-    "united states": "US",
-    "united states of america": "US",
-    "uk": "GB",
-    "united kingdom": "GB",
-    "england": "GB",
-    "canada": "CA",
-}
 _DIAL_EXTRAS = re.compile(r"[,;#pwx]", re.IGNORECASE)
 # Language type codes that are not the ISO 639-1 code of their language.
 _LANGUAGE_CODES = {"S": "es"}
-
-
-class FeedError(Exception):
-    """The feed cannot be read at all (missing, too large, not JSON, not a list)."""
-
-
-class RecordError(ValueError):
-    """One record cannot be imported; the message says why."""
-
-
-@dataclass(frozen=True)
-class RecordProblem:
-    """A record left out (`skipped`) or taken with something dropped (`note`)."""
-
-    index: int  # 1-based position in the feed
-    key: str | None  # the feed's own key for it (slug, or HSDS id)
-    message: str
-    kind: str = "skipped"  # or "note"
-    key_name: str = "slug"
-
-    def __str__(self) -> str:
-        if self.index == 0:
-            return self.message  # about the whole feed, not one record
-        where = f"record {self.index}"
-        if self.key is not None:
-            where += f" ({self.key_name} '{self.key}')"
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class ImportResult:
-    """The entries made from a feed, and what could not be taken."""
-
-    records: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[RecordProblem] = field(default_factory=list)
-    total: int = 0  # records in the feed
-
-    @property
-    def skipped(self) -> list[RecordProblem]:
-        return [p for p in self.problems if p.kind == "skipped"]
-
-    @property
-    def notes(self) -> list[RecordProblem]:
-        return [p for p in self.problems if p.kind == "note"]
 
 
 # --- reading the feed ----------------------------------------------------------------------------
@@ -205,12 +158,6 @@ def feed_name(source: str) -> str:
 # --- small parsers -------------------------------------------------------------------------------
 
 
-def slugify(value: Any) -> str:
-    """Return `value` as a slug: lowercase ASCII letters and digits joined by single hyphens."""
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def parse_time(value: Any) -> str:
     """Return a feed's time ("19:00", "7:00 PM", "7pm", "Noon") as "HH:MM"."""
     if not isinstance(value, str) or not value.strip():
@@ -256,36 +203,14 @@ def parse_days(value: Any) -> list[str]:
     return sorted(days, key=DAY_NAMES.index)
 
 
-def clean_text(value: Any) -> str | None:
-    """Return feed text with Windows line ends, trailing spaces and blank runs tidied."""
-    if value is None or isinstance(value, bool):
-        return None
-    if not isinstance(value, str):
-        value = str(value)
-    lines = [line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return text or None
-
-
-def country_code(name: str) -> str | None:
-    """Return the ISO 3166-1 alpha-2 code for a country name or code, if it is one."""
-    key = name.strip().lower()
-    if key in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[key]
-    try:
-        return pycountry.countries.lookup(name.strip()).alpha_2
-    except LookupError:
-        return None
-
-
 def split_address(text: str) -> dict[str, str]:
     """Split a one-line address ("9636 CA-9, Ben Lomond, CA 95005, USA") into its parts."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     out: dict[str, str] = {}
     if len(parts) > 1 and country_code(parts[-1]) and not _STATE_CODE.match(parts[-1]):
         out["country"] = country_code(parts.pop())
-    elif len(parts) > 1 and parts[-1].lower() in _COUNTRY_ALIASES:
-        out["country"] = _COUNTRY_ALIASES[parts.pop().lower()]
+    elif len(parts) > 1 and parts[-1].lower() in COUNTRY_ALIASES:
+        out["country"] = COUNTRY_ALIASES[parts.pop().lower()]
     if len(parts) > 1:
         last = parts[-1]
         us = _US_STATE_ZIP.match(last)

@@ -10,20 +10,14 @@ import re
 
 import pytest
 
-from directory import create_app
-
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 BUDGET = 60 * 1024
 
 
 @pytest.fixture(scope="module")
-def sample_client(tmp_path_factory):
-    index = tmp_path_factory.mktemp("index")
-    app = create_app(
-        {"TESTING": True, "SECRET_KEY": "x", "DATA_PATH": str(SAMPLE), "INDEX_DIR": str(index)}
-    )
-    return app.test_client()
+def sample_client(sample_app):
+    return sample_app.test_client()
 
 
 PAGES = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,10 +10,11 @@ from click.testing import CliRunner
 from directory.cli.imports import hsds_command
 from directory.datafile import editing
 from directory.datafile.load import validate_text
+from directory.formats.common import FeedError
 from directory.formats.hsds import read as hsds
-from directory.formats.meeting_guide.read import FeedError
+from tests.conftest import FIXTURES
 
-PACKAGE = Path(__file__).parent / "fixtures" / "import" / "hsds"
+PACKAGE = FIXTURES / "import" / "hsds"
 ZONE = "America/Los_Angeles"
 
 

@@ -14,8 +14,7 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from directory import create_app
 from directory.web import api
-
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 OPERATIONS = [
     ("GET", "/api/v1/search"),

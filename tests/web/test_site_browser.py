@@ -10,11 +10,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from icalendar import Calendar
 
-from directory import create_app
 from directory.datafile.load import load_catalog
-
-from .browser import OUTPUT, live_server, needs_chromium
-from .conftest import SAMPLE
+from tests.browser import OUTPUT, live_server, needs_chromium
+from tests.conftest import SAMPLE
 
 pytestmark = needs_chromium
 
@@ -28,12 +26,8 @@ AXE_OPTIONS = {
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    index = tmp_path_factory.mktemp("index")
-    app = create_app(
-        {"SECRET_KEY": "browser-tests", "DATA_PATH": str(SAMPLE), "INDEX_DIR": str(index)}
-    )
-    with live_server(app) as url:
+def base_url(sample_app):
+    with live_server(sample_app) as url:
         yield url
 
 

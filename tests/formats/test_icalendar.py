@@ -8,8 +8,7 @@ from icalendar import Calendar
 
 from directory.datafile.load import load_catalog
 from directory.formats.icalendar import calendar_for
-
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 
 def _calendar(ids, now):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,9 @@ from directory.referrals import lists
 from directory.referrals import sheet as referral
 from directory.referrals.lists import ListItem
 from directory.referrals.sheet import SheetDetails
+from tests.conftest import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "referrals.yaml"
+FIXTURE = FIXTURES / "referrals.yaml"
 # Monday 2 March 2026, 10:00 in Portland (18:00 UTC).
 MONDAY = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 

@@ -13,29 +13,12 @@ import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from directory import create_app
 from directory.referrals import lists
 from directory.web import referrals
 from directory.web.session_cookie import CAPACITY, MAX_CHUNKS, chunk_name
+from tests.web.referral_flow import add, build_list, make_app, referral_ids, token
 
-FIXTURE = Path(__file__).parent / "fixtures" / "referrals.yaml"
 COOKIE_LIMIT = 4093  # werkzeug's (and so Flask's) largest cookie; browsers drop bigger ones
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def make_app(tmp_path: Path, **config):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "referral-tests",
-            "DATA_PATH": str(FIXTURE),
-            "INDEX_DIR": str(tmp_path / "index"),
-            **config,
-        }
-    )
-    if "referrals.add" not in app.view_functions:  # until directory/app.py registers it
-        app.register_blueprint(referrals.bp)
-    return app
 
 
 @pytest.fixture
@@ -46,15 +29,6 @@ def app(tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def token(client, path: str = "/resources/harbor-detox") -> str:
-    return TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
-
-
-def add(client, resource_id: str, next_url: str = "/search?q=clinic", csrf: str | None = None):
-    data = {"id": resource_id, "next": next_url, "csrf_token": csrf or token(client)}
-    return client.post("/referrals/add", data=data)
 
 
 def stored(client) -> list:
@@ -325,16 +299,6 @@ def test_every_post_needs_the_csrf_token(tmp_path):
 # The sheet, its PDF and its calendar file.
 
 
-def build_list(client, ids, notes=None) -> str:
-    csrf = token(client)
-    for resource_id in ids:
-        add(client, resource_id, csrf=csrf)
-    if notes:
-        data = {f"note-{k}": v for k, v in notes.items()}
-        client.post("/referrals/update", data={"op": "save", "csrf_token": csrf, **data})
-    return csrf
-
-
 def test_the_sheet_page_is_grouped_and_private(client):
     csrf = build_list(client, ["peer-center", "harbor-detox", "hawthorne-serenity-aa"])
     form = {"participant": "Robin", "goal_community": "Go to a meeting a week",
@@ -511,11 +475,3 @@ def test_nothing_typed_for_a_sheet_is_written_to_disk_or_logs(tmp_path, monkeypa
     for s in secrets[:2] + secrets[3:]:
         assert s not in session_text(client)  # only the note lives in the browser's list
     assert not any(s in ics.get_data(as_text=True) for s in secrets)
-
-
-def referral_ids(client) -> list[str]:
-    """Return the ids of every active listing in the fixture, in file order."""
-    with client.application.app_context():
-        from directory.web.state import get_catalog
-
-        return [r.id for r in get_catalog().active()]

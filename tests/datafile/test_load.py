@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from directory.datafile.load import CatalogError, load_catalog, validate_file, validate_text
-
-from .conftest import FIXTURES, SAMPLE
+from tests.conftest import FIXTURES, SAMPLE
 
 BROKEN = FIXTURES / "broken"
 

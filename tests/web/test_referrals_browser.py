@@ -13,8 +13,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from pypdf import PdfReader
 
-from .browser import live_server, needs_chromium
-from .test_referrals_web import make_app
+from tests.browser import live_server, needs_chromium
+from tests.web.referral_flow import make_app
 
 pytestmark = needs_chromium
 

@@ -15,8 +15,9 @@ import pytest
 
 from directory.datafile import editing
 from directory.datafile.load import validate_text
+from tests.conftest import FIXTURES, ROOT
 
-FIXTURE = Path(__file__).parent / "fixtures" / "import" / "hand_edited.yaml"
+FIXTURE = FIXTURES / "import" / "hand_edited.yaml"
 ORIGINAL = FIXTURE.read_text(encoding="utf-8")
 
 
@@ -252,7 +253,7 @@ def test_a_write_killed_half_way_leaves_the_original_intact(resource_file):
     proc = subprocess.Popen(
         [sys.executable, "-c", child],
         stdout=subprocess.PIPE,
-        cwd=Path(__file__).parent.parent,
+        cwd=ROOT,
         text=True,
     )
     try:

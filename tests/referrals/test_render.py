@@ -17,10 +17,10 @@ from pypdf import PdfReader
 
 from directory.datafile.load import load_catalog
 from directory.referrals import render as sheets
+from tests.conftest import FIXTURES
+from tests.web.referral_flow import build_list, make_app, referral_ids
 
-from .test_referrals_web import build_list, make_app, referral_ids
-
-FIXTURE = Path(__file__).parent / "fixtures" / "referrals.yaml"
+FIXTURE = FIXTURES / "referrals.yaml"
 needs_zbar = pytest.mark.skipif(
     not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
     reason="zbarimg (zbar-tools) and pdftoppm (poppler-utils) decode the printed QR codes",

@@ -18,8 +18,7 @@ from directory.search import SearchRequest, build_index, open_index
 from directory.search.analysis import MAX_QUERY_WORDS, load_synonyms, parse_synonyms
 from directory.search.facets import VALUE_FACETS
 from directory.search.table import STARTED_GRACE_MINUTES, ResourceTable
-
-from .factories import generate
+from tests.factories import generate
 
 PORTLAND = Place("Portland, OR", 45.5152, -122.6784, "city")
 GRESHAM = (45.4987, -122.4302)  # about 12 miles east of PORTLAND

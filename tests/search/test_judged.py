@@ -8,14 +8,13 @@ named ids here (they were judged by reading the entries, not by copying the engi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from directory.datafile.load import load_catalog
 from directory.search import SearchRequest, ensure_index
+from tests.conftest import SAMPLE
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "resources.yaml"
+DATA = SAMPLE
 OTPS = {
     "eastside-opioid-treatment-program",
     "gateway-methadone-clinic",

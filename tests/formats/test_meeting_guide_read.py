@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,8 +13,9 @@ from directory.cli.imports import meeting_guide_command
 from directory.datafile import editing
 from directory.datafile.load import validate_text
 from directory.formats.meeting_guide import read as mg
+from tests.conftest import FIXTURES
 
-FEEDS = Path(__file__).parent / "fixtures" / "import" / "meeting-guide"
+FEEDS = FIXTURES / "import" / "meeting-guide"
 ZONE = "America/Chicago"
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from directory.core.places import MAX_PLACE_LENGTH
+from directory.datafile.load import load_catalog
 from directory.search import facets
 from directory.search.arguments import LIMITS
+from tests.formats.conftest import EDGES, write_catalog_file
 
 
 def _parameters(client) -> dict[str, dict]:
@@ -67,3 +69,14 @@ def test_day_and_time_of_day_are_read_as_people_write_them():
     assert facets.read_filters({"day": ["Monday", "mon", "TUE"]}) == {"day": ("mon", "tue")}
     assert facets.read_filters({"day": ["someday"]}) == {"day": (facets.NO_MATCH,)}
     assert facets.read_filters({"time_of_day": "evening"}) == {"time_of_day": ("evening",)}
+
+
+def test_vocabularies_name_fellowships_in_use_beyond_the_known_ones(tmp_path):
+    text = EDGES.replace("fellowship: NA", "fellowship: Gamblers Anonymous")
+    catalog = load_catalog(write_catalog_file(tmp_path, text))
+    words = facets.vocabularies(catalog)
+    names = [f["code"] for f in words["fellowships"]]
+    assert names[-1] == "Gamblers Anonymous"
+    assert next(f for f in words["fellowships"] if f["code"] == "AA")["in_use"] is True
+    assert next(f for f in words["fellowships"] if f["code"] == "NA")["in_use"] is False
+    assert words["regions"] == ["East County"]

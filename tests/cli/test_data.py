@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 
 def test_validate_clean_file_exits_zero(runner, data_path):
