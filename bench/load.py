@@ -73,31 +73,7 @@ TARGETS = {"pages": {"rps": 300, "p99_ms": 150}, "api": {"rps": 600, "p99_ms": N
 
 # Codes every one of the fellowships above uses (others are warned about for some of them).
 MEETING_TYPES = ("D", "SP", "BE", "W", "M", "Y", "LGBTQ", "X", "S", "MED", "POA", "LIT")
-MEETING_NAMES = (
-    "Serenity",
-    "Sunrise",
-    "Hope",
-    "New Beginnings",
-    "Came to Believe",
-    "Keep It Simple",
-    "Happy Destiny",
-    "Freedom",
-    "Lifeline",
-    "Promises",
-    "Joy of Living",
-    "Easy Does It",
-    "One Day at a Time",
-    "Courage to Change",
-    "Second Chance",
-    "Harmony",
-    "Miracles",
-    "Back to Basics",
-    "Living Sober",
-    "Just for Today",
-    "Early Birds",
-    "Night Owls",
-    "Nooners",
-)
+MEETING_NAMES = bench.NAME_WORDS
 MEETING_SUFFIXES = ("Group", "Meeting", "Fellowship", "Step Study", "Speaker Meeting")
 MEETING_NOTES = (
     None,
