@@ -17,10 +17,10 @@ from directory.core.model import Resource
 def directions(resource: Resource) -> list[dict[str, str]]:
     """Return map links for a resource's place (followed only when a person clicks)."""
     location = resource.location
-    if location is None or location.approximate:
+    if location is None or not location.is_place_to_go or not location.shows_address:
         return []
     address = location.one_line()
-    point = location.point
+    point = None if location.approximate else location.point  # near is not the door
     if point is not None:
         osm = (
             "https://www.openstreetmap.org/?"
@@ -70,7 +70,7 @@ def summary(resource: Resource, at: datetime, home_timezone: str, url: str, when
         "attendance_label": vocabulary.ATTENDANCE[resource.attendance],
         "status": resource.status,
         "when": {"text": when.text, "state": when.state, "zone": when.zone_note},
-        "address": location.one_line() if location and not location.approximate else None,
+        "address": location.one_line() if location and location.shows_address else None,
         "area": _area(resource),
         "phone": resource.phone,
         "online_url": resource.online.url if resource.online else None,
@@ -97,7 +97,7 @@ def detail(resource: Resource, at: datetime, home_timezone: str, url: str) -> di
             if location is None
             else {
                 "name": location.name,
-                "address": location.one_line() if not location.approximate else None,
+                "address": location.one_line() if location.shows_address else None,
                 "city": location.city,
                 "state": location.state,
                 "postal_code": location.postal_code,

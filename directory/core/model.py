@@ -51,13 +51,27 @@ class Location:
     lon: float | None = None
     approximate: bool = False
     region: str | None = None
+    sub_region: str | None = None
     notes: str | None = None
+
+    @property
+    def is_place_to_go(self) -> bool:
+        """True when there is a door to go to: a street address or a point on the map.
+
+        A location with only a town or an area says where an online group is based.
+        """
+        return bool(self.address) or self.point is not None
 
     @property
     def point(self) -> Point | None:
         if self.lat is None or self.lon is None:
             return None
         return Point(self.lat, self.lon)
+
+    @property
+    def shows_address(self) -> bool:
+        """False for a private place: only near a point, with no street address published."""
+        return bool(self.address) or not self.approximate
 
     def one_line(self) -> str:
         """Return the address on one line, as a person would write it."""
@@ -125,7 +139,7 @@ class Resource:
         `online` covers anything reached remotely (a video link or a phone line) with no place
         to go to. A temporarily closed place that still meets online counts as online.
         """
-        has_place = self.location is not None
+        has_place = self.location is not None and self.location.is_place_to_go
         has_online = self.online is not None and bool(self.online.url or self.online.phone)
         closed = self.status == "temporarily-closed" or "TC" in self.types
         if closed:

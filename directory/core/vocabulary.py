@@ -181,9 +181,47 @@ TIME_OF_DAY_LABELS: dict[str, str] = {
 
 # Codes whose meaning changes with the fellowship (the spec's list is AA's reading).
 TYPE_OVERRIDES: dict[str, dict[str, str]] = {
-    "Al-Anon": {"POA": "Parents of Alcoholics", "AL": "Alateen", "AL-AN": "Al-Anon"},
+    "Al-Anon": {
+        "POA": "Parents of Alcoholics",
+        "AL": "Alateen",
+        "AL-AN": "Al-Anon",
+        "AC": "Adult Children of Alcoholics",
+    },
     "Nar-Anon": {"POA": "Parents of Addicts"},
 }
+
+# What feeds write for a spec code: typos and house codes seen in real feeds, read as the code
+# on the right. Per fellowship; "" applies to every fellowship.
+TYPE_ALIASES: dict[str, dict[str, str]] = {
+    "": {
+        "ASBI": "ABSI",
+        "BB": "B",
+        "BBS": "B",
+        "12X12": "12x12",
+        "STEP": "ST",
+        "SPK": "SP",
+        "SPEAK": "SP",
+        "DISC": "D",
+        "BEG": "BE",
+        "NEW": "BE",
+        "WC": "X",
+        "WHEELCHAIR": "X",
+        "YP": "Y",
+        "SPAN": "S",
+        "ESP": "S",
+        "LGBT": "LGBTQ",
+        "LGBTQIA": "LGBTQ",
+        "MEDITATION": "MED",
+        "CHILDCARE": "BA",
+    },
+}
+
+
+def type_alias(fellowship: str | None, code: str) -> str | None:
+    """Return the spec code a feed's house code or typo stands for, if it is a known one."""
+    key = code.upper()
+    return TYPE_ALIASES.get(fellowship or "", {}).get(key) or TYPE_ALIASES[""].get(key)
+
 
 # Codes that are not meeting types for a fellowship (warned about by the validator).
 TYPES_NOT_USED: dict[str, frozenset[str]] = {

@@ -75,6 +75,7 @@ LOCATION_KEY_ORDER = (
     "lon",
     "approximate",
     "region",
+    "sub_region",
     "notes",
 )
 _TIME = re.compile(r"^\d{2}:\d{2}$")

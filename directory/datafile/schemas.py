@@ -258,6 +258,7 @@ class LocationSchema(StrictSchema):
     lon = fields.Float()
     approximate = Bool()
     region = Text()
+    sub_region = Text()
     notes = Text()
 
     @validates_schema(skip_on_field_errors=False)  # report it with the other problems

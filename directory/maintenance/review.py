@@ -35,6 +35,7 @@ KINDS = (
     "same-time",
     "no-times",
     "unreachable",
+    "cannot-be-placed",
     "far-from-zip",
 )
 
@@ -82,6 +83,16 @@ def review(catalog: Catalog, today: date, days: int = DEFAULT_STALE_DAYS) -> lis
                     "no address, phone, text, email, website or online link: nobody can reach it",
                 )
             )
+        if _unplaced(resource):
+            findings.append(
+                _finding(
+                    "cannot-be-placed",
+                    catalog.path,
+                    resource,
+                    "met in person but has no point: it is never found by distance; add lat and"
+                    " lon (flask geocode) or a postal code",
+                )
+            )
         far = _far_from_zip(resource)
         if far:
             findings.append(_finding("far-from-zip", catalog.path, resource, far))
@@ -108,6 +119,13 @@ def _verification(path: str, resource: Resource, today: date, days: int) -> Iter
             resource,
             f"last verified {verified.isoformat()}, {age} days ago (more than {days})",
         )
+
+
+def _unplaced(resource: Resource) -> bool:
+    """True for a place people go to (not online only) that has no point on the map."""
+    location = resource.location
+    in_person = resource.attendance in ("in_person", "hybrid")
+    return in_person and location is not None and location.point is None
 
 
 def _reachable(resource: Resource) -> bool:

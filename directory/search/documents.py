@@ -37,7 +37,7 @@ def description_text(r: Resource) -> str:
     location = r.location
     parts = [r.description, r.organization, r.group, r.eligibility, r.hours_notes]
     if location is not None:
-        parts += [location.name, location.city, location.region]
+        parts += [location.name, location.city, location.region, location.sub_region]
     return "\n".join(p for p in parts if p)
 
 

@@ -156,7 +156,9 @@ def test_attendance_online_hybrid_and_temporarily_closed():
     result = _import("attendance.json")
     meetings = _by_id(result)
     online = meetings["online-only"]
-    assert "location" not in online  # "San Jose, CA" is not a place to go to
+    # "San Jose, CA" is where the group is based, not a place to go to: the town stays (so the
+    # meeting is found by place name), the street and the point do not.
+    assert online["location"] == {"city": "San Jose", "state": "CA"}
     assert online["types"] == ["O"]  # ONL is said by `online`
     assert online["online"]["url"] == "https://zoom.us/j/123"
     assert online["online"]["phone"] == "+16699009128"
@@ -165,11 +167,23 @@ def test_attendance_online_hybrid_and_temporarily_closed():
     assert "status" not in meetings["tc-online"] and "TC" in meetings["tc-online"]["types"]
     assert meetings["tc-closed"]["status"] == "temporarily-closed"
     assert "online" not in meetings["bad-links"]
+    assert meetings["hybrid"]["location"]["approximate"] is True  # at ZIP 95005's centre
+    assert "lat" not in meetings["bad-links"]["location"]  # ZIP 12345 is not in Oklahoma
     assert _messages(result, "note") == [
+        "record 2 (slug 'hybrid'): no usable coordinates; placed at the centre of ZIP code 95005"
+        " (approximate)",
+        "record 3 (slug 'tc-online'): no usable coordinates; placed at the centre of ZIP code"
+        " 95005 (approximate)",
+        "record 4 (slug 'tc-closed'): no usable coordinates; placed at the centre of ZIP code"
+        " 95005 (approximate)",
         "record 5 (slug 'onl-no-link'): type ONL (online) but no conference_url or "
         "conference_phone to join by",
+        "record 5 (slug 'onl-no-link'): no usable coordinates; placed at the centre of ZIP code"
+        " 95005 (approximate)",
         "record 6 (slug 'bad-links'): conference_url 'zoom meeting 123' is not a web address",
         "record 6 (slug 'bad-links'): conference_phone 'call Bob' is not a phone number",
+        "record 6 (slug 'bad-links'): no usable coordinates and no known town or ZIP code:"
+        " cannot be placed",
     ]
 
 
@@ -183,17 +197,31 @@ def test_addresses_slugs_and_time_zones():
         "state": "Alberta",
         "postal_code": "T6E 4E8",
         "country": "CA",
+        # No coordinates in the feed: Edmonton's centre, from GeoNames, marked approximate.
+        "lat": 53.55014,
+        "lon": -113.46871,
+        "approximate": True,
     }
     kansas = meetings["kc-254"]
     assert kansas["location"]["postal_code"] == "64113" and "country" not in kansas["location"]
     assert kansas["extra"]["slug"] == "254"
     city_only = meetings["kc-city-only"]
-    assert city_only["location"] == {"city": "San Francisco", "approximate": True}
+    assert city_only["location"]["city"] == "San Francisco"
+    assert city_only["location"]["approximate"] is True
+    assert 37.7 < city_only["location"]["lat"] < 37.8
     assert city_only["timezone"] == "America/Los_Angeles"
     assert meetings["kc-other-zone"]["timezone"] == "America/New_York"
     assert "timezone" not in meetings["kc-bad-zone"]
     assert "lat" not in meetings["kc-bad-coords"].get("location", {})
     assert _messages(result, "note") == [
+        "record 1 (slug '6'): no usable coordinates; placed at the centre of Edmonton, Alberta"
+        " (approximate)",
+        "record 3 (slug 'city-only'): no usable coordinates; placed at the centre of San"
+        " Francisco (approximate)",
+        "record 4 (slug 'other-zone'): no usable coordinates; placed at the centre of"
+        " Philadelphia (approximate)",
+        "record 5 (slug 'bad-zone'): no usable coordinates and no known town or ZIP code:"
+        " cannot be placed",
         "record 5 (slug 'bad-zone'): timezone 'Mars/Base' is not an IANA time zone; "
         "the feed's is used",
         "record 6 (slug 'bad-coords'): coordinate 'north' is not a number; coordinates left out",
@@ -419,3 +447,59 @@ def test_a_start_at_24_00_is_reported_not_imported():
     result = mg.convert(records, "AA")
     assert [r["id"] for r in result.records] == ["ok"]
     assert "time '24:00' is not a start time" in _messages(result)[0]
+
+
+def test_impossible_points_are_dropped_for_the_best_offline_one():
+    result = _import("places.json")
+    meetings = _by_id(result)
+    zip_centre = (37.3329, -121.8916)  # ZIP 95113 in the postal data
+    for rid in ("zero", "lone-zero", "ocean"):
+        place = meetings[rid]["location"]
+        assert place["approximate"] is True, rid
+        assert (round(place["lat"], 4), round(place["lon"], 4)) == zip_centre, rid
+        assert place["address"] == "200 E Santa Clara St", rid  # the door is still known
+    assert "approximate" not in meetings["good"]["location"]
+    assert meetings["good"]["location"]["lat"] == 37.3382
+    assert meetings["coords-field"]["location"]["lon"] == -121.8863
+    notes = _messages(result, "note")
+    assert "record 1 (slug 'zero'): coordinates 0.0, 0.0 are not a place (a zero); left out" in (
+        notes
+    )
+    assert any(n.startswith("record 3 (slug 'ocean'): coordinates 37.3382, -131.8863 are 5")
+               and "miles from ZIP code 95113; left out" in n for n in notes)  # fmt: skip
+
+
+def test_online_meetings_keep_their_town_and_areas_but_no_door():
+    meetings = _by_id(_import("places.json"))
+    online = meetings["online-areas"]
+    assert online["location"] == {
+        "city": "San Jose",
+        "state": "CA",
+        "region": "San Jose",
+        "sub_region": "Willow Glen",
+    }
+    assert online["online"]["url"] == "https://zoom.us/j/1"
+
+
+def test_a_meeting_said_to_be_virtual_with_no_link_is_not_a_room(tmp_path):
+    result = _import("places.json")
+    meeting = _by_id(result)["virtual-no-link"]
+    assert meeting["location"] == {
+        "city": "Campbell",
+        "state": "CA",
+        "postal_code": "95008",
+        "region": "Campbell",
+    }
+    assert "online" not in meeting
+    assert (
+        "record 7 (slug 'virtual-no-link'): says it meets online but gives no link or phone "
+        "number to join by" in _messages(result, "note")
+    )
+
+
+def test_house_codes_and_typos_read_as_the_spec_code():
+    meetings = _by_id(_import("places.json"))
+    assert meetings["typo"]["types"] == ["ABSI", "B"]
+    assert meetings["typo"]["extra"]["unknown_types"] == ["zz"]
+    al_anon = _by_id(mg.convert([{"slug": "x", "name": "X", "types": ["AC", "POA"]}], "Al-Anon"))
+    assert al_anon["x"]["types"] == ["AC", "POA"]

@@ -321,3 +321,12 @@ def test_check_on_a_broken_file_lists_its_errors(runner, tmp_path):
 def test_check_refuses_negative_days(runner):
     result = runner.invoke(args=["check", "--days", "-1"])
     assert result.exit_code == 2
+
+
+def test_a_place_with_no_point_is_listed_as_one_that_cannot_be_placed(tmp_path):
+    text = entry("hall", "Hall meeting", **PHONE).replace(
+        "    phone:", "    location: {address: 1 Main St, city: Nowhere}\n    phone:"
+    )
+    findings = review(catalog_of(tmp_path, text), TODAY)
+    assert [f.kind for f in findings] == ["cannot-be-placed"]
+    assert "never found by distance" in findings[0].message

@@ -39,6 +39,8 @@ from zoneinfo import available_timezones
 import phonenumbers
 
 from directory.core import vocabulary
+from directory.core.geo import haversine_miles
+from directory.core.places import town_point, zip_point
 from directory.formats.common import (
     COUNTRY_ALIASES,
     DAY_NAMES,
@@ -207,6 +209,8 @@ def split_address(text: str) -> dict[str, str]:
     """Split a one-line address ("9636 CA-9, Ben Lomond, CA 95005, USA") into its parts."""
     parts = [p.strip() for p in text.split(",") if p.strip()]
     out: dict[str, str] = {}
+    if len(parts) == 1 and (parts[0].lower() in COUNTRY_ALIASES or _is_country_name(parts[0])):
+        return {"country": country_code(parts[0]) or parts[0]}
     if len(parts) > 1 and country_code(parts[-1]) and not _STATE_CODE.match(parts[-1]):
         out["country"] = country_code(parts.pop())
     elif len(parts) > 1 and parts[-1].lower() in COUNTRY_ALIASES:
@@ -237,6 +241,11 @@ def split_address(text: str) -> dict[str, str]:
             out["address_2"] = ", ".join(parts[1:-1])
         out["city"] = parts[-1]
     return out
+
+
+def _is_country_name(text: str) -> bool:
+    """True for a country's name ("Canada"), not a two-letter code a state could share."""
+    return len(text.strip()) > 3 and country_code(text) is not None
 
 
 # --- one meeting ---------------------------------------------------------------------------------
@@ -289,6 +298,9 @@ def _types(value: Any, ctx: _Context) -> tuple[list[str], list[str]]:
         if not text:
             continue  # an empty code says nothing
         code = ctx.known.get(text.upper()) or ctx.by_name.get(text.lower())
+        alias = vocabulary.type_alias(ctx.fellowship, text) if code is None else None
+        if alias in ctx.known.values():
+            code = alias
         if code is None and text.upper() == "ONL":
             code = "ONL"
         if code is None:
@@ -335,7 +347,18 @@ def _coordinate(value: Any, limit: float) -> float | None:
     return number
 
 
+AREA_KEYS = ("city", "state", "postal_code", "country", "region", "sub_region")
+FAR_FROM_TOWN_MILES = 50  # a feed's point this far from its own town or ZIP code is a mistake
+# Words a feed uses for a meeting that has no room to go to.
+_NO_ROOM = re.compile(
+    r"^\s*(?:online|virtual|zoom|remote|phone)(?:[ -]only)?(?: meetings?)?\s*$"
+    r"|\b(?:virtual|online|zoom)[ -]only\b|\btemporarily (?:online|virtual)\b",
+    re.IGNORECASE,
+)
+
+
 def _location(meeting: Mapping[str, Any], ctx: _Context, notes: list[str]) -> dict[str, Any]:
+    """Return every place field the feed gives, with a point that can be trusted (or none)."""
     place: dict[str, Any] = {}
     name = clean_text(meeting.get("location"))
     if name:
@@ -355,26 +378,103 @@ def _location(meeting: Mapping[str, Any], ctx: _Context, notes: list[str]) -> di
     country = fields["country"]
     if country:
         place["country"] = country_code(country) or country
-    if place.get("country") == ctx.country:
-        del place["country"]  # the directory's default
-    try:
-        lat = _coordinate(meeting.get("latitude"), 90)
-        lon = _coordinate(meeting.get("longitude"), 180)
-    except RecordError as exc:
-        notes.append(f"{exc}; coordinates left out")
-        lat = lon = None
-    if lat is not None and lon is not None and (lat, lon) != (0.0, 0.0):
-        place["lat"], place["lon"] = lat, lon
-    if "address" not in place or str(meeting.get("approximate", "")).lower() == "yes":
-        place["approximate"] = True
     regions = meeting.get("regions")
     region = regions[-1] if isinstance(regions, list) and regions else meeting.get("region")
-    if clean_text(region):
+    if clean_text(region) and not _is_country_name(str(region)):
         place["region"] = clean_text(region)
-    notes = clean_text(meeting.get("location_notes"))
-    if notes:
-        place["notes"] = notes
+    sub_region = clean_text(meeting.get("sub_region"))
+    if sub_region and sub_region != place.get("region"):
+        place["sub_region"] = sub_region
+    location_notes = clean_text(meeting.get("location_notes"))
+    if location_notes:
+        place["notes"] = location_notes
+    point = _trusted_point(meeting, place, ctx, notes)
+    if point is not None:
+        place["lat"], place["lon"] = point
+    if str(meeting.get("approximate", "")).lower() == "yes":
+        place["approximate"] = True
+    if place.get("country") == ctx.country:
+        del place["country"]  # the directory's default
     return place
+
+
+def _trusted_point(
+    meeting: Mapping[str, Any], place: dict[str, Any], ctx: _Context, notes: list[str]
+) -> tuple[float, float] | None:
+    """Return the feed's point if it is a real place near its own town, else None (noted).
+
+    A missing or impossible point (0, out of range, far from the stated town) is replaced by
+    the best point the offline gazetteer has for the address (its ZIP code, else its town),
+    marked approximate; a place with neither is noted as one that cannot be placed.
+    """
+    point = _coordinates(meeting, notes)
+    country = place.get("country") or ctx.country
+    town = _town_point(place, country)
+    if point is not None and town is not None:
+        miles = haversine_miles(*point, *town[0])
+        if miles > FAR_FROM_TOWN_MILES:
+            notes.append(
+                f"coordinates {point[0]}, {point[1]} are {miles:,.0f} miles from {town[1]};"
+                " left out"
+            )
+            point = None
+    if point is not None:
+        return point
+    if not place.get("address") and not place.get("city") and not place.get("postal_code"):
+        return None  # nothing to place; an online meeting's area is handled by the caller
+    if town is None:
+        notes.append("no usable coordinates and no known town or ZIP code: cannot be placed")
+        return None
+    place["approximate"] = True
+    notes.append(f"no usable coordinates; placed at the centre of {town[1]} (approximate)")
+    return town[0]
+
+
+def _coordinates(meeting: Mapping[str, Any], notes: list[str]) -> tuple[float, float] | None:
+    raw = meeting.get("latitude"), meeting.get("longitude")
+    if all(v in (None, "") for v in raw) and isinstance(meeting.get("coordinates"), str):
+        raw = tuple(meeting["coordinates"].split(",", 1)) if "," in meeting["coordinates"] else raw
+    if all(v in (None, "") for v in raw):
+        return None
+    try:
+        lat, lon = _coordinate(raw[0], 90), _coordinate(raw[1], 180)
+    except RecordError as exc:
+        notes.append(f"{exc}; coordinates left out")
+        return None
+    if lat is None or lon is None:
+        notes.append("only one of latitude and longitude; coordinates left out")
+        return None
+    if lat == 0 or lon == 0:
+        notes.append(f"coordinates {lat}, {lon} are not a place (a zero); left out")
+        return None
+    return lat, lon
+
+
+def _town_point(place: dict[str, Any], country: str) -> tuple[tuple[float, float], str] | None:
+    """Return the gazetteer's point for a place's ZIP code or town, with what it is."""
+    postal = place.get("postal_code")
+    if postal and country == "US":
+        found = zip_point(postal, place.get("state"))
+        if found:
+            return found, f"ZIP code {postal}"
+    city = place.get("city")
+    if city:
+        found = town_point(city, place.get("state") if country == "US" else None, country)
+        if found:
+            where = ", ".join(p for p in (city, place.get("state")) if p)
+            return found, where
+    return None
+
+
+def _area(place: dict[str, Any]) -> dict[str, Any]:
+    """Return the town fields of a place: where a meeting with no room to go to is based."""
+    return {k: place[k] for k in AREA_KEYS if k in place}
+
+
+def _has_no_room(meeting: Mapping[str, Any]) -> bool:
+    """True when the feed says the meeting has no room ("Online Meeting", "Zoom only")."""
+    texts = (meeting.get("location"), meeting.get("address"), meeting.get("location_notes"))
+    return any(isinstance(t, str) and _NO_ROOM.search(t) for t in texts)
 
 
 def convert_meeting(
@@ -448,11 +548,19 @@ def convert_meeting(
         if not online:
             notes.append("type ONL (online) but no conference_url or conference_phone to join by")
 
-    place = _location(meeting, ctx, notes)
+    place_notes: list[str] = []
+    place = _location(meeting, ctx, place_notes)
     attendance = clean_text(meeting.get("attendance_option"))
-    street = "address" in place and not place.get("approximate")
-    if online and (not street or attendance == "online"):
-        place = {}  # only a city or an area: an online meeting, not a place to go to
+    no_room = _has_no_room(meeting) or attendance == "online"
+    if online and (no_room or "address" not in place):
+        # Only a town or an area: an online meeting, not a place to go to. The town stays,
+        # so the meeting is found by place name.
+        place = _area(place)
+    elif no_room:
+        place = _area(place)
+        notes.append("says it meets online but gives no link or phone number to join by")
+    else:
+        notes.extend(place_notes)
     if codes:
         record["types"] = codes
     closed = "TC" in codes or attendance == "inactive"
@@ -461,7 +569,7 @@ def convert_meeting(
     description = clean_text(meeting.get("notes"))
     if description:
         record["description"] = description
-    if place and set(place) - {"approximate"}:
+    if place and set(place) - {"approximate", "country"}:
         record["location"] = place
     if online:
         record["online"] = online

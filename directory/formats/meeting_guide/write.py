@@ -105,7 +105,7 @@ def _closed_place(resource: Resource) -> bool:
 def _meeting_place(location: Location | None, country: str) -> dict[str, Any]:
     if location is None:
         return {}
-    street = None if location.approximate else location.address
+    street = location.address  # a private place has none: its point is only approximate
     if street and location.address_2:
         street = f"{street}, {location.address_2}"
     place = {
@@ -116,6 +116,7 @@ def _meeting_place(location: Location | None, country: str) -> dict[str, Any]:
         "postal_code": location.postal_code,
         "country": location.country or country,
         "region": location.region,
+        "sub_region": location.sub_region,
         "location_notes": location.notes,
     }
     town = " ".join(p for p in (location.state, location.postal_code) if p)
