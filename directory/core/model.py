@@ -176,6 +176,26 @@ class Catalog:
         """Return the resources shown to people (temporarily closed ones included)."""
         return tuple(r for r in self.resources if r.active)
 
+    def towns(self) -> dict[tuple[str, str | None], tuple[float, float, str]]:
+        """Return each (town, state) and sub-region with the centre of its located resources
+        and the time zone most of them keep."""
+        points: dict[tuple[str, str | None], list[tuple[float, float, str]]] = {}
+        for resource in self.active():
+            loc = resource.location
+            if loc is None or loc.point is None:
+                continue
+            for name, state in ((loc.city, loc.state), (loc.sub_region, loc.state)):
+                if name:
+                    points.setdefault((name, state), []).append(
+                        (loc.point.lat, loc.point.lon, resource.timezone)
+                    )
+        out = {}
+        for key, pts in points.items():
+            zones = [z for *_, z in pts]
+            zone = max(set(zones), key=zones.count)
+            out[key] = (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts), zone)
+        return out
+
     def regions(self) -> dict[str, tuple[float, float]]:
         """Return each region name with the centre of its located resources."""
         points: dict[str, list[Point]] = {}

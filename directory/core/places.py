@@ -158,6 +158,11 @@ def _city_key(name: str) -> str:
     return _key(_fold(name).split())
 
 
+def area_key(name: str) -> str:
+    """Return the key two spellings of one place name share ("St. Paul", "saint paul")."""
+    return _city_key(name)
+
+
 def _key(words: list[str]) -> str:
     # Spaces go so "Coeur d'Alene" meets the postal "Coeur D Alene" and "O'Fallon" "O Fallon".
     return "".join(CITY_WORD_EXPANSIONS.get(w, w) for w in words)
@@ -190,6 +195,16 @@ def zip_point(postal_code: str, state: str | None = None) -> tuple[float, float]
         if code and code != found[3]:
             return None
     return (found[0], found[1]) if found else None
+
+
+def _state_code(text: str | None) -> str | None:
+    """Return a state's code from its code or name ("or", "Oregon" -> "OR"); else the text."""
+    if not text:
+        return None
+    folded = _fold(text)
+    if folded.upper() in STATES:
+        return folded.upper()
+    return _STATE_BY_NAME.get(folded, folded)
 
 
 def town_point(
@@ -289,19 +304,49 @@ def _parse_coordinates(text: str) -> Place | None:
 class Gazetteer:
     """Resolve typed places: coordinates, ZIP codes, cities, and the directory's own regions."""
 
+    _towns_with_state: dict[tuple[str, str | None], Place]
+
     def __init__(
         self,
         regions: Mapping[str, tuple[float, float]] | None = None,
         default_state: str | None = None,
+        towns: Mapping[tuple[str, str | None], tuple[float, float, str | None]] | None = None,
     ) -> None:
+        """`regions`: the directory's own area names; `towns`: its towns (and sub-regions),
+        (name, state) -> (lat, lon, zone), read before the postal data and GeoNames, so a town
+        named in the directory means that town ("Edmonton" is Alberta's when the directory's
+        Edmonton meetings are there). A bare town name found in two states of the directory
+        is left to the postal data."""
         self.default_state = default_state.strip().upper() if default_state else None
         self._regions: dict[str, Place] = {}
+        self._towns_with_state = {}
+        seen: dict[str, int] = {}
+        for (name, state), (lat, lon, zone) in (towns or {}).items():
+            key = _city_key(name)
+            if not key or not (is_valid_lat(lat) and is_valid_lon(lon)):
+                continue
+            label = f"{name.strip()}, {state}" if state and len(state) <= 3 else name.strip()
+            self._regions[key] = Place(label, float(lat), float(lon), "city", zone)
+            seen[key] = seen.get(key, 0) + 1
+            if state:
+                self._towns_with_state[(key, _state_code(state))] = self._regions[key]
+        for key, count in seen.items():
+            if count > 1:
+                del self._regions[key]  # one name, two towns: say the state to tell them apart
         for name, (lat, lon) in (regions or {}).items():
             key = _city_key(name)
-            if key and is_valid_lat(lat) and is_valid_lon(lon):
+            if key and is_valid_lat(lat) and is_valid_lon(lon) and key not in self._regions:
                 self._regions[key] = Place(name.strip(), float(lat), float(lon), "region")
         # Per instance, so a new catalog (new regions) never sees stale answers.
         self._cached_resolve = functools.lru_cache(maxsize=RESOLVE_CACHE_SIZE)(self._resolve)
+
+    def names_local_area(self, text: str) -> bool:
+        """True when text is the name of a town, area or region in the directory itself."""
+        return (
+            isinstance(text, str)
+            and len(text) <= MAX_PLACE_LENGTH
+            and (_city_key(text) in self._regions)
+        )
 
     def warm(self) -> None:
         """Load the postal tables now (e.g. at start-up) rather than on the first search."""
@@ -334,6 +379,9 @@ class Gazetteer:
             raise _not_found(shown)
         if key in self._regions:
             return self._regions[key]
+        local = self._local_town_with_state(_fold(shown).split())
+        if local:
+            return local
         # Not key: "MT" at the end is Montana, so spell out St/Ft/Mt only in the town part.
         place = self._city_place(_fold(shown).split())
         if place:
@@ -343,6 +391,16 @@ class Gazetteer:
         if len(words) > 1 and _ZIP_RE.fullmatch(words[-1]):
             return self._zip_place(words[-1][:5])
         raise _not_found(shown)
+
+    def _local_town_with_state(self, words: list[str]) -> Place | None:
+        """Return the directory's own town named with its state or province, if it is one."""
+        for size in (3, 2, 1):
+            if len(words) > size:
+                state = _state_code(" ".join(words[-size:]))
+                found = self._towns_with_state.get((_key(words[:-size]), state))
+                if found:
+                    return found
+        return None
 
     def _zip_place(self, code: str) -> Place:
         found = _postal_data().zips.get(code)

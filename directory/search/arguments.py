@@ -6,6 +6,9 @@ limits a client reads are the limits enforced.
 
 from __future__ import annotations
 
+import functools
+from zoneinfo import available_timezones
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from directory.core.places import MAX_PLACE_LENGTH
@@ -46,6 +49,21 @@ class AwareDateTime(fields.DateTime):
         return result
 
 
+class TimeZoneName(fields.String):
+    """An IANA time zone name; anything else is ignored (a browser may send what it likes)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if len(text) > 64 or text not in _zones():
+            return None
+        return text
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 class _SearchArgs(Schema):
     """Query-string arguments of a search."""
 
@@ -75,7 +93,17 @@ class _SearchArgs(Schema):
         validate=validate.Range(min=1, max=24 * 60, error="must be between 1 and 1440 minutes"),
         metadata={"description": "Meetings starting within this many minutes."},
     )
+    happening_within = fields.Integer(
+        validate=validate.Range(min=1, max=24 * 60, error="must be between 1 and 1440 minutes"),
+        metadata={"description": "In progress now, or starting within this many minutes."},
+    )
     at = AwareDateTime(metadata={"description": "The instant to evaluate times at (default now)."})
+    tz = TimeZoneName(
+        metadata={
+            "description": "The searcher's IANA time zone (the page sends the browser's), for "
+            '"today" and "tomorrow" when no place is given.'
+        }
+    )
     sort = fields.String(
         load_default=None,
         validate=validate.OneOf(("relevance", "distance")),

@@ -59,6 +59,7 @@ MAX_PER_PAGE = 100
 NEXT_OCCURRENCES = 3  # upcoming times shown with each scheduled result
 MAX_STARTING_WITHIN = 7 * 24 * 60  # a week: every weekly occurrence is within it
 _FAR = 1e9  # sorts after any real distance or score
+DISTANCE_FADE_MILES = 10.0  # with words and a place, a match 10 miles away counts half
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,13 @@ class SearchRequest:
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # keys: facets.FACET_KEYS
     open_now: bool = False
     starting_within: int | None = None  # minutes
+    # In progress, or starting within this many minutes ("meeting now": 60).
+    happening_within: int | None = None
+    # Meeting this many days after today, each in its own zone (today: not yet ended).
+    day_offset: int | None = None
+    # A town, region or sub-region (an area key, see core.places.area_key) whose resources
+    # come first, before the rest by distance: "meetings campbell" is Campbell's first.
+    area: str | None = None
     at: datetime | None = None  # aware; None means now
     sort: str = "relevance"  # or "distance"; with no text, relevance means distance (or name)
     page: int = 1
@@ -198,7 +206,7 @@ class Searcher:
         geo = table.all
         if near is not None and radius is not None:
             within = table.within(near.lat, near.lon, float(radius), base)
-            geo = within | table.online_only
+            geo = within | table.remote  # a place with no point is never inside a radius
         # Time is asked last, and only of the documents still in question: it costs the most.
         text = base
         base = text & self._time_mask(request, at, text & geo)
@@ -283,10 +291,18 @@ class Searcher:
         )
         score = run.scores[docs] if run.scores is not None else np.zeros(len(docs), np.float32)
         group = table.online_only[docs].astype(np.float64) if near is not None else 0.0
+        if request.area:
+            # In the named town or area first (online groups based there too), then the rest.
+            group = group + 2.0 * ~table.area_mask(request.area)[docs]
         known = np.where(np.isnan(distance), 0.0, distance)
         by_distance = near is not None and (request.sort == "distance" or not plan)
         if by_distance:
             keys = [table.name_rank[docs], -score, known]
+        elif near is not None:
+            # Words and a place: relevance fading with distance, so a close match wins over a
+            # slightly better match far away, and a far one needs to be much better.
+            fade = 1.0 + known / DISTANCE_FADE_MILES
+            keys = [table.name_rank[docs], known, -(score / fade)]
         else:
             keys = [table.name_rank[docs], np.where(np.isnan(distance), _FAR, distance), -score]
         primary = group * (2 * _FAR) + keys[-1]
@@ -317,11 +333,21 @@ class Searcher:
         return tuple(hits)
 
     def _time_mask(self, request: SearchRequest, at: datetime, candidates: np.ndarray):
-        """Return the candidates passing the open-now and starting-within filters."""
+        """Return the candidates passing the time filters (open now, starting soon, a day)."""
         table = self.table
         out = candidates
+        if request.day_offset is not None:
+            if not 0 <= int(request.day_offset) <= 6:
+                raise ValueError("day_offset must be 0 to 6 days")
+            buckets = tuple(request.filters.get("time_of_day", ()))
+            out = table.relative_day_mask(at, int(request.day_offset), buckets, out)
         if request.open_now:
             out = table.open_at(at, out)
+        if request.happening_within is not None:
+            minutes = int(request.happening_within)
+            if not 0 <= minutes <= MAX_STARTING_WITHIN:
+                raise ValueError(f"happening_within must be 0 to {MAX_STARTING_WITHIN} minutes")
+            out = table.open_at(at, out) | table.starting_within(at, minutes, out)
         if request.starting_within is not None:
             minutes = int(request.starting_within)
             if not 0 <= minutes <= MAX_STARTING_WITHIN:

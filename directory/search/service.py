@@ -8,6 +8,8 @@ renders; links to our own pages come in as `url_of`.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,18 +18,26 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
-from directory.core import listing
+from directory.core import listing, vocabulary
 from directory.core.availability import describe_when
 from directory.core.model import Catalog, Resource
-from directory.core.places import Gazetteer, Place, PlaceNotFound
-from directory.core.schedule import DAYS
+from directory.core.places import STATES, Gazetteer, Place, PlaceNotFound, area_key
+from directory.core.schedule import DAY_LABELS, DAYS
 from directory.search import facets
 from directory.search.arguments import parse_search_args
-from directory.search.intent import Intent, read_intent
+from directory.search.intent import Intent, Words, load_words, read_intent
 from directory.search.query import Searcher, SearchRequest
 
 UrlOf = Callable[[Resource], str]
-STARTING_SOON_MINUTES = 60  # "meeting now": starting within the hour, or just started
+HAPPENING_MINUTES = 60  # "meeting now": in progress, or starting within the hour
+ZIP_ONLY = re.compile(r"\d{5}(?:-\d{4})?")
+# A place written with its state or province at the end: "kansas city mo", "Edmonton, Alberta".
+STATE_AT_END = re.compile(
+    r"[\s,](?:"
+    + "|".join(sorted({*STATES, *(n.lower() for n in STATES.values())}, key=len, reverse=True))
+    + r"|alberta|ontario|british columbia|quebec)$",
+    re.IGNORECASE,
+)
 WIDER = 3  # an empty radius search also counts what lies within three times the distance
 
 
@@ -44,7 +54,7 @@ def gazetteer_for(catalog: Catalog) -> Gazetteer:
     """Return the place resolver of a catalog: its regions, and its main state for bare towns."""
     states = Counter(r.location.state for r in catalog.active() if r.location and r.location.state)
     main_state = states.most_common(1)[0][0] if states else None
-    return Gazetteer(catalog.regions(), default_state=main_state)
+    return Gazetteer(catalog.regions(), default_state=main_state, towns=catalog.towns())
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class SearchService:
             name, message = _first_error(exc)
             raise BadSearch(name, message) from None
         at = parsed.get("at") or datetime.now(UTC)
+        typed = parsed["q"]
         filters = {key: tuple(parsed[key]) for key in facets.FACET_KEYS if parsed.get(key)}
         intent = self._understand(parsed, filters, at)
         near = None
@@ -81,8 +92,23 @@ class SearchService:
             )
         if "type" in filters:
             filters["type"] = self._types_with_fellowship(filters["type"])
-        # Near a place, nearest first: every result already matches all the words.
-        sort = parsed.get("sort") or ("distance" if near else "relevance")
+        elif parsed.get("_type_words"):
+            filters["type"] = self._types_of_words(parsed["_type_words"], filters)
+        day_offset = parsed.get("_day_offset")
+        if day_offset is not None:
+            zone = self._zone_for(near, parsed)
+            if zone:
+                # One zone for the question: its weekday is the visible Day filter.
+                local = at.astimezone(ZoneInfo(zone))
+                filters["day"] = (DAYS[(local.isoweekday() + day_offset) % 7],)
+                day_offset = None
+        area = None
+        if near is not None and parsed.get("_area_from_words") and near.kind in ("region", "city"):
+            area = area_key(near.label.split(",")[0])
+        # Near a place with no words left, nearest first; with words, relevance fading with
+        # distance (see query.py).
+        sort = parsed.get("sort") or ("distance" if near and not parsed["q"].strip() else
+                                      "relevance")  # fmt: skip
         request = SearchRequest(
             q=parsed["q"],
             near=near,
@@ -90,6 +116,9 @@ class SearchService:
             filters=filters,
             open_now=parsed["open_now"],
             starting_within=parsed.get("starting_within"),
+            happening_within=parsed.get("happening_within"),
+            day_offset=day_offset,
+            area=area,
             at=at,
             sort=sort,
             page=parsed["page"],
@@ -103,11 +132,14 @@ class SearchService:
         return {
             "query": {
                 "q": parsed["q"],
+                "typed": typed,
                 "near": parsed.get("near", ""),
                 "radius": parsed.get("radius"),
                 "filters": {k: list(v) for k, v in filters.items()},
                 "open_now": parsed["open_now"],
                 "starting_within": parsed.get("starting_within"),
+                "happening_within": parsed.get("happening_within"),
+                "day_offset": day_offset,
                 "at": at.isoformat(),
                 "sort": sort,
             },
@@ -125,36 +157,68 @@ class SearchService:
             "wider": wider,
         }
 
+    @functools.cached_property
+    def words(self) -> Words:
+        """The plain words of a search, with the names of this directory's fellowships."""
+        named = {r.fellowship for r in self.catalog.active() if r.fellowship}
+        return load_words().extended(sorted(named))
+
     def _understand(self, parsed: dict, filters: dict, at: datetime) -> Intent | None:
-        """Turn time, place and "meeting" words into filters (never over explicit ones).
+        """Turn the words that describe filters into those filters (never over explicit ones).
 
         `parsed` and `filters` are updated, so the page shows each as a filter one can undo.
         """
         if not parsed["q"].strip():
             return None
-        intent = read_intent(parsed["q"], self._is_place)
+        intent = read_intent(parsed["q"], self._is_place, self.words)
         parsed["q"] = intent.q
         if intent.near and not parsed.get("near", "").strip():
             parsed["near"] = intent.near
-        if intent.meetings and "category" not in filters:
+            parsed["_area_from_words"] = True
+        about_meetings = intent.meetings or intent.fellowships or intent.types
+        if about_meetings and "category" not in filters:
             filters["category"] = ("meeting",)
+        for key, values in (
+            ("fellowship", intent.fellowships),
+            ("attendance", intent.attendance),
+            ("language", intent.languages),
+            ("time_of_day", intent.times_of_day),
+            ("day", intent.days),
+        ):
+            if values and key not in filters:
+                filters[key] = values
+        if intent.types and "type" not in filters:
+            parsed["_type_words"] = intent.types
         if intent.day_offset is not None and "day" not in filters:
-            local = at.astimezone(ZoneInfo(self.catalog.directory.timezone))
-            filters["day"] = (DAYS[(local.isoweekday() + intent.day_offset) % 7],)
-        if intent.times_of_day and "time_of_day" not in filters:
-            filters["time_of_day"] = intent.times_of_day
-        if intent.open_now:
-            parsed["open_now"] = True
-        if intent.starting_soon and parsed.get("starting_within") is None:
-            parsed["starting_within"] = STARTING_SOON_MINUTES
+            parsed["_day_offset"] = intent.day_offset
+        if intent.now:
+            meetings = about_meetings or filters.get("category") == ("meeting",)
+            if meetings and parsed.get("happening_within") is None:
+                parsed["happening_within"] = HAPPENING_MINUTES
+            elif not meetings:
+                parsed["open_now"] = True
         return intent
 
-    def _is_place(self, text: str) -> bool:
+    def _is_place(self, text: str, explicit: bool) -> bool:
+        """True when words name a place: any place after "near" or "in"; otherwise a ZIP code,
+        a town with its state, or a town, area or region of this directory."""
+        if not explicit and not (
+            ZIP_ONLY.fullmatch(text.strip())
+            or self.gazetteer.names_local_area(text)
+            or STATE_AT_END.search(text)
+        ):
+            return False
         try:
-            self.resolve(text)
+            place = self.resolve(text)
         except PlaceNotFound:
             return False
-        return True
+        return explicit or place.kind in ("zip", "region", "city")
+
+    def _zone_for(self, near: Place | None, parsed: dict) -> str | None:
+        """Return the zone "today" is read in: the place's, else the searcher's browser's."""
+        if near is not None and near.timezone:
+            return near.timezone
+        return parsed.get("tz")
 
     def _types_with_fellowship(self, values: tuple[str, ...]) -> tuple[str, ...]:
         """Read a bare code ("C") as that code in every fellowship using it ("AA:C", "NA:C")."""
@@ -168,6 +232,21 @@ class SearchService:
                 out.append(f":{value}")  # keeps an unknown code visible as a selected filter
         return tuple(dict.fromkeys(out))
 
+    def _types_of_words(self, codes: tuple[str, ...], filters: dict) -> tuple[str, ...]:
+        """Read type codes said in words in every fellowship (of the filter, if one is set)
+        that gives the code that meaning: "proof of attendance" is not Al-Anon's POA."""
+        wanted = set(filters.get("fellowship", ()))
+        out: list[str] = []
+        for value in self.searcher.facet_values("type"):
+            fellowship, _, code = value.rpartition(":")
+            if code not in codes or (wanted and fellowship not in wanted):
+                continue
+            if code in vocabulary.TYPE_OVERRIDES.get(fellowship, {}):
+                continue  # the code means something else in this fellowship
+            out.append(value)
+        out += [f":{code}" for code in codes]  # keeps each one visible as a selected filter
+        return tuple(dict.fromkeys(out))
+
     def _wider(self, request: SearchRequest) -> dict:
         """Count what lies a little farther away, for an honest empty state."""
         radius = request.radius_miles * WIDER
@@ -178,6 +257,8 @@ class SearchService:
             filters=request.filters,
             open_now=request.open_now,
             starting_within=request.starting_within,
+            happening_within=request.happening_within,
+            day_offset=request.day_offset,
             at=request.at,
             per_page=1,
         )
@@ -190,12 +271,52 @@ class SearchService:
         return {"radius": radius, "count": located}
 
 
+SAID_ORDER = ("fellowship", "type", "meetings", "attendance", "language", "place", "day",
+              "relative_day", "time", "now")  # fmt: skip
+RELATIVE_DAYS = {0: "today", 1: "tomorrow"}
+
+
+def said_back(understood, near: Place | None, about_meetings: bool) -> list[str]:
+    """Return what was read from the words, each in plain words, in the order a person says it."""
+    parts: list[str] = []
+    for u in sorted(understood, key=lambda u: SAID_ORDER.index(u.kind) if u.kind in SAID_ORDER
+                    else len(SAID_ORDER)):  # fmt: skip
+        if u.kind == "place":
+            text = f"near {near.label}" if near else None
+        elif u.kind == "fellowship":
+            text = str(u.value)
+        elif u.kind == "type":
+            text = " or ".join(vocabulary.type_name(None, code) for code in u.value).lower()
+        elif u.kind == "meetings":
+            text = "meetings"
+        elif u.kind == "attendance":
+            text = vocabulary.ATTENDANCE.get(str(u.value), str(u.value)).lower()
+        elif u.kind == "language":
+            text = f"in {vocabulary.language_name(str(u.value))}"
+        elif u.kind == "day":
+            text = " or ".join(DAY_LABELS[DAYS.index(d)] for d in u.value)
+        elif u.kind == "relative_day":
+            text = (
+                u.words.lower()
+                if u.words.lower() in ("tonight", "tonite")
+                else (RELATIVE_DAYS.get(int(u.value), u.words.lower()))
+            )
+        elif u.kind == "time":
+            text = u.words.lower()
+        elif u.kind == "now":
+            text = "happening now or within the hour" if about_meetings else "open now"
+        else:
+            text = None
+        if text and text not in parts:
+            parts.append(text)
+    return parts
+
+
 def _said_back(intent: Intent | None, near) -> str | None:
     if intent is None:
         return None
-    parts = [
-        f"near {near.label}" if p.startswith("near ") and near else p for p in intent.understood
-    ]
+    about_meetings = bool(intent.meetings or intent.fellowships or intent.types)
+    parts = said_back(intent.understood, near, about_meetings)
     text = f"Showing {', '.join(parts)}." if parts else ""
     if intent.near_me and near is None:
         text += " To sort by distance, type your ZIP code or town in the Near box."

@@ -18,6 +18,7 @@ import numpy as np
 
 from directory.core.geo import bounding_box, haversine_miles_array
 from directory.core.model import Resource
+from directory.core.places import area_key
 from directory.core.schedule import (
     DAYS,
     MINUTES_PER_DAY,
@@ -112,6 +113,8 @@ class ResourceTable:
         self.all = np.ones(n, dtype=bool)
         lat, lon = [math.nan] * n, [math.nan] * n
         online_only = [False] * n
+        remote = [False] * n
+        area_docs: dict[str, list[int]] = {}
         facets = [(f.key, f.values_of) for f in VALUE_FACETS]
         facet_docs: dict[str, dict[str, list[int]]] = {key: {} for key, _ in facets}
         cells = [0] * n
@@ -128,6 +131,18 @@ class ResourceTable:
                 online_only[doc] = attendance == "online"
             else:
                 online_only[doc] = True
+            # Reached from anywhere: online, joined online with no point to measure, or with no
+            # door at all (a phone line). A door with no point is not: it is never in a radius.
+            door = location is not None and location.is_place_to_go
+            remote[doc] = attendance == "online" or (
+                online_only[doc] and (attendance == "hybrid" or not door)
+            )
+            if location is not None:
+                for name in {location.city, location.region, location.sub_region}:
+                    if name:
+                        docs_of_area = area_docs.setdefault(area_key(name), [])
+                        if not docs_of_area or docs_of_area[-1] != doc:
+                            docs_of_area.append(doc)
             for key, values_of in facets:
                 values = values_of(r)
                 table = facet_docs[key]
@@ -155,8 +170,10 @@ class ResourceTable:
             cells[doc] = mask
         self.lat = np.asarray(lat, dtype=np.float64)
         self.lon = np.asarray(lon, dtype=np.float64)
-        self.online_only = np.asarray(online_only, dtype=bool)
+        self.online_only = np.asarray(online_only, dtype=bool)  # no distance to measure
         self.located = ~self.online_only
+        self.remote = np.asarray(remote, dtype=bool)  # inside any radius: joined from anywhere
+        self.areas = _column(area_docs, n)  # town, region and sub-region names, as area keys
         # Temporarily closed with no way to join from afar: never "open now" or "starting soon".
         self.closed = np.asarray([r.attendance == "inactive" for r in resources], dtype=bool)
         self.facets = {key: _column(facet_docs[key], n) for key, _ in facets}
@@ -302,6 +319,38 @@ class ResourceTable:
         minute = day * MINUTES_PER_DAY + local.hour * 60 + local.minute
         return week_start, minute + (local.second + local.microsecond / 1e6) / 60
 
+    def relative_day_mask(
+        self, at: datetime, offset: int, buckets: Sequence[str], candidates: np.ndarray
+    ) -> np.ndarray:
+        """Return the candidates meeting `offset` days after `at`'s date in their own zone.
+
+        Today (offset 0) leaves out what has already ended: "tonight" at 8 pm is not 6 pm.
+        """
+        out = np.zeros(self.n, dtype=bool)
+        for number, zone in enumerate(self.zones):
+            local = at.astimezone(zone)
+            day = DAYS[(local.isoweekday() + offset) % 7]
+            in_zone = candidates & (self.doc_zone == number)
+            out |= in_zone & self.schedule_mask([day], buckets)
+        if offset == 0:
+            out &= ~self.closed & self._not_ended_today(at, out)
+        return out
+
+    def _not_ended_today(self, at: datetime, candidates: np.ndarray) -> np.ndarray:
+        """Return candidates with a window of today (local) that ends after `at`."""
+        return self._windows_mask(
+            at,
+            lambda s, e, m, slack: (e + slack > m) & (s - slack < (m // MINUTES_PER_DAY + 1)
+                                                      * MINUTES_PER_DAY),
+            lambda schedule: schedule.current(at) is not None
+            or bool(schedule.occurrences_between(at, _end_of_day(at, schedule))),
+            candidates,
+        )  # fmt: skip
+
+    def area_mask(self, key: str) -> np.ndarray:
+        """Return the documents in a town, region or sub-region (by area key)."""
+        return self.areas.mask((key,), self.n)
+
     def schedule_mask(self, days: Iterable[str], buckets: Iterable[str]) -> np.ndarray:
         """Return documents with a window starting on one of the days, in one of the buckets."""
         return (self.cells & np.uint32(cell_mask(days, buckets))) != 0
@@ -346,6 +395,12 @@ class ResourceTable:
             chosen = docs[located]
             out[located] = haversine_miles_array(lat, lon, self.lat[chosen], self.lon[chosen])
         return out
+
+
+def _end_of_day(at: datetime, schedule) -> datetime:
+    """Return the next local midnight after `at` in the schedule's zone."""
+    local = at.astimezone(ZoneInfo(schedule.timezone))
+    return datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), local.tzinfo)
 
 
 def cell_mask(days: Iterable[str], buckets: Iterable[str]) -> int:

@@ -100,12 +100,23 @@ class PlaceSchema(Schema):
 
 
 class EchoSchema(Schema):
-    q = _text()
+    q = _text("The words searched as text, once place, time and filter words are read.")
+    typed = _text("The words as the person typed them.")
     near = _text()
     radius = fields.Float(allow_none=True)
     filters = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     open_now = fields.Boolean()
     starting_within = fields.Integer(allow_none=True)
+    happening_within = fields.Integer(
+        allow_none=True, metadata={"description": "In progress or starting within N minutes."}
+    )
+    day_offset = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Days after today, each resource in its own zone (the words "
+            '"today" or "tomorrow" with no place or zone to read them in).'
+        },
+    )
     at = _instant("The instant times were evaluated at.")
     sort = _text("relevance or distance.")
 

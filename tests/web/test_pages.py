@@ -150,9 +150,10 @@ def test_words_about_time_and_place_become_filters_a_person_can_see(client):
         "/search",
         query_string={"q": "na meeting tonight near 97214", "at": "2026-11-30T12:00:00-08:00"},
     ).get_data(as_text=True)
-    assert "Showing meetings, near 97214 (Portland, OR), tonight." in page
+    assert "Showing NA, meetings, near 97214 (Portland, OR), tonight." in page
     assert 'name="category" value="meeting" checked' in page
     assert 'name="day" value="mon" checked' in page
-    assert 'id="q" name="q" value="na"' in page
+    assert 'id="q" name="q" value="na meeting tonight near 97214"' in page  # as typed
+    assert 'name="fellowship" value="NA" checked' in page
     assert 'id="near" name="near" value="97214"' in page
     assert "Dawn Patrol NA" not in page  # 6:30 am is not tonight

@@ -40,7 +40,7 @@ import phonenumbers
 
 from directory.core import vocabulary
 from directory.core.geo import haversine_miles
-from directory.core.places import town_point, zip_point
+from directory.core.places import STATES, town_point, zip_point
 from directory.formats.common import (
     COUNTRY_ALIASES,
     DAY_NAMES,
@@ -98,6 +98,12 @@ _US_STATE_ZIP = re.compile(r"^([A-Za-z]{2})\s+(\d{5}(?:-\d{4})?)$")
 _CA_PROVINCE_POSTAL = re.compile(r"^([A-Za-z .]+?)\s+([A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)$")
 _POSTAL_ONLY = re.compile(r"^(\d{5}(?:-\d{4})?|[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d)$")
 _STATE_CODE = re.compile(r"^[A-Z]{2}$")
+# States and provinces by name, as one-line addresses write them ("Edmonton, Alberta, Canada").
+_REGION_NAMES = frozenset(name.lower() for name in STATES.values()) | frozenset(
+    {"alberta", "british columbia", "manitoba", "new brunswick", "newfoundland and labrador",
+     "nova scotia", "ontario", "prince edward island", "quebec", "québec", "saskatchewan",
+     "northwest territories", "nunavut", "yukon"}
+)  # fmt: skip
 _DIAL_EXTRAS = re.compile(r"[,;#pwx]", re.IGNORECASE)
 # Language type codes that are not the ISO 639-1 code of their language.
 _LANGUAGE_CODES = {"S": "es"}
@@ -230,8 +236,8 @@ def split_address(text: str) -> dict[str, str]:
             parts.pop()
     if "state" not in out and len(parts) > 1 and not any(c.isdigit() for c in parts[-1]):
         # "City, ST" or "street, City, Province": the last word-only part is the state when a
-        # city is still left before it.
-        if _STATE_CODE.match(parts[-1]) or len(parts) > 2:
+        # city is still left before it, or when it is a state or province by name.
+        if _STATE_CODE.match(parts[-1]) or len(parts) > 2 or parts[-1].lower() in _REGION_NAMES:
             out["state"] = parts.pop()
     if len(parts) == 1:
         out["address" if parts[0][:1].isdigit() else "city"] = parts[0]
