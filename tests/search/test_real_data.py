@@ -138,6 +138,19 @@ def local_day(at: datetime, offset: int = 0) -> Callable[[Raw], bool]:
     return lambda raw: weekday in days(raw)
 
 
+def tonight(at: datetime) -> Callable[[Raw], bool]:
+    """Starting from 5 pm today in the meeting's own zone, and not over yet at `at`."""
+
+    def check(raw: Raw) -> bool:
+        local = at.astimezone(ZoneInfo(raw.zone))
+        minute = start_minute(raw)
+        if minute is None or local.isoweekday() % 7 not in days(raw) or minute < 17 * 60:
+            return False
+        return minute + 60 > local.hour * 60 + local.minute  # over an hour after its start
+
+    return check
+
+
 def has_type(*codes: str) -> Callable[[Raw], bool]:
     return lambda raw: bool(types(raw) & set(codes))
 
@@ -242,7 +255,7 @@ CASES = [
         at=WED_EDMONTON,
         k=5,
     ),
-    Case("meetings tonight", all_of(local_day(SAT_EVENING), at_time("evening", "night"))),
+    Case("meetings tonight", tonight(SAT_EVENING)),
     Case("this afternoon", all_of(local_day(TUE_MORNING), at_time("midday")), at=TUE_MORNING),
     Case("palo alto sunday", all_of(on_day(0), in_town("Palo Alto")), k=3),
     # "Now": in progress or starting within the hour.
@@ -281,7 +294,7 @@ CASES = [
     Case("spanish speaking meeting", has_type("S"), k=5),
     Case(
         "women's meeting tonight",
-        all_of(has_type("W"), local_day(SAT_EVENING), at_time("evening", "night")),
+        all_of(has_type("W"), tonight(SAT_EVENING)),
         k=3,
     ),
     Case("kids welcome meeting", has_type("CF"), k=5),
