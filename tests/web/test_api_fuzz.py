@@ -25,7 +25,8 @@ OPERATIONS = [
     ("GET", "/api/v1/meetings/{feed_name}.json"),
 ]
 # Parameters whose values the document cannot fully describe: a well-formed place that names
-# nowhere, a radius without a place, a fellowship the file has no meetings of. A schema-valid request may be refused only for these.
+# nowhere, a radius without a place, a fellowship with no meetings here. A schema-valid
+# request may be refused only for these.
 SEMANTIC_PARAMETERS = {"near", "radius", "q", "at", "fellowship"}
 FUZZ = settings(
     max_examples=25,
