@@ -21,14 +21,23 @@ def calendar_for(
     resources: Iterable[Resource],
     url_for: Callable[[Resource], str],
     now: datetime | None = None,
+    name: str | None = None,
 ) -> bytes:
-    """Return an .ics file with a weekly event for every meeting time of `resources`."""
+    """Return an .ics file with a weekly event for every meeting time of `resources`.
+
+    `name` makes it a subscription: the calendar's name, and how often to ask again.
+    """
     now = now or datetime.now(UTC)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
+    if name:
+        calendar.add("name", name)  # RFC 7986
+        calendar.add("x-wr-calname", name)  # what Apple, Google and Outlook read
+        calendar.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT12H")
     zones: set[str] = set()
     for resource in resources:
         if not resource.is_meeting or resource.schedule is None:
