@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The JavaScript clients the format tests read our exports with (ical.js, luxon), pinned by
+# tests/node/package-lock.json; skipped with a note where Node.js is not installed.
+NODE_STAMP := tests/node/node_modules/.installed-stamp
 
 .PHONY: run test install lint bench clean
 
@@ -12,7 +15,7 @@ run: $(STAMP)
 	$(BIN)/flask --app directory index
 	DIRECTORY_ENV_NAME=development $(BIN)/flask --app directory run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 install: $(STAMP)
@@ -26,6 +29,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
+	else echo "npm not found: the tests that read our files with ical.js and luxon will be skipped"; fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check directory tests bench
 	$(BIN)/ruff format --check directory tests bench
@@ -34,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis tests/node/node_modules

@@ -9,6 +9,7 @@ from flask import Flask
 from directory import cli, config
 from directory.web import (
     api,
+    calendars,
     errors,
     health,
     layout,
@@ -52,5 +53,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(referrals.bp)
+    app.register_blueprint(calendars.bp)
     api.init_app(app)
     return app

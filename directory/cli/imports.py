@@ -1,4 +1,5 @@
-"""`import meeting-guide` and `import hsds`: feeds into the resource file, dry run by default.
+"""`import meeting-guide`, `import bmlt` and `import hsds`: feeds into the resource file, dry run
+by default.
 
 Plain click commands in the `import` group. Each prints
 the records it left out and why, a count of what would be added / changed / unchanged /
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from directory.datafile import editing
+from directory.formats import bmlt
 from directory.formats.common import FeedError, ImportResult
 from directory.formats.hsds import read as hsds
 from directory.formats.meeting_guide import read as meeting_guide
@@ -207,6 +209,45 @@ def hsds_command(
     _apply(doc, into, result, hsds.OWNED_KEYS, selector if prune else None, write, diff)
 
 
+@click.command("bmlt")
+@click.argument("source")
+@click.option("--fellowship", default="NA", show_default=True, help="How format codes are read.")
+@_with_common_options
+def bmlt_command(
+    source: str,
+    fellowship: str,
+    into: Path,
+    id_prefix: str,
+    timezone: str | None,
+    name: str | None,
+    write: bool,
+    prune: bool,
+    diff: bool,
+    verbose: bool,
+) -> None:
+    """Import a BMLT server's meetings (GetSearchResults JSON, a file or an http(s) URL).
+
+    Ask the server with get_used_formats=1 so its own format keys can be read:
+    https://<server>/client_interface/json/?switcher=GetSearchResults&get_used_formats=1
+    """
+    doc = _target(into, name, timezone)
+    info = editing.directory_block(doc)
+    try:
+        result = bmlt.import_answer(
+            source,
+            fellowship,
+            id_prefix=id_prefix,
+            timezone=info.get("timezone"),
+            country=info.get("country") or "US",
+            existing_entries=editing.resource_entries(doc),
+        )
+    except FeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _report(result, verbose)
+    selector = _prune_selector(bmlt.SOURCE_NAME, meeting_guide.feed_name(source))
+    _apply(doc, into, result, bmlt.OWNED_KEYS, selector if prune else None, write, diff)
+
+
 @click.group("import")
 def import_group() -> None:
     """Import meeting feeds and service directories into the resource file."""
@@ -214,5 +255,6 @@ def import_group() -> None:
 
 import_group.add_command(meeting_guide_command)
 import_group.add_command(hsds_command)
+import_group.add_command(bmlt_command)
 
 COMMANDS = (import_group,)

@@ -10,6 +10,8 @@ from icalendar import Calendar, Event
 
 from directory.core import vocabulary
 from directory.core.model import Resource
+from directory.core.schedule import Schedule, Window
+from directory.formats.timezones import clock_changes, vtimezone
 
 RRULE_DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
 PRODID = "-//Recovery Resource Directory//Meetings//EN"
@@ -19,14 +21,24 @@ def calendar_for(
     resources: Iterable[Resource],
     url_for: Callable[[Resource], str],
     now: datetime | None = None,
+    name: str | None = None,
 ) -> bytes:
-    """Return an .ics file with a weekly event for every meeting time of `resources`."""
+    """Return an .ics file with a weekly event for every meeting time of `resources`.
+
+    `name` makes it a subscription: the calendar's name, and how often to ask again.
+    """
     now = now or datetime.now(UTC)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
+    if name:
+        calendar.add("name", name)  # RFC 7986
+        calendar.add("x-wr-calname", name)  # what Apple, Google and Outlook read
+        calendar.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT12H")
+    zones: set[str] = set()
     for resource in resources:
         if not resource.is_meeting or resource.schedule is None:
             continue  # opening hours are not appointments
@@ -34,7 +46,11 @@ def calendar_for(
             continue  # temporarily closed, with no way to join from afar
         for event in _events(resource, url_for(resource), now):
             calendar.add_component(event)
-    calendar.add_missing_timezones()
+            zones.add(resource.timezone)
+    for key in sorted(zones):
+        # Our own VTIMEZONE, with the IANA rules as RRULEs (see timezones.py): icalendar's
+        # lists every change in one multi-valued RDATE, which ical.js misreads.
+        calendar.add_component(vtimezone(key, now.year))
     return calendar.to_ical()
 
 
@@ -49,22 +65,64 @@ def _events(resource: Resource, url: str, now: datetime) -> list[Event]:
         midnight = datetime.combine(day, time())  # naive: wall-clock arithmetic, then the zone
         start = (midnight + timedelta(minutes=window.start)).replace(tzinfo=zone)
         end = (midnight + timedelta(minutes=window.end)).replace(tzinfo=zone)
-        event = Event()
-        event.add("uid", f"{resource.id}-{RRULE_DAYS[window.day].lower()}-{window.start}@directory")
-        event.add("dtstamp", now.astimezone(UTC))
+        uid = f"{resource.id}-{RRULE_DAYS[window.day].lower()}-{window.start}@directory"
+        event = _event(resource, url, uid, now)
         event.add("dtstart", start)
         event.add("dtend", end)
         event.add("rrule", {"freq": "weekly", "byday": RRULE_DAYS[window.day]})
-        event.add("summary", resource.name)
-        event.add("description", _description(resource, url))
-        event.add("url", url)
-        where = resource.location.one_line() if resource.location else None
-        if resource.location and resource.location.name:
-            where = f"{resource.location.name}, {where}" if where else resource.location.name
-        if where or (resource.online and resource.online.url):
-            event.add("location", where or resource.online.url)
         events.append(event)
+        events.extend(_clock_change_overrides(resource, url, uid, window, start, now))
     return events
+
+
+def _event(resource: Resource, url: str, uid: str, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("summary", resource.name)
+    event.add("description", _description(resource, url))
+    event.add("url", url)
+    where = resource.location.one_line() if resource.location else None
+    if resource.location and resource.location.name:
+        where = f"{resource.location.name}, {where}" if where else resource.location.name
+    if where or (resource.online and resource.online.url):
+        event.add("location", where or resource.online.url)
+    return event
+
+
+def _clock_change_overrides(
+    resource: Resource, url: str, uid: str, window: Window, first: datetime, now: datetime
+) -> list[Event]:
+    """Return the occurrences near a change of clocks, each stated in UTC (RECURRENCE-ID).
+
+    Near a change a wall-clock time can happen twice or not at all; RFC 5545 says which, but
+    readers differ (ical.js ends a 00:00 to 01:00 meeting on the night clocks go back at the
+    second 01:00). These few occurrences are written as exact instants, as the schedule reads
+    them (core/schedule.py), so every reader puts them at the same moment.
+    """
+    single = Schedule((window,), resource.timezone)
+    zone = ZoneInfo(resource.timezone)
+    out = []
+    for instant, before, after in clock_changes(resource.timezone, now.year):
+        jump = abs(after - before)
+        near = single.occurrences_between(instant - timedelta(days=2), instant + timedelta(days=1))
+        for occurrence in near:
+            start_utc = occurrence.start.astimezone(UTC)
+            end_utc = occurrence.end.astimezone(UTC)
+            if start_utc < first.astimezone(UTC) or end_utc < instant - jump:
+                continue
+            if start_utc > instant + jump:
+                continue
+            day = occurrence.start.astimezone(zone).date()
+            nominal = (datetime.combine(day, time()) + timedelta(minutes=window.start)).replace(
+                tzinfo=zone
+            )
+            override = _event(resource, url, uid, now)
+            override.add("recurrence-id", nominal)
+            override.add("dtstart", start_utc)
+            override.add("dtend", end_utc)
+            out.append(override)
+    return out
 
 
 def _description(resource: Resource, url: str) -> str:

@@ -41,6 +41,7 @@ from directory.web.security import rate_limit
 from directory.web.state import Snapshot, get_snapshot
 
 API_VERSION = "1.0.0"
+MAX_FELLOWSHIP_LENGTH = 60  # longer than any fellowship's name
 _CODE = re.compile(r"`([^`]+)`")
 DATA_MAX_AGE = 300  # seconds: the data file can change at any time; clients revalidate cheaply
 NOW_MAX_AGE = 60  # seconds: "open now" and "next" stay right to within a minute
@@ -281,23 +282,74 @@ def vocabularies():
     return facets.vocabularies(snapshot.catalog), 200, _data_headers(snapshot)
 
 
+class MeetingFeedArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    fellowship = fields.String(
+        validate=validate.Length(min=1, max=MAX_FELLOWSHIP_LENGTH),
+        metadata={
+            "description": "Only this fellowship's meetings, with its own type codes "
+            '("AA", "NA", "Al-Anon", or the feed name "al-anon"; see /vocabularies).'
+        },
+    )
+
+
 @blp.route("/meetings.json")
+@blp.arguments(MeetingFeedArgsSchema, location="query", as_kwargs=True)
 @blp.response(200, schemas.MeetingSchema(many=True))
-@documented_errors(429, 503)
-@example_urls("/api/v1/meetings.json")
-def meetings():
+@documented_errors(400, 429, 503)
+@example_urls("/api/v1/meetings.json", "/api/v1/meetings.json?fellowship=AA")
+def meetings(fellowship: str | None = None):
     """Meeting Guide feed
 
-    Every active meeting in the Meeting Guide JSON format (code4recovery/spec), one record per
-    weekly time. `slug` is the resource id, with `-<day>-<HHMM>` added when a meeting meets
-    more than once a week. A place is an address; online is `conference_url` or
-    `conference_phone`; `TC` marks a temporarily closed place.
+    Active meetings in the Meeting Guide JSON format (code4recovery/spec), one record per weekly
+    time: every fellowship, or one with `fellowship` (the same as `/api/v1/meetings/<name>.json`).
+    `slug` is the resource id, with `-<day>-<HHMM>` added when a meeting meets more than once a
+    week. Every record has a place: an address, or for a meeting held only online an
+    approximate one (its group's city or the directory's area, `approximate: "yes"`,
+    `attendance_option: "online"`). Online is `conference_url` or `conference_phone`; `TC`
+    marks a temporarily closed place. The feed of every fellowship uses the codes as the
+    Meeting Guide spec reads them and names each record's `fellowship`; a fellowship's own
+    feed uses its own codes (Al-Anon's `POA` is Parents of Alcoholics). A meeting that ends
+    after midnight has no `end_time` and gives its end in `end_time_next_day`.
     """
     snapshot = get_snapshot()
+    chosen = None
+    if fellowship is not None:
+        chosen = mg_write.find_fellowship(snapshot.catalog, fellowship)
+        if chosen is None:
+            known = ", ".join(mg_write.fellowships(snapshot.catalog))
+            return error_response(
+                400, f"fellowship: no meetings of '{fellowship[:60]}' here; try one of: {known}",
+                "fellowship",
+            )  # fmt: skip
+    return _meeting_feed(snapshot, chosen)
+
+
+@blp.route("/meetings/<feed_name>.json")
+@blp.response(200, schemas.MeetingSchema(many=True))
+@documented_errors(404, 429, 503)
+@example_urls("/api/v1/meetings/aa.json", "/api/v1/meetings/al-anon.json")
+def fellowship_meetings(feed_name: str):
+    """Meeting Guide feed of one fellowship
+
+    A fellowship's meetings with its own type codes, at a stable address to give an
+    intergroup or a TSML site: the fellowship's name in lowercase with hyphens (`aa`, `na`,
+    `al-anon`, `smart-recovery`). `/api/v1/vocabularies` lists the fellowships.
+    """
+    snapshot = get_snapshot()
+    chosen = mg_write.find_fellowship(snapshot.catalog, feed_name)
+    if chosen is None or mg_write.fellowship_slug(chosen) != feed_name:
+        return error_response(404, "No meetings of that fellowship here; see /api/v1/vocabularies.")
+    return _meeting_feed(snapshot, chosen)
+
+
+def _meeting_feed(snapshot: Snapshot, fellowship: str | None):
     stale = _not_modified(snapshot)
     if stale is not None:
         return stale
-    feed = mg_write.meeting_guide_feed(snapshot.catalog, public_url)
+    feed = mg_write.meeting_guide_feed(snapshot.catalog, public_url, fellowship)
     return feed, 200, _data_headers(snapshot)
 
 
@@ -531,6 +583,13 @@ def _parameter(parameter: dict) -> dict:
     }
 
 
+def server_entry(base_url: str | None) -> dict[str, str]:
+    """Return the OpenAPI `servers` entry: the public address, or this host when none is set."""
+    if base_url:
+        return {"url": base_url.rstrip("/"), "description": "This directory"}
+    return {"url": "/", "description": "This directory (the host that served this document)"}
+
+
 def init_app(app: Flask) -> None:
     """Build the API's OpenAPI document and register its blueprint."""
     app.config.setdefault("API_TITLE", "Recovery Resource Directory API")
@@ -542,7 +601,8 @@ def init_app(app: Flask) -> None:
             "info": {
                 "description": DESCRIPTION,
                 "license": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
-            }
+            },
+            "servers": [server_entry(app.config.get("BASE_URL"))],
         },
     )
     api = DirectoryApi(app)

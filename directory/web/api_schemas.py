@@ -270,9 +270,28 @@ class MeetingSchema(Schema):
     name = _text(required=True)
     day = fields.Integer(metadata={"description": "0 = Sunday ... 6 = Saturday."})
     time = _text("Start, HH:MM (24-hour, local).")
-    end_time = _text("End, HH:MM.")
+    end_time = _text("End, HH:MM, on the same day; absent when the meeting ends after midnight.")
+    end_time_next_day = _text(
+        "Extension: the end, HH:MM, on the next day, for a meeting past midnight (readers that do "
+        "not know it assume 60 minutes)."
+    )
     timezone = _text("IANA time zone.")
-    types = fields.List(_text(), metadata={"description": "Meeting Guide type codes."})
+    types = fields.List(
+        _text(),
+        metadata={
+            "description": "Meeting Guide type codes: as the record's fellowship uses them in a "
+            "feed of one fellowship, as the Meeting Guide spec reads them in the feed of all."
+        },
+    )
+    fellowship = _text("Extension: the fellowship (AA, NA, Al-Anon, ...).")
+    fellowship_types = fields.List(
+        _text(),
+        metadata={
+            "description": "Extension, in the feed of every fellowship: the codes as the "
+            "record's fellowship uses them, when some mean something else in the spec."
+        },
+    )
+    attendance_option = _text("in_person, online, hybrid or inactive (TSML's field).")
     location = _text()
     address = _text()
     city = _text()
@@ -293,3 +312,10 @@ class MeetingSchema(Schema):
     group = _text()
     updated = _text("YYYY-MM-DD HH:MM:SS: when the entry was last verified.")
     url = _text("The meeting's page in this directory.")
+    languages = fields.List(_text(), metadata={"description": "Extension: ISO 639-1 codes."})
+    accessibility = fields.List(
+        _text(), metadata={"description": "Extension: the directory's accessibility words."}
+    )
+    populations = fields.List(
+        _text(), metadata={"description": "Extension: who the meeting is for, in our words."}
+    )

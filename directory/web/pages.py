@@ -10,9 +10,13 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from directory.core import listing, vocabulary
 from directory.core.model import Resource
 from directory.core.schedule import DAYS
+from directory.formats.common import slugify
 from directory.formats.icalendar import calendar_for
+from directory.formats.meeting_guide.write import fellowship_slug
+from directory.formats.schema_org import script_text, structured_data
 from directory.search.arguments import LIMITS, RADIUS_CHOICES
 from directory.search.service import BadSearch
+from directory.web.calendars import webcal
 from directory.web.links import public_url
 from directory.web.security import rate_limit
 from directory.web.state import get_catalog, get_snapshot
@@ -112,17 +116,40 @@ def _what(filters: dict) -> str:
 def resource(resource_id: str):
     item = visible(resource_id)
     catalog = get_catalog()
-    data = listing.detail(item, datetime.now(UTC), catalog.directory.timezone, public_url(item))
+    now = datetime.now(UTC)
+    data = listing.detail(item, now, catalog.directory.timezone, public_url(item))
     zone = ZoneInfo(item.timezone)
     return render_template(
         "resource.html",
         r=data,
+        json_ld=script_text(structured_data(item, public_url(item), now)),
+        subscriptions=subscriptions(item),
         back_url=url_for("pages.search"),
         ics_url=url_for("pages.resource_ics", resource_id=item.id),
         zone_name=datetime.now(zone).tzname()
         if item.timezone != catalog.directory.timezone
         else "local",
     )
+
+
+def subscriptions(item: Resource) -> list[dict[str, str]]:
+    """Return the calendars a meeting's page offers to subscribe to (webcal:// addresses)."""
+    if not item.is_meeting or item.schedule is None or item.attendance == "inactive":
+        return []
+    offers = []
+    if item.group and slugify(item.group):
+        path = url_for("calendars.group", group=slugify(item.group), _external=True)
+        offers.append({"label": f"All meetings of {item.group}", "url": path})
+    if item.location is not None and item.location.id:
+        path = url_for("calendars.place", location_id=item.location.id, _external=True)
+        offers.append(
+            {"label": f"All meetings at {item.location.name or 'this place'}", "url": path}
+        )
+    if item.fellowship and fellowship_slug(item.fellowship):
+        path = url_for("calendars.fellowship", feed_name=fellowship_slug(item.fellowship),
+                       _external=True)  # fmt: skip
+        offers.append({"label": f"All {item.fellowship} meetings", "url": path})
+    return [{**o, "webcal": webcal(o["url"])} for o in offers]
 
 
 @bp.get("/resources/<resource_id>.ics")

@@ -8,7 +8,7 @@ def test_export_hsds_command_writes_the_folder(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["export", "hsds", str(folder)])
     assert result.exit_code == 0, result.output
     assert "1 service" in result.output
-    assert (folder / "datapackage.json").exists() and (folder / "service.csv").exists()
+    assert (folder / "datapackage.json").exists() and (folder / "services.csv").exists()
 
 
 def test_export_hsds_refuses_a_broken_file(app, data_path, tmp_path):

@@ -8,7 +8,10 @@ import uuid
 
 from directory.datafile.load import load_catalog
 from directory.formats.hsds import write as hsds_write
+from tests.conftest import FIXTURES
 from tests.formats.conftest import EDGES, write_catalog_file
+
+HSDS_30 = FIXTURES / "hsds-3.0"
 
 
 def test_hsds_has_every_active_service_and_no_meetings(edges):
@@ -30,13 +33,19 @@ def test_hsds_ids_are_stable_and_derived_from_resource_ids(edges, tmp_path):
 
 
 def test_hsds_references_resolve(edges):
+    """Every foreign key the official package declares points at a row we wrote."""
+    package = json.loads((HSDS_30 / "datapackage.json").read_text())
     tables = hsds_write.hsds_tables(edges)
     ids = {table: {row["id"] for row in rows} for table, rows in tables.items()}
-    for table, keys in hsds_write.FOREIGN_KEYS.items():
-        for row in tables[table]:
-            for column, target in keys.items():
-                if row[column] is not None:
-                    assert row[column] in ids[target], (table, column)
+    checked = 0
+    for resource in package["resources"]:
+        for key in resource["schema"].get("foreignKeys", []):
+            target = key["reference"]["resource"]
+            for row in tables[resource["name"]]:
+                if row[key["fields"]] is not None:
+                    assert row[key["fields"]] in ids[target], (resource["name"], key["fields"])
+                    checked += 1
+    assert checked > 20
     for table, rows in tables.items():
         assert len(ids[table]) == len(rows), f"duplicate ids in {table}"
 
@@ -57,10 +66,12 @@ def test_hsds_locations_addresses_and_privacy(edges):
     assert locations["First Church"]["location_type"] == "physical"
     assert locations["Video Counseling (online)"]["location_type"] == "virtual"
     assert locations["Video Counseling (online)"]["url"] == "https://tele.example/"
-    shelter = locations["Night Shelter"]
+    shelter = next(r for r in tables["location"] if r["id"] == hsds_write.hsds_id(
+        "location", "resource", "shelter"))  # fmt: skip
+    assert shelter["name"] is None  # the place has no name of its own
     assert shelter["description"].startswith("Approximate")
     addresses = {row["location_id"]: row for row in tables["address"]}
-    assert shelter["id"] not in addresses  # an approximate place publishes no street
+    assert shelter["id"] not in addresses  # no street, and no ZIP code to say where it is
     church = addresses[locations["First Church"]["id"]]
     assert (church["address_1"], church["address_2"], church["country"]) == (
         "10 Main St",
@@ -74,13 +85,13 @@ def test_hsds_schedules_phones_and_languages(edges):
     service = {row["name"]: row["id"] for row in tables["service"]}
     shelter = [s for s in tables["schedule"] if s["service_id"] == service["Night Shelter"]]
     assert len(shelter) == 7
-    assert {(s["opens_at"], s["closes_at"]) for s in shelter} == {("00:00", "23:59")}
+    assert {(s["opens_at"], s["closes_at"]) for s in shelter} == {("00:00:00", "23:59:59")}
     assert {s["byday"] for s in shelter} == {"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
     assert all(s["freq"] == "WEEKLY" and "America/Los_Angeles" in s["notes"] for s in shelter)
     pantry = [s for s in tables["schedule"] if s["service_id"] == service["Church Pantry"]]
     assert sorted((s["byday"], s["opens_at"], s["closes_at"]) for s in pantry) == [
-        ("MO", "10:00", "14:00"),
-        ("WE", "10:00", "14:00"),
+        ("MO", "10:00:00", "14:00:00"),
+        ("WE", "10:00:00", "14:00:00"),
     ]
     tele = [s for s in tables["schedule"] if s["service_id"] == service["Video Counseling"]]
     assert [s["description"] for s in tele] == ["By appointment"]
@@ -97,16 +108,29 @@ def test_hsds_schedules_phones_and_languages(edges):
     assert services["Church Pantry"]["assured_date"] == "2026-09-01"
 
 
-def test_write_hsds_gives_csv_files_a_datapackage_describes(edges, tmp_path):
+def test_write_hsds_gives_every_official_file_a_datapackage_describes(edges, tmp_path):
     folder = tmp_path / "out"
     counts = hsds_write.write_hsds(edges, folder)
+    official = json.loads((HSDS_30 / "datapackage.json").read_text())
     package = json.loads((folder / "datapackage.json").read_text())
-    assert {r["path"] for r in package["resources"]} == {f"{t}.csv" for t in counts}
-    for resource in package["resources"]:
+    assert [r["path"] for r in package["resources"]] == [r["path"] for r in official["resources"]]
+    for resource, theirs in zip(package["resources"], official["resources"], strict=True):
         with (folder / resource["path"]).open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-        header = [f["name"] for f in resource["schema"]["fields"]]
-        assert rows == [] or list(rows[0]) == header
-        assert len(rows) == counts[resource["name"]]
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+        header = [f["name"] for f in theirs["schema"]["fields"]]
+        assert reader.fieldnames == header == [f["name"] for f in resource["schema"]["fields"]]
+        assert [f["type"] for f in resource["schema"]["fields"]] == [
+            f["type"] for f in theirs["schema"]["fields"]
+        ]
+        assert len(rows) == counts.get(resource["name"], 0)
     assert counts["service"] == 3
     assert not list(folder.glob("*.partial"))
+
+
+def test_phone_numbers_with_extensions_are_split():
+    assert hsds_write.split_phone("(503) 555-0100 x12", "US") == ("(503) 555-0100", 12)
+    assert hsds_write.split_phone("503-555-0100 ext. 7", "US") == ("503-555-0100", 7)
+    assert hsds_write.split_phone("+44 1234 234567 #100", "GB") == ("+44 1234 234567", 100)
+    assert hsds_write.split_phone("503-555-0100", "US") == ("503-555-0100", None)
+    assert hsds_write.split_phone("not a number", "US") == ("not a number", None)

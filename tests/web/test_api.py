@@ -499,3 +499,61 @@ def test_search_body_is_exactly_the_documented_shape(client):
     assert body["results"]
     assert SearchResponseSchema().validate(body) == {}
     assert SearchResponseSchema().load(body) is not None
+
+
+def test_the_document_names_its_server(tmp_path, data_path):
+    spec = client_spec(make_app(tmp_path, data_path))
+    assert spec["servers"] == [
+        {"url": "/", "description": "This directory (the host that served this document)"}
+    ]
+    public = client_spec(make_app(tmp_path, data_path, BASE_URL="https://help.example.org/"))
+    assert public["servers"][0]["url"] == "https://help.example.org"
+
+
+def client_spec(app) -> dict:
+    return app.test_client().get("/api/v1/openapi.json").get_json()
+
+
+def _limit_cases(schema: dict):
+    """Yield (value at the documented limit, value just past it) for each documented limit."""
+    items = schema.get("items", schema)
+    if "maxLength" in items:
+        n = items["maxLength"]
+        yield "a" * n, "a" * (n + 1)
+    if "maximum" in schema:
+        n = schema["maximum"]
+        yield str(n), str(n + 1) if schema["type"] == "integer" else str(n + 0.5)
+    if "minimum" in schema:
+        n = schema["minimum"]
+        past = str(n - 1) if schema["type"] == "integer" else str(n - 0.5)
+        if schema.get("exclusiveMinimum"):
+            yield str(n + 0.5), str(n)
+        else:
+            yield str(n), past
+    if items.get("enum"):
+        yield next(v for v in items["enum"] if v is not None), "not-a-choice"
+
+
+def test_every_documented_limit_is_the_limit_enforced(client):
+    """A value at each limit the document states is taken; one past it is a 400 naming it."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    checked = 0
+    for path, item in spec["paths"].items():
+        for parameter in item["get"].get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            name = parameter["name"]
+            for inside, outside in _limit_cases(parameter["schema"]):
+                extra = {"near": "97214"} if name == "radius" else {}
+                if path == "/api/v1/places" and name == "q" and len(inside) < 200:
+                    inside = "97214"  # a real place; a string of "a"s names none
+                ok = client.get(path, query_string={name: inside, **extra})
+                bad = client.get(path, query_string={name: outside, **extra})
+                assert bad.status_code == 400, (path, name, outside)
+                refusal = bad.get_json()["error"]
+                assert refusal["parameter"] == name, (path, name)
+                assert ok.status_code in (200, 400), (path, name)
+                if ok.status_code == 400:  # refused for another reason (no such place), not this
+                    assert ok.get_json()["error"]["message"] != refusal["message"], (path, name)
+                checked += 1
+    assert checked > 25

@@ -22,10 +22,12 @@ OPERATIONS = [
     ("GET", "/api/v1/places"),
     ("GET", "/api/v1/vocabularies"),
     ("GET", "/api/v1/meetings.json"),
+    ("GET", "/api/v1/meetings/{feed_name}.json"),
 ]
 # Parameters whose values the document cannot fully describe: a well-formed place that names
-# nowhere, a radius without a place. A schema-valid request may be refused only for these.
-SEMANTIC_PARAMETERS = {"near", "radius", "q", "at"}
+# nowhere, a radius without a place, a fellowship with no meetings here. A schema-valid
+# request may be refused only for these.
+SEMANTIC_PARAMETERS = {"near", "radius", "q", "at", "fellowship"}
 FUZZ = settings(
     max_examples=25,
     deadline=None,

@@ -12,8 +12,16 @@ rule places is left out and reported, never filed under a guess. Other decisions
   accepted too. Times lose their UTC offset (the directory's zone applies); 23:59 closing is
   written 24:00, the format's "until midnight". Holiday schedules are not imported (reported).
 - Phones are taken from the service-at-location, service, location, then organization, in
-  that order: the first voice number becomes `phone`, the first text/SMS number `text`.
-  Numbers libphonenumber rejects are left out and reported.
+  that order: the first voice number becomes `phone`, the first text/SMS number `text`, with
+  its `extension` ("503-555-0100 x12"); quotes around a number are dropped. Numbers
+  libphonenumber rejects are left out and reported.
+- HSDS 3.0 and 1.1 are both read: 3.0's `addresses` (physical ones), `schedules` (weekly rows;
+  a row with only a description becomes `hours_notes`), `accessibility`, `languages` (`code` or
+  `name`), virtual locations (an online link) and `attributes` with `taxonomy_terms`, next to
+  1.1's `physical_addresses`, `regular_schedules`, `accessibility_for_disabilities` and
+  `services_taxonomy`. The terms of our own export's taxonomies (`category:mat`,
+  `service:detox`, the `id` attribute...) are read back exactly, so an export imported again is
+  the same directory.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import pycountry
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from directory.core import vocabulary
 from directory.formats.common import (
     DAY_NAMES,
     FeedError,
@@ -44,6 +53,7 @@ from directory.formats.common import (
     country_code,
     slugify,
 )
+from directory.formats.hsds.write import NOT_PUBLISHED, hsds_id
 
 SOURCE_NAME = "hsds"
 MAX_TABLE_BYTES = 64 * 1024 * 1024
@@ -65,26 +75,52 @@ OWNED_KEYS = frozenset(
         "accessibility",
         "payment",
         "eligibility",
+        "online",
+        "hours_notes",
+        "last_verified",
+        "services",
+        "populations",
+        "medications",
+        "dimensions",
+        "tags",
         "extra",
     }
 )
-# HSDS table name -> file name, when the package has no datapackage.json to say.
+# HSDS table name -> file names (1.1 and 3.0), when the package has no datapackage.json to say.
 TABLES = {
-    "organization": "organizations.csv",
-    "service": "services.csv",
-    "location": "locations.csv",
-    "service_at_location": "services_at_location.csv",
-    "phone": "phones.csv",
-    "physical_address": "physical_addresses.csv",
-    "regular_schedule": "regular_schedules.csv",
-    "holiday_schedule": "holiday_schedules.csv",
-    "language": "languages.csv",
-    "eligibility": "eligibility.csv",
-    "payment_accepted": "payments_accepted.csv",
-    "accessibility_for_disabilities": "accessibility_for_disabilities.csv",
-    "taxonomy": "taxonomy.csv",
-    "service_taxonomy": "services_taxonomy.csv",
+    "organization": ("organizations.csv",),
+    "service": ("services.csv",),
+    "location": ("locations.csv",),
+    "service_at_location": ("service_at_location.csv", "services_at_location.csv"),
+    "phone": ("phones.csv",),
+    "physical_address": ("physical_addresses.csv",),  # 1.1
+    "address": ("addresses.csv",),  # 3.0: physical, postal and virtual
+    "regular_schedule": ("regular_schedules.csv",),  # 1.1
+    "schedule": ("schedules.csv",),  # 3.0
+    "holiday_schedule": ("holiday_schedules.csv",),
+    "language": ("languages.csv",),
+    "eligibility": ("eligibility.csv",),
+    "payment_accepted": ("payments_accepted.csv",),
+    "accessibility_for_disabilities": ("accessibility_for_disabilities.csv",),  # 1.1
+    "accessibility": ("accessibility.csv",),  # 3.0
+    "taxonomy": ("taxonomy.csv",),  # 1.1: the terms themselves
+    "service_taxonomy": ("services_taxonomy.csv",),
+    "taxonomy_term": ("taxonomy_terms.csv",),  # 3.0
+    "attribute": ("attributes.csv",),  # 3.0: links an entity to a taxonomy term
 }
+# Our own export's taxonomy terms ("category:mat"), read back into these keys.
+OWN_TERMS = {
+    "category": "category",
+    "dimension": "dimensions",
+    "service": "services",
+    "population": "populations",
+    "payment": "payment",
+    "medication": "medications",
+    "accessibility": "accessibility",
+}
+JOIN_BY_PHONE = "join by phone"
+_LOCAL_TIMES = re.compile(r"Times are local to ([A-Za-z0-9_+\-/]+)\.")
+APPROXIMATE_NOTE = "Approximate: the street address is not published."
 _STATUSES = {
     "active": None,
     "inactive": "inactive",
@@ -148,17 +184,29 @@ def read_package(package: str | Path) -> dict[str, list[dict[str, str]]]:
     path = Path(package)
     if not path.is_dir():
         raise FeedError(f"{package}: not a folder of HSDS CSV files")
-    files = dict(TABLES)
+    files = {
+        table: next((n for n in names if (path / n).exists()), names[0])
+        for table, names in TABLES.items()
+    }
     meta = path / "datapackage.json"
     if meta.exists():
         try:
             described = json.loads(meta.read_text(encoding="utf-8")).get("resources", [])
-            files.update({r["name"]: r["path"] for r in described if r.get("name") in TABLES})
+            files.update(
+                {
+                    r["name"]: r["path"]
+                    for r in described
+                    if r.get("name") in TABLES and isinstance(r.get("path"), str)
+                    and (path / r["path"]).exists()
+                }
+            )  # fmt: skip
         except (ValueError, AttributeError, KeyError, TypeError) as exc:
             raise FeedError(f"{meta}: not a valid data package description ({exc})") from exc
     tables: dict[str, list[dict[str, str]]] = {}
     for table, filename in files.items():
         file = path / filename
+        if not file.resolve().is_relative_to(path.resolve()):
+            raise FeedError(f"{meta}: '{filename}' is outside the package folder")
         if not file.exists():
             tables[table] = []
             continue
@@ -174,6 +222,21 @@ def read_package(package: str | Path) -> dict[str, list[dict[str, str]]]:
             raise FeedError(f"{file}: cannot read the CSV: {exc}") from exc
     if not tables["service"]:
         raise FeedError(f"{package}: no services ({files['service']} is missing or empty)")
+    return _as_one_version(tables)
+
+
+def _as_one_version(tables: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:
+    """Read 3.0 tables into the 1.1 shapes the joins below use (both may be present)."""
+    tables["physical_address"] = tables["physical_address"] + [
+        row
+        for row in tables["address"]
+        if (row.get("address_type") or "physical").lower() == "physical"
+    ]
+    tables["regular_schedule"] = tables["regular_schedule"] + tables["schedule"]
+    tables["accessibility_for_disabilities"] = tables["accessibility_for_disabilities"] + [
+        {**row, "accessibility": row.get("description") or row.get("details") or ""}
+        for row in tables["accessibility"]
+    ]
     return tables
 
 
@@ -218,11 +281,21 @@ def _weekdays(value: str) -> list[int]:
     return days
 
 
-def _schedule(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+def _schedule(rows: list[dict[str, str]], notes: list[str] | None = None) -> list[dict[str, Any]]:
     """Group weekly rows into windows: one item per (opens, closes) with all its days."""
     windows: dict[tuple[str, str], list[int]] = {}
     for row in rows:
         day_value = row.get("weekday") or row.get("byday") or ""
+        freq = (row.get("freq") or "WEEKLY").strip().upper()
+        if not day_value and not row.get("opens_at") and row.get("description"):
+            continue  # words only ("By appointment"): hours_notes, not a time
+        if freq != "WEEKLY" or row.get("bymonthday") or row.get("byweekno"):
+            if notes is not None:
+                notes.append(
+                    f"schedule row '{row.get('id', '?')}' does not repeat every week "
+                    "(freq, byweekno or bymonthday); left out, its description kept"
+                )
+            continue
         if not day_value or not row.get("opens_at"):
             raise RecordError(f"schedule row '{row.get('id', '?')}' has no weekday or opening time")
         start = _time(row["opens_at"])
@@ -249,6 +322,10 @@ def _schedule(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
 
 
 def _phone(number: str, extension: str, country: str) -> str | None:
+    number = number.strip().strip("\"'").strip()
+    extension = extension.strip().strip("\"'").strip()
+    if extension.endswith(".0") and extension[:-2].isdigit():
+        extension = extension[:-2]  # a spreadsheet's number
     try:
         parsed = phonenumbers.parse(number, country)
     except phonenumbers.NumberParseException:
@@ -285,6 +362,10 @@ class _Package:
         self.locations = {row.get("id"): row for row in tables["location"]}
         self.at_location = _by(tables["service_at_location"], "service_id")
         self.addresses = _by(tables["physical_address"], "location_id")
+        self.postal_only = _by(
+            [r for r in tables["address"] if (r.get("address_type") or "").lower() == "postal"],
+            "location_id",
+        )
         self.phones = {
             key: _by(tables["phone"], key)
             for key in ("service_at_location_id", "service_id", "location_id", "organization_id")
@@ -297,7 +378,23 @@ class _Package:
         self.eligibility = _by(tables["eligibility"], "service_id")
         self.payments = _by(tables["payment_accepted"], "service_id")
         self.accessibility = _by(tables["accessibility_for_disabilities"], "location_id")
+        self.own: dict[str, list[tuple[str, str]]] = defaultdict(list)  # ours: (kind, value)
+        terms = {row.get("id"): row for row in tables["taxonomy_term"]}
         taxonomy = {row.get("id"): row.get("name", "") for row in tables["taxonomy"]}
+        taxonomy.update({tid: row.get("name", "") for tid, row in terms.items()})
+        for row in tables["attribute"]:
+            term = terms.get(row.get("taxonomy_term_id"))
+            if term is None or (row.get("link_entity") or "service").lower() != "service":
+                continue
+            kind, _, value = (term.get("code") or "").partition(":")
+            if kind in OWN_TERMS and value:
+                self.own[row.get("link_id", "")].append((kind, value))
+            elif kind in ("keyword", "id") and not value and row.get("value"):
+                self.own[row.get("link_id", "")].append((kind, row["value"]))
+            else:
+                tables["service_taxonomy"].append(
+                    {"service_id": row.get("link_id", ""), "taxonomy_id": term.get("id", "")}
+                )
         self.terms: dict[str, list[str]] = defaultdict(list)
         for row in tables["service_taxonomy"]:
             if row.get("taxonomy_id") in taxonomy:
@@ -309,6 +406,9 @@ class _Package:
         self.has_holidays = bool(tables["holiday_schedule"])
 
     def category(self, service: dict[str, str]) -> str:
+        for kind, value in self.own.get(service.get("id", ""), []):
+            if kind == "category" and value in vocabulary.CATEGORIES:
+                return value
         terms = self.terms.get(service.get("id", ""), [])
         for term in terms:
             if term.lower() in self.mapping.taxonomy:
@@ -325,7 +425,9 @@ class _Package:
         )
 
 
-def _location(row: dict[str, str], package: _Package, country: str) -> dict[str, Any]:
+def _location(
+    row: dict[str, str], package: _Package, country: str, notes: list[str] | None = None
+) -> dict[str, Any]:
     place: dict[str, Any] = {}
     if row.get("name"):
         place["name"] = row["name"]
@@ -334,6 +436,9 @@ def _location(row: dict[str, str], package: _Package, country: str) -> dict[str,
         address = addresses[0]
         street = [address.get(k) for k in ("address_1", "address_2", "address_3", "address_4")]
         street = [s for s in street if s]
+        if street and street[0].casefold() == NOT_PUBLISHED.casefold():
+            place["approximate"] = True  # our export's confidential place
+            street = []
         if street:
             place["address"] = street[0]
         if len(street) > 1:
@@ -359,9 +464,22 @@ def _location(row: dict[str, str], package: _Package, country: str) -> dict[str,
         ) from None
     if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
         place["lat"], place["lon"] = lat, lon
-    notes = _text(row.get("description"))
-    if notes:
-        place["notes"] = notes
+    elif (lat is not None or lon is not None) and notes is not None:
+        notes.append(
+            f"location '{row.get('id')}': coordinates {row.get('latitude')}, "
+            f"{row.get('longitude')} are not a point on Earth; left out"
+        )
+    if not addresses and notes is not None and package.postal_only.get(row.get("id", "")):
+        notes.append(
+            f"location '{row.get('name') or row.get('id')}' has only a postal address "
+            "(where mail goes, not where to go); left out"
+        )
+    how = _text(row.get("description"))
+    if how and how.startswith(APPROXIMATE_NOTE):
+        place["approximate"] = True
+        how = how[len(APPROXIMATE_NOTE) :].strip() or None
+    if how:
+        place["notes"] = how
     return place
 
 
@@ -384,8 +502,15 @@ def _service_records(
     if description:
         base["description"] = description
     organization = package.organizations.get(service.get("organization_id"), {})
-    if organization.get("name") and organization["name"] != name:
-        base["organization"] = organization["name"]
+    own = package.own.get(sid, [])
+    own_ids = [v for k, v in own if k == "id"]
+    # Our export gives a listing with no organization one of its own, named like the service.
+    stands_alone = bool(own_ids) and organization.get("id") == hsds_id(
+        "organization", "resource", own_ids[0]
+    )
+    if organization.get("name") and not stands_alone:
+        if organization["name"] != name or own_ids:
+            base["organization"] = organization["name"]
     status = (service.get("status") or "active").strip().lower()
     if status not in _STATUSES:
         notes.append(f"status '{status}' is not known; taken as active")
@@ -403,9 +528,12 @@ def _service_records(
         notes.append(f"url '{website}' is not a web address; left out")
     languages = []
     for row in package.languages.get(sid, []):
-        code = _language(row.get("language", ""))
+        said = row.get("language") or row.get("code") or row.get("name") or ""
+        code = _language(said)
+        if code is None and row.get("name"):
+            code = _language(row["name"])
         if code is None:
-            notes.append(f"language '{row.get('language')}' is not known; left out")
+            notes.append(f"language '{said}' is not known; left out")
         elif code not in languages:
             languages.append(code)
     if languages and languages != ["en"]:
@@ -426,10 +554,43 @@ def _service_records(
     )
     if eligibility:
         base["eligibility"] = eligibility
+    assured = (service.get("assured_date") or "").strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", assured):
+        base["last_verified"] = assured
+    for kind, key in OWN_TERMS.items():
+        values = list(dict.fromkeys(v for k, v in own if k == kind))
+        if values and kind != "category":
+            base[key] = values
+    tags = list(dict.fromkeys(v for k, v in own if k == "keyword"))
+    if tags:
+        base["tags"] = tags
+    if "populations" in base and base.get("eligibility") is None:
+        # Our export appends the populations' labels to the eligibility words; take them off.
+        words = (service.get("eligibility_description") or "").split("; ")
+        labels = {vocabulary.label("population", p) for p in base["populations"]}
+        text = "; ".join(w for w in words if w and w not in labels)
+        if text:
+            base["eligibility"] = text
+    elif "eligibility" not in base and _text(service.get("eligibility_description")):
+        base["eligibility"] = _text(service.get("eligibility_description"))
+    zone = _schedule_zone(package, sid)
+    timezone = zone or timezone
     if timezone and timezone != directory_timezone:
         base["timezone"] = timezone
+    hours = _hours_notes(package, sid)
+    if hours:
+        base["hours_notes"] = hours
 
     places = package.at_location.get(sid, []) or [{}]
+    virtual = [p for p in places if _is_virtual(package.locations.get(p.get("location_id", "")))]
+    places = [p for p in places if p not in virtual] or [{}]
+    online: dict[str, Any] = {}
+    if virtual:
+        row = package.locations[virtual[0]["location_id"]]
+        if re.match(r"^https?://\S+$", row.get("url") or ""):
+            online["url"] = row["url"]
+        if _text(row.get("description")):
+            online["notes"] = _text(row.get("description"))
     out = []
     for n, sal in enumerate(places):
         record = dict(base)
@@ -438,7 +599,7 @@ def _service_records(
         if sal and not location_row:
             place_notes.append(f"location '{sal.get('location_id')}' is not in locations.csv")
         if location_row:
-            place = _location(location_row, package, country)
+            place = _location(location_row, package, country, place_notes)
             if set(place) - {"name", "notes"}:
                 record["location"] = place
             else:
@@ -452,11 +613,17 @@ def _service_records(
             "location_id": sal.get("location_id", ""),
             "organization_id": service.get("organization_id", ""),
         }
+        service_online = dict(online)
         for kind, key in (("voice", "phone"), ("text", "text")):
             for id_field, value in ids.items():
                 if key in record or not value:
                     continue
                 for row in package.phones[id_field].get(value, []):
+                    if (row.get("description") or "").strip().lower() == JOIN_BY_PHONE:
+                        number = _phone(row.get("number", ""), row.get("extension", ""), country)
+                        if number and kind == "voice":
+                            service_online.setdefault("phone", number)
+                        continue
                     row_type = (row.get("type") or "voice").lower()
                     wanted = (
                         row_type in ("text", "sms")
@@ -475,13 +642,19 @@ def _service_records(
                         record[key] = number
                     else:
                         place_notes.append(f"phone '{row.get('number')}' is not valid; left out")
+        if service_online:
+            record["online"] = service_online
         for id_field in ("service_at_location_id", "service_id", "location_id"):
             rows = package.schedules[id_field].get(ids[id_field], [])
             if rows:
-                record["schedule"] = _schedule(rows)
+                windows = _schedule(rows, place_notes)
+                if windows:
+                    record["schedule"] = windows
                 break
-        access = []
-        for row in package.accessibility.get(ids["location_id"], []):
+        access = list(base.get("accessibility", []))
+        # Our own export says each listing's accessibility; a shared place's rows are others'.
+        rows = [] if own else package.accessibility.get(ids["location_id"], [])
+        for row in rows:
             mapped = _lookup(row.get("accessibility", ""), package.mapping.accessibility)
             if mapped is None:
                 place_notes.append(
@@ -499,6 +672,39 @@ def _service_records(
         key = f"{sid}@{ids['location_id']}"
         out.append((key, record, place_notes))
     return out
+
+
+def _is_virtual(row: dict[str, str] | None) -> bool:
+    return bool(row) and (row.get("location_type") or "").strip().lower() == "virtual"
+
+
+def _schedule_zone(package: _Package, service_id: str) -> str | None:
+    """Return the IANA zone our export names in a schedule's notes, if it is one."""
+    for row in package.schedules["service_id"].get(service_id, []):
+        match = _LOCAL_TIMES.search(row.get("notes") or "")
+        if match and match.group(1) in _zones():
+            return match.group(1)
+    return None
+
+
+def _hours_notes(package: _Package, service_id: str) -> str | None:
+    for row in package.schedules["service_id"].get(service_id, []):
+        text = _text(row.get("description"))
+        if text:
+            return text
+    return None
+
+
+def _zones() -> frozenset[str]:
+    from zoneinfo import available_timezones  # noqa: PLC0415  # why: costly; only when named
+
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+_ZONES: frozenset[str] | None = None
 
 
 def convert(
@@ -531,8 +737,12 @@ def convert(
             result.problems.append(RecordProblem(index, sid, str(exc), key_name="id"))
             continue
         said: set[str] = set()
+        own_ids = [v for k, v in package.own.get(sid, []) if k == "id"]
         for key, record, notes in places:
             rid = existing.get(key)
+            if rid is None and own_ids and len(places) == 1 and own_ids[0] not in used:
+                rid = prefix + own_ids[0]  # our own export: the listing keeps its id
+                used.add(rid)
             if rid is None:
                 words = [record["name"]]
                 if len(places) > 1 and record.get("location", {}).get("name"):

@@ -1,0 +1,113 @@
+"""Calendar subscriptions: stable .ics addresses for a group, a venue, a fellowship or a search.
+
+A calendar program asks again every few hours, so each answer depends only on the data
+version and the address: it carries an ETag (304 when nothing changed), `public` caching, and
+no cookie is read or set. The address holds only what a listing or a search says (a group's
+name, a place's id, search words), never anything about the person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, request
+from werkzeug.http import quote_etag
+
+from directory.core.model import Resource
+from directory.formats.common import slugify
+from directory.formats.icalendar import calendar_for
+from directory.formats.meeting_guide.write import fellowship_slug, find_fellowship
+from directory.search.service import BadSearch
+from directory.web.links import public_url
+from directory.web.security import rate_limit
+from directory.web.state import Snapshot, get_snapshot
+
+bp = Blueprint("calendars", __name__, url_prefix="/calendars")
+rate_limit("api")(bp)
+MAX_AGE = 3600  # calendar programs refresh every few hours; an hour keeps proxies honest
+SEARCH_PAGES = 5  # a saved search's calendar holds at most 500 meetings
+PER_PAGE = 100
+
+
+def webcal(url: str) -> str:
+    """Return the webcal:// form of a calendar address (opens a calendar program's subscribe)."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
+def _meetings(snapshot: Snapshot) -> list[Resource]:
+    return [
+        r
+        for r in snapshot.catalog.active()
+        if r.is_meeting and r.schedule is not None and r.attendance != "inactive"
+    ]
+
+
+def _answer(snapshot: Snapshot, resources: list[Resource], name: str):
+    if not resources:
+        abort(404)
+    key = f"{snapshot.catalog.fingerprint}:{request.full_path}"
+    etag = hashlib.sha256(key.encode()).hexdigest()[:32]
+    headers = {"ETag": quote_etag(etag), "Cache-Control": f"public, max-age={MAX_AGE}"}
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers=headers)
+    # The data's own time, not the request's: the same data gives the same bytes.
+    loaded = datetime.fromtimestamp(int(snapshot.loaded_at), UTC)
+    body = calendar_for(resources, public_url, loaded, name=name)
+    return Response(body, mimetype="text/calendar", headers=headers)
+
+
+@bp.get("/fellowships/<feed_name>.ics")
+def fellowship(feed_name: str):
+    snapshot = get_snapshot()
+    chosen = find_fellowship(snapshot.catalog, feed_name)
+    if chosen is None or fellowship_slug(chosen) != feed_name:
+        abort(404)
+    meetings = [r for r in _meetings(snapshot) if r.fellowship == chosen]
+    return _answer(snapshot, meetings, f"{chosen} meetings · {snapshot.catalog.directory.name}")
+
+
+@bp.get("/groups/<group>.ics")
+def group(group: str):
+    snapshot = get_snapshot()
+    meetings = [r for r in _meetings(snapshot) if r.group and slugify(r.group) == group]
+    name = meetings[0].group if meetings else group
+    return _answer(snapshot, meetings, f"{name} · {snapshot.catalog.directory.name}")
+
+
+@bp.get("/places/<location_id>.ics")
+def place(location_id: str):
+    snapshot = get_snapshot()
+    meetings = [
+        r for r in _meetings(snapshot) if r.location is not None and r.location.id == location_id
+    ]
+    where = meetings[0].location.name if meetings and meetings[0].location.name else location_id
+    return _answer(snapshot, meetings, f"Meetings at {where}")
+
+
+@bp.get("/search.ics")
+def search():
+    """The meetings a search finds, as the search page's address says it (a saved search)."""
+    snapshot = get_snapshot()
+    args = request.args.copy()
+    args.setlist("category", ["meeting"])
+    args["per_page"] = str(PER_PAGE)
+    found: dict[str, Resource] = {}
+    for page in range(1, SEARCH_PAGES + 1):
+        args["page"] = str(page)
+        try:
+            data = snapshot.service.search(args, public_url)
+        except BadSearch as exc:
+            return Response(f"{exc.parameter}: {exc.message}\n", status=400, mimetype="text/plain")
+        for result in data["results"]:
+            resource = snapshot.catalog.by_id(result["id"])
+            if resource is not None:
+                found.setdefault(resource.id, resource)
+        if page * PER_PAGE >= data["total"]:
+            break
+    meetings = [r for r in found.values() if r in _meetings(snapshot)]
+    words = request.args.get("q", "").strip()[:60]
+    title = f"Meetings: {words}" if words else "Meetings"
+    if not meetings:
+        abort(404)
+    return _answer(snapshot, meetings, f"{title} · {snapshot.catalog.directory.name}")
