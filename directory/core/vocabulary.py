@@ -346,7 +346,7 @@ def label(facet: str, value: str) -> str:
     }
     if facet == "category":
         return category_label(value)
-    if facet in ("fellowship", "region"):
+    if facet in ("fellowship", "region", "town"):
         return value
     if facet == "language":
         return language_name(value)

@@ -80,3 +80,17 @@ def test_vocabularies_name_fellowships_in_use_beyond_the_known_ones(tmp_path):
     assert next(f for f in words["fellowships"] if f["code"] == "AA")["in_use"] is True
     assert next(f for f in words["fellowships"] if f["code"] == "NA")["in_use"] is False
     assert words["regions"] == ["East County"]
+
+
+def test_a_town_filter_comes_from_its_one_declaration(client):
+    """The Town filter was added as one Facet line (and its label rule): it reaches the table,
+    the API's parameters and counts, and the page's filter panel."""
+    assert "town" in _parameters(client)
+    data = client.get("/api/v1/search").get_json()
+    towns = {v["value"]: v for v in data["facets"]["town"]["values"]}
+    assert towns and all(v["label"] == v["value"] for v in towns.values())  # "San Jose" stays
+    town, value = next(iter(towns.items()))
+    only = client.get("/api/v1/search", query_string={"town": town}).get_json()
+    assert only["total"] == value["count"] > 0
+    page = client.get("/search?q=").get_data(as_text=True)
+    assert "<legend>Town</legend>" in page
