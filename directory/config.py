@@ -127,6 +127,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_REPORT", "10 per hour", "reports from the public per address"),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024, "largest request body, in bytes", _positive_int),
     Setting(
+        "STALE_AFTER_DAYS",
+        365,
+        'a listing not checked for longer says "Not checked recently: call first" and ranks'
+        " below fresh ones",
+        _positive_int,
+    ),
+    Setting(
         "REPORTS_DIR", None, "where reports from the public are kept", shown="instance/reports"
     ),
     Setting(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from directory.core.model import Resource
@@ -49,7 +49,7 @@ def describe_when(
         upcoming = schedule.next_occurrences(at, 1) if current is None else ()
     if resource.is_meeting:
         if current is not None:
-            return When(f"In progress, started {format_time(current.start)}", "in_progress", note)
+            return When(f"In progress, {_started(current.start, at)}", "in_progress", note)
         if not upcoming:
             return When("", "unscheduled")
         return When(_day_and_time(upcoming[0], local_now), "upcoming", note)
@@ -73,6 +73,51 @@ def describe_when(
 
 
 _RELATIVE_WORDS = ("Today", "Tonight", "Tomorrow")
+RECENT_START_MINUTES = 90  # "started 20 min ago" up to here; then the clock time
+
+
+def _started(start: datetime, at: datetime) -> str:
+    minutes = int((at - start).total_seconds() // 60)
+    if minutes < 1:
+        return "just started"
+    if minutes <= RECENT_START_MINUTES:
+        return f"started {minutes} min ago"
+    return f"started {format_time(start)}"
+
+
+def day_heading(occurrence: Occurrence, at: datetime, in_progress: bool) -> tuple[str, str]:
+    """Return (key, label) of the schedule heading a meeting is listed under, in its own zone:
+    ("now", "In progress"), ("0", "Today"), ("1", "Tomorrow"), ("2026-12-08", "Tuesday, Dec 8")."""
+    if in_progress:
+        return "now", "In progress"
+    start = occurrence.start
+    local_now = at.astimezone(start.tzinfo)
+    days = (start.date() - local_now.date()).days
+    if days == 0:
+        return "0", "Today"
+    if days == 1:
+        return "1", "Tomorrow"
+    return start.date().isoformat(), f"{DAY_LABELS[start.isoweekday() % 7]}, {start:%b} {start.day}"
+
+
+def checked(last_verified: date | None, today: date, stale_after_days: int) -> dict:
+    """Say how fresh a listing is: {"text": "Checked 3 weeks ago", "stale": False}."""
+    if last_verified is None:
+        return {"text": "Not checked yet", "stale": True}
+    days = max(0, (today - last_verified).days)
+    if days == 0:
+        ago = "today"
+    elif days == 1:
+        ago = "yesterday"
+    elif days < 14:
+        ago = f"{days} days ago"
+    elif days < 63:
+        ago = f"{days // 7} weeks ago"
+    elif days < 730:
+        ago = f"{days // 30} months ago"
+    else:
+        ago = f"{days // 365} years ago"
+    return {"text": f"Checked {ago}", "stale": days > stale_after_days}
 
 
 def _day_and_time(occurrence: Occurrence, local_now: datetime, short: bool = False) -> str:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from directory.core import vocabulary
-from directory.core.availability import describe_when
+from directory.core.availability import checked, describe_when
 from directory.core.model import Resource
+
+DEFAULT_STALE_DAYS = 365  # config.STALE_AFTER_DAYS; past it a listing says "call first"
 
 
 def directions(resource: Resource) -> list[dict[str, str]]:
@@ -54,10 +57,24 @@ def meeting_types(resource: Resource) -> list[dict[str, str | None]]:
     ]
 
 
-def summary(resource: Resource, at: datetime, home_timezone: str, url: str, when=None) -> dict:
+def directions_url(resource: Resource) -> str | None:
+    """Return the one link a card offers for directions (opens the phone's maps app)."""
+    links = directions(resource)
+    return next((link["url"] for link in links if link["name"] == "Google Maps"), None)
+
+
+def summary(
+    resource: Resource,
+    at: datetime,
+    home_timezone: str,
+    url: str,
+    when=None,
+    stale_after_days: int = DEFAULT_STALE_DAYS,
+) -> dict:
     """Return what a result list shows about a resource (`when`: a When already worked out)."""
     when = when or describe_when(resource, at, home_timezone)
     location = resource.location
+    local_day = at.astimezone(ZoneInfo(resource.timezone)).date()
     return {
         "id": resource.id,
         "name": resource.name,
@@ -72,15 +89,26 @@ def summary(resource: Resource, at: datetime, home_timezone: str, url: str, when
         "when": {"text": when.text, "state": when.state, "zone": when.zone_note},
         "address": location.one_line() if location and location.shows_address else None,
         "area": _area(resource),
+        "approximate": bool(location and location.approximate),
         "phone": resource.phone,
+        "text": resource.text,
         "online_url": resource.online.url if resource.online else None,
+        "online_phone": resource.online.phone if resource.online else None,
+        "directions_url": directions_url(resource),
+        "checked": checked(resource.last_verified, local_day, stale_after_days),
     }
 
 
-def detail(resource: Resource, at: datetime, home_timezone: str, url: str) -> dict:
+def detail(
+    resource: Resource,
+    at: datetime,
+    home_timezone: str,
+    url: str,
+    stale_after_days: int = DEFAULT_STALE_DAYS,
+) -> dict:
     """Return everything a resource page shows, computed fields included."""
     location = resource.location
-    data = summary(resource, at, home_timezone, url)
+    data = summary(resource, at, home_timezone, url, stale_after_days=stale_after_days)
     data.update(
         {
             "description": resource.description,

@@ -97,6 +97,13 @@ class _SearchArgs(Schema):
         validate=validate.Range(min=1, max=24 * 60, error="must be between 1 and 1440 minutes"),
         metadata={"description": "In progress now, or starting within this many minutes."},
     )
+    day_offset = fields.Integer(
+        validate=validate.Range(min=0, max=6, error="must be between 0 and 6 days"),
+        metadata={
+            "description": "Meeting this many days after today (0: today, what has not ended), in"
+            " the searcher's zone (tz, or the place's) or else each meeting's own."
+        },
+    )
     at = AwareDateTime(metadata={"description": "The instant to evaluate times at (default now)."})
     tz = TimeZoneName(
         metadata={
@@ -106,8 +113,12 @@ class _SearchArgs(Schema):
     )
     sort = fields.String(
         load_default=None,
-        validate=validate.OneOf(("relevance", "distance")),
-        metadata={"description": "Best match first, or nearest first (default with near only)."},
+        validate=validate.OneOf(("relevance", "distance", "soonest")),
+        metadata={
+            "description": "Best match first, nearest first, or soonest first (a schedule: in"
+            " progress, then by next start). Default: soonest for meetings asked at a time or"
+            " with no words, nearest with a place and no words, else best match."
+        },
     )
     page = fields.Integer(
         load_default=1,

@@ -91,8 +91,12 @@ FACETS: tuple[Facet, ...] = (
         lambda r: (r.location.region,) if r.location and r.location.region else (),
         max_length=100,
     ),
-    Facet("town", "Town", lambda r: (r.location.city,) if r.location and r.location.city else (),
-          max_length=100),  # fmt: skip
+    Facet(
+        "town",
+        "Town",
+        lambda r: (r.location.city,) if r.location and r.location.city else (),
+        max_length=100,
+    ),  # fmt: skip
 )
 BY_KEY: dict[str, Facet] = {f.key: f for f in FACETS}
 FACET_KEYS: tuple[str, ...] = tuple(BY_KEY)

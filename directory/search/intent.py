@@ -20,9 +20,6 @@ from importlib import resources as package_files
 
 from ruamel.yaml import YAML
 
-NEAR_ME = re.compile(
-    r"(?<![\w-])(?:near|close to|around)\s+me(?![\w-])|(?<![\w-])nearby(?![\w-])", re.IGNORECASE
-)
 PLACE_PREPOSITIONS = ("near", "in", "around", "close to", "at")
 DANGLING = frozenset({"in", "on", "at", "near", "for", "this"})
 MAX_PLACE_WORDS = 4  # "st paul park mn": longer runs are not one place
@@ -38,6 +35,7 @@ class Understood:
     # fellowship, type, meetings
     words: str
     value: object = None
+    span: tuple[int, int] = (0, 0)  # where the words stand in the text (spaces collapsed)
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,8 @@ def parse_words(data: dict) -> Words:
         add(text, "now", True)
     for text in data.get("meeting") or ():
         add(text, "meetings", True)
+    for text in data.get("near_me") or ():
+        add(text, "near_me", True)
     for text, day in (data.get("relative_days") or {}).items():
         times = tuple((data.get("times") or {}).get(text) or ())
         add(text, "relative_day", (int(day), times))
@@ -159,10 +159,6 @@ def read_intent(
     text = " ".join(str(text or "").split())
     understood: list[Understood] = []
     found: dict[str, object] = {}
-    if NEAR_ME.search(text):
-        found["near_me"] = True
-        understood.append(Understood("near_me", "near me"))
-        text = " ".join(NEAR_ME.sub(" ", text).split())
     tokens = [
         _Token(m.group(0), fold(m.group(0)), m.start(), m.end(), text[m.end() : m.end() + 1] == "-")
         for m in _TOKEN.finditer(text)
@@ -176,7 +172,8 @@ def read_intent(
         value = words.phrases[key][1]
         if kind == "type" and not meeting_context:
             continue  # "open", "women": meeting words only in a search for meetings
-        typed = " ".join(t.text for t in tokens[start:end])
+        typed = text[tokens[start].start : tokens[end - 1].end]
+        span = (tokens[start].start, tokens[end - 1].end)
         for token in tokens[start:end]:
             token.used = True
         if kind == "relative_day":
@@ -184,29 +181,29 @@ def read_intent(
             found.setdefault("day_offset", offset)
             if times:
                 lists.setdefault("times_of_day", []).extend(times)
-            understood.append(Understood(kind, typed, offset))
+            understood.append(Understood(kind, typed, offset, span=span))
         elif kind == "time":
             lists.setdefault("times_of_day", []).extend(value)
-            understood.append(Understood(kind, typed, value))
+            understood.append(Understood(kind, typed, value, span=span))
         elif kind == "day":
             lists.setdefault("days", []).extend(value)
-            understood.append(Understood(kind, typed, value))
-        elif kind in ("now", "meetings"):
+            understood.append(Understood(kind, typed, value, span=span))
+        elif kind in ("now", "meetings", "near_me"):
             found[kind] = True
-            understood.append(Understood(kind, typed))
+            understood.append(Understood(kind, typed, span=span))
         else:
             plural = {"attendance": "attendance", "language": "languages",
                       "fellowship": "fellowships", "type": "types"}[kind]  # fmt: skip
             lists.setdefault(plural, []).extend(value if kind == "type" else (value,))
-            understood.append(Understood(kind, typed, value))
-    place = _read_place(text, tokens, is_place)
+            understood.append(Understood(kind, typed, value, span=span))
+    place, span = _read_place(text, tokens, is_place)
     for this, following in zip(tokens, tokens[1:], strict=False):
         # "in" or "on" left in front of words read as a filter: "meetings in spanish".
         if not this.used and following.used and this.folded in DANGLING:
             this.used = True
     if place:
         found["near"] = place
-        understood.insert(0, Understood("place", place))
+        understood.insert(0, Understood("place", place, span=span))
     for key, values in lists.items():
         found[key] = tuple(dict.fromkeys(values))
     q = _rest(text, tokens)
@@ -232,7 +229,9 @@ def _read_phrases(tokens: list[_Token], words: Words):
     return out
 
 
-def _read_place(text: str, tokens: list[_Token], is_place: PlaceTest) -> str | None:
+def _read_place(
+    text: str, tokens: list[_Token], is_place: PlaceTest
+) -> tuple[str | None, tuple[int, int]]:
     """Read a place from the words not read as anything else: its last ones, else its first.
 
     The words of a place stand together in the text; filter words may stand around them
@@ -253,8 +252,8 @@ def _read_place(text: str, tokens: list[_Token], is_place: PlaceTest) -> str | N
             if candidate and not first.glued and is_place(candidate, preposition > 0):
                 for i in part:
                     tokens[i].used = True
-                return candidate
-    return None
+                return candidate, (tokens[part[0]].start, tokens[part[-1]].end)
+    return None, (0, 0)
 
 
 def _leading_preposition(texts: list[str]) -> int:

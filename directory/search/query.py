@@ -54,7 +54,9 @@ if TYPE_CHECKING:
 # Relative weight of a match in each field: the name says most, then the labels a maintainer
 # chose (fellowship, meeting types, services, medications, tags), then the free description.
 FIELD_BOOSTS: dict[str, float] = {"name": 3.0, "keywords": 2.0, "description": 1.0}
-SORTS = ("relevance", "distance")
+SORTS = ("relevance", "distance", "soonest")
+SOONEST_NEAR_MILES = 25.0  # by time, the meetings within this of the place first; then the rest
+STALE_PENALTY = 0.9  # a listing not checked recently ranks below a fresh one as relevant
 MAX_PER_PAGE = 100
 NEXT_OCCURRENCES = 3  # upcoming times shown with each scheduled result
 MAX_STARTING_WITHIN = 7 * 24 * 60  # a week: every weekly occurrence is within it
@@ -77,8 +79,12 @@ class SearchRequest:
     # A town, region or sub-region (an area key, see core.places.area_key) whose resources
     # come first, before the rest by distance: "meetings campbell" is Campbell's first.
     area: str | None = None
+    # Listings not checked for this many days rank below fresh ones of the same relevance.
+    stale_after_days: int | None = None
     at: datetime | None = None  # aware; None means now
-    sort: str = "relevance"  # or "distance"; with no text, relevance means distance (or name)
+    # "distance"; "soonest" (a schedule: in progress, then by next start); "relevance" (with no
+    # text, relevance means distance, or name).
+    sort: str = "relevance"
     page: int = 1
     per_page: int = 20
 
@@ -290,14 +296,29 @@ class Searcher:
             else np.full(len(docs), np.nan)
         )
         score = run.scores[docs] if run.scores is not None else np.zeros(len(docs), np.float32)
+        stale = (
+            table.stale(at, int(request.stale_after_days), docs)
+            if request.stale_after_days is not None
+            else np.zeros(len(docs), dtype=bool)
+        )
+        score = np.where(stale, score * np.float32(STALE_PENALTY), score)
         group = table.online_only[docs].astype(np.float64) if near is not None else 0.0
         if request.area:
             # In the named town or area first (online groups based there too), then the rest.
             group = group + 2.0 * ~table.area_mask(request.area)[docs]
         known = np.where(np.isnan(distance), 0.0, distance)
         by_distance = near is not None and (request.sort == "distance" or not plan)
-        if by_distance:
-            keys = [table.name_rank[docs], -score, known]
+        if request.sort == "soonest":
+            if near is not None:
+                # By time, what is near (or joined from anywhere) first; far places after.
+                far = table.located[docs] & (known > SOONEST_NEAR_MILES)
+                unplaced = table.online_only[docs] & ~table.remote[docs]
+                group = far * 1.0 + unplaced * 1.5
+                if request.area:
+                    group = group + 2.0 * ~table.area_mask(request.area)[docs]
+            keys = [table.name_rank[docs], stale, known, table.soonest(at, docs)]
+        elif by_distance:
+            keys = [table.name_rank[docs], stale, -score, known]
         elif near is not None:
             # Words and a place: relevance fading with distance, so a close match wins over a
             # slightly better match far away, and a far one needs to be much better.

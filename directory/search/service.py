@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError
 
 from directory.core import listing, vocabulary
-from directory.core.availability import describe_when
+from directory.core.availability import day_heading, describe_when
 from directory.core.model import Catalog, Resource
 from directory.core.places import STATES, Gazetteer, Place, PlaceNotFound, area_key
 from directory.core.schedule import DAY_LABELS, DAYS
@@ -64,6 +64,7 @@ class SearchService:
     catalog: Catalog
     searcher: Searcher
     gazetteer: Gazetteer
+    stale_after_days: int = 365  # a listing not checked for longer says "call first"
 
     def resolve(self, text: str) -> Place:
         """Return the place text names; raise PlaceNotFound with a message for a person."""
@@ -77,8 +78,9 @@ class SearchService:
             name, message = _first_error(exc)
             raise BadSearch(name, message) from None
         at = parsed.get("at") or datetime.now(UTC)
-        typed = parsed["q"]
+        typed = " ".join(parsed["q"].split())
         filters = {key: tuple(parsed[key]) for key in facets.FACET_KEYS if parsed.get(key)}
+        given = {"filters": dict(filters), **{k: parsed.get(k) for k in GIVEN_ARGS}}
         intent = self._understand(parsed, filters, at)
         near = None
         if parsed.get("near", "").strip():
@@ -94,7 +96,7 @@ class SearchService:
             filters["type"] = self._types_with_fellowship(filters["type"])
         elif parsed.get("_type_words"):
             filters["type"] = self._types_of_words(parsed["_type_words"], filters)
-        day_offset = parsed.get("_day_offset")
+        day_offset = parsed.get("_day_offset", parsed.get("day_offset"))
         if day_offset is not None:
             zone = self._zone_for(near, parsed)
             if zone:
@@ -105,10 +107,19 @@ class SearchService:
         area = None
         if near is not None and parsed.get("_area_from_words") and near.kind in ("region", "city"):
             area = area_key(near.label.split(",")[0])
-        # Near a place with no words left, nearest first; with words, relevance fading with
-        # distance (see query.py).
-        sort = parsed.get("sort") or ("distance" if near and not parsed["q"].strip() else
-                                      "relevance")  # fmt: skip
+        about_meetings = filters.get("category") == ("meeting",) or bool(
+            {"fellowship", "type"} & set(filters)
+        )
+        timed = bool(
+            {"day", "time_of_day"} & set(filters)
+            or day_offset is not None
+            or parsed["open_now"]
+            or parsed.get("starting_within")
+            or parsed.get("happening_within")
+        )
+        sort = parsed.get("sort") or default_sort(
+            about_meetings, timed, near is not None, bool(parsed["q"].strip())
+        )
         request = SearchRequest(
             q=parsed["q"],
             near=near,
@@ -119,16 +130,20 @@ class SearchService:
             happening_within=parsed.get("happening_within"),
             day_offset=day_offset,
             area=area,
+            stale_after_days=self.stale_after_days,
             at=at,
             sort=sort,
             page=parsed["page"],
             per_page=parsed["per_page"],
         )
         result = self.searcher.search(request)
-        home = self.catalog.directory.timezone
         wider = None
         if result.total == result.online_count and near is not None and request.radius_miles:
             wider = self._wider(request)
+        fallbacks = []
+        if result.total == 0 and about_meetings and timed:
+            fallbacks = self._fallbacks(request, url_of)
+        at = result.at or at
         return {
             "query": {
                 "q": parsed["q"],
@@ -143,7 +158,7 @@ class SearchService:
                 "at": at.isoformat(),
                 "sort": sort,
             },
-            "results": [_result(hit, result.at or at, home, url_of) for hit in result.hits],
+            "results": [self._result(hit, at, url_of) for hit in result.hits],
             "total": result.total,
             "page": result.page,
             "per_page": result.per_page,
@@ -155,7 +170,58 @@ class SearchService:
             "notice": " ".join(n for n in (_said_back(intent, near), result.notice) if n) or None,
             "online_count": result.online_count,
             "wider": wider,
+            "chips": _chips(typed, intent, near, given, about_meetings),
+            "sorts": _sorts(sort, near is not None, bool(parsed["q"].strip()), about_meetings),
+            "fallbacks": fallbacks,
         }
+
+    def _result(self, hit, at: datetime, url_of: UrlOf) -> dict:
+        resource = hit.resource
+        home = self.catalog.directory.timezone
+        when = describe_when(resource, at, home, hit.current_occurrence, hit.next_occurrences)
+        data = listing.summary(resource, at, home, url_of(resource), when, self.stale_after_days)
+        upcoming = hit.next_occurrences[0] if hit.next_occurrences else None
+        shown = hit.current_occurrence or upcoming
+        group = day_heading(shown, at, hit.current_occurrence is not None) if shown else None
+        data.update(
+            {
+                "distance_miles": None
+                if hit.distance_miles is None
+                else round(float(hit.distance_miles), 2),
+                "beyond_radius": hit.beyond_radius,
+                "open_now": hit.open_now,
+                "in_progress": hit.in_progress,
+                "next_occurrences": [o.start.isoformat() for o in hit.next_occurrences],
+                "schedule_group": {"key": group[0], "label": group[1]} if group else None,
+                "snippet": hit.snippet.text if hit.snippet else None,
+                "snippet_html": hit.snippet.html() if hit.snippet else None,
+            }
+        )
+        return data
+
+    def _fallbacks(self, request: SearchRequest, url_of: UrlOf) -> list[dict]:
+        """Never a dead end: the next online meeting, and the nearest in person later today."""
+        keep = {k: v for k, v in request.filters.items() if k in ("fellowship", "category")}
+        asks = [
+            ("The next online meeting", {**keep, "attendance": ("online",)}, None, None),
+        ]
+        if request.near is not None:
+            asks.append(
+                ("The nearest in person, later today", {**keep, "attendance": ("in_person",)},
+                 0, request.near)
+            )  # fmt: skip
+        out = []
+        for label, filters, day_offset, near in asks:
+            found = self.searcher.search(
+                SearchRequest(
+                    filters=filters, day_offset=day_offset, near=near, at=request.at,
+                    sort="soonest", per_page=1, stale_after_days=self.stale_after_days,
+                )
+            )  # fmt: skip
+            if found.hits and (found.hits[0].next_occurrences or found.hits[0].in_progress):
+                out.append({"label": label, "result": self._result(found.hits[0], found.at,
+                                                                   url_of)})  # fmt: skip
+        return out
 
     @functools.cached_property
     def words(self) -> Words:
@@ -281,35 +347,93 @@ def said_back(understood, near: Place | None, about_meetings: bool) -> list[str]
     parts: list[str] = []
     for u in sorted(understood, key=lambda u: SAID_ORDER.index(u.kind) if u.kind in SAID_ORDER
                     else len(SAID_ORDER)):  # fmt: skip
-        if u.kind == "place":
-            text = f"near {near.label}" if near else None
-        elif u.kind == "fellowship":
-            text = str(u.value)
-        elif u.kind == "type":
-            text = " or ".join(vocabulary.type_name(None, code) for code in u.value).lower()
-        elif u.kind == "meetings":
-            text = "meetings"
-        elif u.kind == "attendance":
-            text = vocabulary.ATTENDANCE.get(str(u.value), str(u.value)).lower()
-        elif u.kind == "language":
-            text = f"in {vocabulary.language_name(str(u.value))}"
-        elif u.kind == "day":
-            text = " or ".join(DAY_LABELS[DAYS.index(d)] for d in u.value)
-        elif u.kind == "relative_day":
-            text = (
-                u.words.lower()
-                if u.words.lower() in ("tonight", "tonite")
-                else (RELATIVE_DAYS.get(int(u.value), u.words.lower()))
-            )
-        elif u.kind == "time":
-            text = u.words.lower()
-        elif u.kind == "now":
-            text = "happening now or within the hour" if about_meetings else "open now"
-        else:
-            text = None
+        text = _said(u, near, about_meetings)
         if text and text not in parts:
             parts.append(text)
     return parts
+
+
+def _said(u, near: Place | None, about_meetings: bool) -> str | None:
+    """Return one thing read from the words, in plain words."""
+    if u.kind == "place":
+        return f"near {near.label}" if near else None
+    if u.kind == "near_me":
+        return "near you" if near else None
+    if u.kind == "fellowship":
+        return str(u.value)
+    if u.kind == "type":
+        return " or ".join(vocabulary.type_name(None, code) for code in u.value).lower()
+    if u.kind == "meetings":
+        return "meetings"
+    if u.kind == "attendance":
+        return vocabulary.ATTENDANCE.get(str(u.value), str(u.value)).lower()
+    if u.kind == "language":
+        return f"in {vocabulary.language_name(str(u.value))}"
+    if u.kind == "day":
+        return " or ".join(DAY_LABELS[DAYS.index(d)] for d in u.value)
+    if u.kind == "relative_day":
+        if u.words.lower() in ("tonight", "tonite"):
+            return "tonight"
+        return RELATIVE_DAYS.get(int(u.value), u.words.lower())
+    if u.kind == "time":
+        return u.words.lower()
+    if u.kind == "now":
+        return "happening now or within the hour" if about_meetings else "open now"
+    return None
+
+
+GIVEN_ARGS = ("near", "radius", "open_now", "starting_within", "happening_within", "day_offset")
+SORT_LABELS = {"soonest": "Soonest", "distance": "Nearest", "relevance": "Best match"}
+
+
+def default_sort(about_meetings: bool, timed: bool, near: bool, words: bool) -> str:
+    """Meetings asked at a time, or with no words, read as a schedule; else by place or match."""
+    if about_meetings and (timed or not words):
+        return "soonest"
+    return "distance" if near and not words else "relevance"
+
+
+def _sorts(sort: str, near: bool, words: bool, about_meetings: bool) -> list[dict]:
+    offered = [s for s, ok in (("soonest", about_meetings or sort == "soonest"),
+                               ("distance", near), ("relevance", words or sort == "relevance"))
+               if ok]  # fmt: skip
+    return [{"value": s, "label": SORT_LABELS[s], "selected": s == sort} for s in offered]
+
+
+def _chips(typed: str, intent: Intent | None, near, given: dict, about_meetings: bool):
+    """Return every filter in force as a chip a person can remove with one tap.
+
+    A chip says what to change: `q` (the words without those that asked for it) or `drop`
+    (the query-string parameter and value to take away).
+    """
+    chips = []
+    for u in intent.understood if intent else ():
+        label = _said(u, near, about_meetings)
+        if label:
+            start, end = u.span
+            chips.append({"label": label, "q": " ".join((typed[:start] + typed[end:]).split()),
+                          "drop": None})  # fmt: skip
+    for key, values in given["filters"].items():
+        facet = facets.BY_KEY[key]
+        for value in values:
+            chips.append({"label": facet.label(value), "q": None, "drop": [key, value]})
+    if given.get("near"):
+        chips.append({"label": f"Near {near.label}" if near else given["near"], "q": None,
+                      "drop": ["near", None]})  # fmt: skip
+    if given.get("radius"):
+        chips.append({"label": f"Within {given['radius']:g} miles", "q": None,
+                      "drop": ["radius", None]})  # fmt: skip
+    if given.get("open_now"):
+        chips.append({"label": "Open now", "q": None, "drop": ["open_now", None]})
+    if given.get("starting_within"):
+        chips.append({"label": f"Starting within {given['starting_within']} min", "q": None,
+                      "drop": ["starting_within", None]})  # fmt: skip
+    if given.get("happening_within"):
+        chips.append({"label": "Happening now", "q": None, "drop": ["happening_within", None]})
+    if given.get("day_offset") is not None:
+        label = RELATIVE_DAYS.get(given["day_offset"], f"In {given['day_offset']} days")
+        chips.append({"label": label.capitalize(), "q": None, "drop": ["day_offset", None]})
+    return chips
 
 
 def _said_back(intent: Intent | None, near) -> str | None:
@@ -321,26 +445,6 @@ def _said_back(intent: Intent | None, near) -> str | None:
     if intent.near_me and near is None:
         text += " To sort by distance, type your ZIP code or town in the Near box."
     return text.strip() or None
-
-
-def _result(hit, at: datetime, home: str, url_of: UrlOf) -> dict:
-    resource = hit.resource
-    when = describe_when(resource, at, home, hit.current_occurrence, hit.next_occurrences)
-    data = listing.summary(resource, at, home, url_of(resource), when)
-    data.update(
-        {
-            "distance_miles": None
-            if hit.distance_miles is None
-            else round(float(hit.distance_miles), 2),
-            "beyond_radius": hit.beyond_radius,
-            "open_now": hit.open_now,
-            "in_progress": hit.in_progress,
-            "next_occurrences": [o.start.isoformat() for o in hit.next_occurrences],
-            "snippet": hit.snippet.text if hit.snippet else None,
-            "snippet_html": hit.snippet.html() if hit.snippet else None,
-        }
-    )
-    return data
 
 
 def _first_error(exc: ValidationError) -> tuple[str, str]:

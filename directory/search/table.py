@@ -29,6 +29,7 @@ from directory.core.schedule import (
 )
 from directory.search.facets import VALUE_FACETS
 
+NO_TIME = 1e8  # the schedule place of what has no time to go to: after any real one
 STARTED_GRACE_MINUTES = 10  # a meeting that began this recently still counts as "starting"
 STEADY_DAYS_AHEAD = 29  # next occurrences of a weekly window lie within four weeks
 DST_SLACK_MINUTES = 90.0  # how far a clock change can move a window against the wall clock
@@ -184,6 +185,11 @@ class ResourceTable:
         self.win_start = np.asarray(starts, dtype=np.float64)
         self.win_end = np.asarray(ends, dtype=np.float64)
         self.win_zone = np.asarray(tzs, dtype=np.int32)
+        # Day numbers (proleptic ordinal) of each listing's last check; 0 when never checked.
+        self.verified = np.asarray(
+            [r.last_verified.toordinal() if r.last_verified else 0 for r in self.resources],
+            dtype=np.int64,
+        )
         # Rank by name so ties and browsing read in a stable, human order.
         names = np.asarray([r.name.casefold() for r in self.resources])
         order = np.argsort(names, kind="stable")
@@ -346,6 +352,34 @@ class ResourceTable:
             or bool(schedule.occurrences_between(at, _end_of_day(at, schedule))),
             candidates,
         )  # fmt: skip
+
+    def soonest(self, at: datetime, docs: np.ndarray) -> np.ndarray:
+        """Return, per document, its place in a schedule read at `at`, smaller first.
+
+        In progress first, the most recently started first (a large negative number plus the
+        minutes since it started), then upcoming by minutes until the next start (wrapping
+        the week), then what has no time to go to (NO_TIME). Wall-clock minutes of the
+        week: near a clock change the order can be off by the change, never the times shown.
+        """
+        best = np.full(self.n, NO_TIME)
+        chosen = np.flatnonzero(np.isin(self.win_doc, docs))
+        if len(chosen):
+            win_doc = self.win_doc[chosen]
+            start, end = self.win_start[chosen], self.win_end[chosen]
+            minute = self._local_minutes(at)[self.win_zone[chosen]]
+            key = np.mod(start - minute, MINUTES_PER_WEEK)
+            for shift in (-MINUTES_PER_WEEK, 0):
+                running = (start + shift <= minute) & (minute < end + shift)
+                key = np.where(running, -1e6 + (minute - start - shift), key)
+            np.minimum.at(best, win_doc, key)
+        best[self.closed] = NO_TIME
+        return best[docs]
+
+    def stale(self, at: datetime, after_days: int, docs: np.ndarray) -> np.ndarray:
+        """Return which documents were last checked more than `after_days` ago (or never)."""
+        today = at.date().toordinal()
+        verified = self.verified[docs]
+        return (verified == 0) | (today - verified > after_days)
 
     def area_mask(self, key: str) -> np.ndarray:
         """Return the documents in a town, region or sub-region (by area key)."""

@@ -225,7 +225,13 @@ def resource(resource_id: str):
     item = catalog.by_id(resource_id)
     if item is None or not item.active:
         return error_response(404, "No listing has that id. It may have been removed.")
-    details = listing.detail(item, datetime.now(UTC), catalog.directory.timezone, public_url(item))
+    details = listing.detail(
+        item,
+        datetime.now(UTC),
+        catalog.directory.timezone,
+        public_url(item),
+        current_app.config["STALE_AFTER_DAYS"],
+    )
     body = {
         "id": item.id,
         "record": item.raw,

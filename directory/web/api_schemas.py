@@ -43,6 +43,16 @@ class WhenSchema(Schema):
     zone = _maybe('The time zone abbreviation when it differs from the directory\'s ("EST").')
 
 
+class CheckedSchema(Schema):
+    text = _text('"Checked 3 weeks ago", "Not checked yet".')
+    stale = fields.Boolean(metadata={"description": "Not checked recently: call first."})
+
+
+class ScheduleGroupSchema(Schema):
+    key = _text('"now", "0" (today), "1" (tomorrow) or the date (YYYY-MM-DD).')
+    label = _text('"In progress", "Today", "Tomorrow", "Tuesday, Dec 8".')
+
+
 class SummarySchema(Schema):
     id = _text("The stable id of the resource (a slug).", required=True)
     name = _text(required=True)
@@ -57,8 +67,17 @@ class SummarySchema(Schema):
     when = fields.Nested(WhenSchema)
     address = _maybe("The street address on one line; null when the place is not published.")
     area = _maybe("Neighbourhood and city.")
+    approximate = fields.Boolean(
+        metadata={"description": "The point is only near the place (distances are 'about')."}
+    )
     phone = _maybe()
+    text = _maybe("A number to send text messages to.")
     online_url = _maybe("Where to join online.")
+    online_phone = _maybe("A number to join by phone.")
+    directions_url = _maybe("One link to directions (Google Maps), when there is a door to go to.")
+    checked = fields.Nested(
+        CheckedSchema, metadata={"description": "How recently a maintainer checked the listing."}
+    )
 
 
 class ResultSchema(SummarySchema):
@@ -76,6 +95,11 @@ class ResultSchema(SummarySchema):
     next_occurrences = fields.List(
         _instant("Start of an occurrence, with the resource's UTC offset."),
         metadata={"description": "The next few start instants (ISO 8601)."},
+    )
+    schedule_group = fields.Nested(
+        ScheduleGroupSchema,
+        allow_none=True,
+        metadata={"description": "The schedule heading it is listed under, in its own zone."},
     )
     snippet = _maybe("A plain-text extract showing where the words matched.")
 
@@ -118,12 +142,33 @@ class EchoSchema(Schema):
         },
     )
     at = _instant("The instant times were evaluated at.")
-    sort = _text("relevance or distance.")
+    sort = _text("relevance, distance or soonest.")
 
 
 class WiderSchema(Schema):
     radius = fields.Float(metadata={"description": "A wider radius, in miles."})
     count = fields.Integer(metadata={"description": "Located matches within it."})
+
+
+class ChipSchema(Schema):
+    label = _text("A filter in force, in plain words.")
+    q = _maybe("The words to search instead, without the ones that asked for it.")
+    drop = fields.List(
+        fields.String(allow_none=True),
+        allow_none=True,
+        metadata={"description": "[parameter, value]: what to remove from the query string."},
+    )
+
+
+class SortSchema(Schema):
+    value = _text("soonest, distance or relevance.")
+    label = _text()
+    selected = fields.Boolean()
+
+
+class FallbackSchema(Schema):
+    label = _text('"The next online meeting", "The nearest in person, later today".')
+    result = fields.Nested(ResultSchema)
 
 
 class SearchResponseSchema(Schema):
@@ -145,6 +190,14 @@ class SearchResponseSchema(Schema):
         WiderSchema,
         allow_none=True,
         metadata={"description": "When nothing located matched: what a wider radius holds."},
+    )
+    chips = fields.List(
+        fields.Nested(ChipSchema), metadata={"description": "Every filter in force."}
+    )
+    sorts = fields.List(fields.Nested(SortSchema), metadata={"description": "Orders offered."})
+    fallbacks = fields.List(
+        fields.Nested(FallbackSchema),
+        metadata={"description": "When a search for meetings at a time finds none: what is next."},
     )
 
 
@@ -193,7 +246,6 @@ class DetailSchema(SummarySchema):
     location = fields.Nested(PlaceDetailsSchema, allow_none=True)
     directions = fields.List(fields.Nested(LinkSchema))
     online = fields.Nested(JoiningSchema, allow_none=True)
-    text = _maybe("A number to send text messages to.")
     email = _maybe()
     website = _maybe()
     languages = fields.List(fields.Nested(CodeNameSchema))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from directory.core import listing, vocabulary
 from directory.core.model import Resource
@@ -117,7 +117,8 @@ def resource(resource_id: str):
     item = visible(resource_id)
     catalog = get_catalog()
     now = datetime.now(UTC)
-    data = listing.detail(item, now, catalog.directory.timezone, public_url(item))
+    stale = current_app.config["STALE_AFTER_DAYS"]
+    data = listing.detail(item, now, catalog.directory.timezone, public_url(item), stale)
     zone = ZoneInfo(item.timezone)
     return render_template(
         "resource.html",

@@ -44,6 +44,8 @@ class DataUnavailable(RuntimeError):
 
 
 class DirectoryState:
+    stale_after_days: int = 365  # STALE_AFTER_DAYS, set by init_app
+
     def __init__(self, data_path: str, index_dir: str, check_interval: float | None = 2.0):
         self.data_path = data_path
         self.index_dir = index_dir
@@ -93,7 +95,9 @@ class DirectoryState:
         except IndexUnavailable as exc:
             self.error = f"search index unavailable: {exc}"
         else:
-            service = SearchService(catalog, searcher, gazetteer_for(catalog))
+            service = SearchService(
+                catalog, searcher, gazetteer_for(catalog), self.stale_after_days
+            )
             old = self.snapshot
             self.snapshot = Snapshot(service, mtime, time.time())
             self.error = None
@@ -120,7 +124,9 @@ class DirectoryState:
             except IndexUnavailable:
                 pass
             else:
-                service = SearchService(old.catalog, searcher, old.service.gazetteer)
+                service = SearchService(
+                    old.catalog, searcher, old.service.gazetteer, self.stale_after_days
+                )
                 self.snapshot = Snapshot(service, old.data_mtime, old.loaded_at)
                 return True
         return self.reload()
@@ -140,6 +146,7 @@ def init_app(app: Flask) -> None:
     app.extensions["directory"] = DirectoryState(
         app.config["DATA_PATH"], app.config["INDEX_DIR"], app.config["RELOAD_CHECK_SECONDS"]
     )
+    app.extensions["directory"].stale_after_days = app.config["STALE_AFTER_DAYS"]
 
 
 def get_state() -> DirectoryState:

@@ -37,7 +37,8 @@ PANTRY = [{"days": ["tue", "thu"], "start": "09:00", "end": "17:00"}]
     ("items", "category", "local", "text", "state"),
     [
         (MEETING, "meeting", (2026, 11, 28, 12, 0), "Tonight 7:00 pm", "upcoming"),
-        (MEETING, "meeting", (2026, 11, 28, 19, 5), "In progress, started 7:00 pm", "in_progress"),
+        (MEETING, "meeting", (2026, 11, 28, 19, 5), "In progress, started 5 min ago",
+         "in_progress"),
         (MEETING, "meeting", (2026, 11, 28, 21, 0), "Tomorrow 6:30 am", "upcoming"),
         (MEETING, "meeting", (2026, 11, 29, 5, 0), "Today 6:30 am", "upcoming"),
         (MEETING, "meeting", (2026, 11, 29, 8, 0), "Sat 7:00 pm", "upcoming"),

@@ -108,7 +108,9 @@ def test_search_answers_what_the_page_builder_answers(app, client):
 
 
 def test_search_near_a_place_gives_distances_and_null_for_online(client):
-    data = client.get("/api/v1/search?near=97214&category=meeting").get_json()
+    default = client.get("/api/v1/search?near=97214&category=meeting").get_json()
+    assert default["query"]["sort"] == "soonest"  # meetings with no words: a schedule
+    data = client.get("/api/v1/search?near=97214&category=meeting&sort=distance").get_json()
     assert data["near"]["label"] == "97214 (Portland, OR)"
     assert data["near"]["lat"] == pytest.approx(45.51, abs=0.05)
     by_id = {r["id"]: r for r in data["results"]}

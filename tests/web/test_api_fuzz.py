@@ -99,4 +99,5 @@ def _has_empty_value(query) -> bool:
         for value in (query or {}).values()
         for v in (value if isinstance(value, list) else [value])
     ]
-    return any(v == "" for v in values)
+    # None is sent as "name=" too (the enum of `sort` allows null for "not given").
+    return any(v == "" or v is None for v in values)

@@ -56,7 +56,7 @@ def test_home_has_search_paths_and_help_now(client):
 
 
 def test_search_near_a_zip_sorts_by_distance_and_keeps_online(client):
-    response = client.get("/search?near=97214&radius=5&category=meeting")
+    response = client.get("/search?near=97214&radius=5&category=meeting&sort=distance")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "2 results near 97214 (Portland, OR)" in page
