@@ -471,7 +471,7 @@ PROBES = (
 )
 PROBE_PREFIX = {"pages": "/search", "api": "/api/v1/search"}
 
-_RESULT_LINK = re.compile(r'<h3><a href="[^"]*/resources/([^"/]+)">([^<]*)</a></h3>')
+_RESULT_LINK = re.compile(r'<h([34])><a href="[^"]*/resources/([^"/]+)">([^<]*)</a></h\1>')
 _RESULTS_HEADING = re.compile(r'<h2 id="results-heading">([\d,]+) results?')
 
 
@@ -490,7 +490,7 @@ def answer_of(kind: str, body: bytes) -> dict:
         return {"total": data["total"], "results": results}
     text = body.decode("utf-8")
     heading = _RESULTS_HEADING.search(text)
-    results = [[rid, html.unescape(name)] for rid, name in _RESULT_LINK.findall(text)]
+    results = [[rid, html.unescape(name)] for _, rid, name in _RESULT_LINK.findall(text)]
     total = int(heading.group(1).replace(",", "")) if heading else 0
     return {"total": total, "results": results}
 

@@ -43,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=shipped_folder("static"),
     )
     config.load(app, test_config)
+    # Pages go to phones on slow networks: no indentation or blank lines from the templates.
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     security.init_app(app)
     report_form.init_app(app)
     logs.init_app(app)

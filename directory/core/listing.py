@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from directory.core import vocabulary
 from directory.core.availability import checked, describe_when
 from directory.core.model import Resource
+from directory.core.schedule import DAY_LABELS, format_time
 
 DEFAULT_STALE_DAYS = 365  # config.STALE_AFTER_DAYS; past it a listing says "call first"
 
@@ -119,6 +120,7 @@ def detail(
             "group": resource.group,
             "types": meeting_types(resource),
             "weekly": resource.schedule.describe() if resource.schedule else [],
+            "next_times": next_times(resource, at),
             "hours_notes": resource.hours_notes,
             "timezone": resource.timezone,
             "location": None
@@ -166,6 +168,21 @@ def detail(
         }
     )
     return data
+
+
+NEXT_TIMES = 3
+
+
+def next_times(resource: Resource, at: datetime) -> list[str]:
+    """Return the next few times a meeting meets, in plain words ("Tue Dec 8, 7:00 pm")."""
+    schedule = resource.schedule
+    if not resource.is_meeting or schedule is None or resource.attendance == "inactive":
+        return []
+    return [
+        f"{DAY_LABELS[o.start.isoweekday() % 7][:3]} {o.start:%b} {o.start.day}, "
+        f"{format_time(o.start)}"
+        for o in schedule.next_occurrences(at, NEXT_TIMES)
+    ]
 
 
 def _labelled(facet: str, values) -> list[dict[str, str]]:

@@ -116,11 +116,32 @@ def read_filters(filters) -> dict[str, tuple[str, ...]]:
     return out
 
 
+PANEL_VALUES = 24  # the most common values of a facet the panel offers (selected ones always)
+
+
+def _by_code(pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Fold "<fellowship>:<code>" meeting types into one value per code ("W": every W)."""
+    folded: dict[str, int] = {}
+    for value, count in pairs:
+        code = value.rpartition(":")[2]
+        folded[code] = folded.get(code, 0) + count
+    return sorted(folded.items(), key=lambda p: (-p[1], p[0]))
+
+
 def panel(counts: dict[str, list[tuple[str, int]]], filters: dict) -> dict[str, dict]:
-    """Return each facet's title and values (label, count, selected), in the panel's order."""
+    """Return each facet's title and values (label, count, selected), in the panel's order.
+
+    With no fellowship chosen, meeting types are offered by code across fellowships; each facet
+    offers its PANEL_VALUES most common values, and every selected one.
+    """
     out = {}
     for facet in FACETS:
         selected = set(filters.get(facet.key, ()))
+        pairs = list(counts.get(facet.key, ()))
+        if facet.key == "type" and not filters.get("fellowship"):
+            pairs = _by_code(pairs)
+            selected = {v.rpartition(":")[2] for v in selected}
+        pairs = [p for i, p in enumerate(pairs) if i < PANEL_VALUES or p[0] in selected]
         out[facet.key] = {
             "title": facet.title,
             "values": [
@@ -130,7 +151,7 @@ def panel(counts: dict[str, list[tuple[str, int]]], filters: dict) -> dict[str, 
                     "count": count,
                     "selected": value in selected,
                 }
-                for value, count in counts.get(facet.key, ())
+                for value, count in pairs
             ],
         }
     return out

@@ -167,7 +167,8 @@ class SearchService:
             "near": None
             if near is None
             else {"label": near.label, "lat": near.lat, "lon": near.lon, "kind": near.kind},
-            "notice": " ".join(n for n in (_said_back(intent, near), result.notice) if n) or None,
+            "understood": _said_back(intent, near),
+            "notice": result.notice,
             "online_count": result.online_count,
             "wider": wider,
             "chips": _chips(typed, intent, near, given, about_meetings),
@@ -378,7 +379,7 @@ def _said(u, near: Place | None, about_meetings: bool) -> str | None:
     if u.kind == "time":
         return u.words.lower()
     if u.kind == "now":
-        return "happening now or within the hour" if about_meetings else "open now"
+        return "now or within the hour" if about_meetings else "open now"
     return None
 
 
@@ -410,6 +411,7 @@ def _chips(typed: str, intent: Intent | None, near, given: dict, about_meetings:
     for u in intent.understood if intent else ():
         label = _said(u, near, about_meetings)
         if label:
+            label = label[0].upper() + label[1:]
             start, end = u.span
             chips.append({"label": label, "q": " ".join((typed[:start] + typed[end:]).split()),
                           "drop": None})  # fmt: skip

@@ -190,7 +190,7 @@ def search():
         data = snapshot.service.search(args, public_url)
     except BadSearch as exc:
         return error_response(400, exc.message, exc.parameter)
-    for result in data["results"]:
+    for result in [*data["results"], *(f["result"] for f in data["fallbacks"])]:
         for key in HTML_ONLY_KEYS:
             result.pop(key, None)
     # The builder's dictionary already has the documented shape (a contract test and the

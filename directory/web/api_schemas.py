@@ -184,6 +184,7 @@ class SearchResponseSchema(Schema):
         metadata={"description": "Counts per filter value over all matches."},
     )
     near = fields.Nested(PlaceSchema, allow_none=True)
+    understood = _maybe('What was read from the words, said back ("Showing AA, meetings.").')
     notice = _maybe("Something the person should know about the results.")
     online_count = fields.Integer(metadata={"description": "Matches with no distance."})
     wider = fields.Nested(

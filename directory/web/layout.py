@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     def _frame():
         catalog = get_state().catalog
         info = catalog.directory if catalog else None
+        listed = decode_list(session.get("referrals")) if "referrals" in session else []
         return {
             "site_name": info.name if info else "Recovery Resource Directory",
             "crisis_lines": info.crisis_lines
@@ -38,7 +39,6 @@ def init_app(app: Flask) -> None:
             else NATIONAL_CRISIS_LINES,
             "maintainers_email": info.maintainers_email if info else None,
             "search_limits": LIMITS,
-            "referral_count": len(decode_list(session.get("referrals")))
-            if "referrals" in session
-            else 0,
+            "referral_count": len(listed),
+            "referral_ids": {item.id for item in listed},
         }

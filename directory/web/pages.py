@@ -9,11 +9,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from directory.core import listing, vocabulary
 from directory.core.model import Resource
-from directory.core.schedule import DAYS
 from directory.formats.common import slugify
 from directory.formats.icalendar import calendar_for
 from directory.formats.meeting_guide.write import fellowship_slug
 from directory.formats.schema_org import script_text, structured_data
+from directory.referrals import render
 from directory.search.arguments import LIMITS, RADIUS_CHOICES
 from directory.search.service import BadSearch
 from directory.web.calendars import webcal
@@ -34,12 +34,9 @@ def visible(resource_id: str) -> Resource:
 
 @bp.get("/")
 def home():
-    catalog = get_catalog()
-    today = datetime.now(ZoneInfo(catalog.directory.timezone))
+    get_catalog()  # 503 with the error page when there is no data to search
     return render_template(
-        "home.html",
-        today=DAYS[today.isoweekday() % 7],
-        medications=list(vocabulary.MEDICATION_EXPLANATIONS.items()),
+        "home.html", medications=list(vocabulary.MEDICATION_EXPLANATIONS.items())
     )
 
 
@@ -59,18 +56,63 @@ def search():
         return render_template("search.html", data=None, error=error, raw_query=raw), 400
 
     def page_url(number: int) -> str:
-        args = request.args.to_dict(flat=False)
-        args["page"] = [str(number)]
-        return url_for("pages.search", **args)
+        return _search_url(page=[str(number)])
 
     return render_template(
         "search.html",
         data=data,
         error=None,
         page_url=page_url,
+        chip_url=chip_url,
+        sort_url=lambda value: _search_url(sort=[value], page=None),
+        groups=schedule_groups(data),
         radius_choices=RADIUS_CHOICES,
         empty_message=empty_message(data),
     )
+
+
+def _search_url(**changes) -> str:
+    """Return this search's address with some parameters changed (None: removed)."""
+    args = request.args.to_dict(flat=False)
+    for key, values in changes.items():
+        if values is None:
+            args.pop(key, None)
+        else:
+            args[key] = values
+    return url_for("pages.search", **args)
+
+
+def chip_url(chip: dict) -> str:
+    """Return this search without the one filter a chip stands for."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    if chip["q"] is not None:
+        args["q"] = [chip["q"]]
+    if chip["drop"]:
+        key, value = chip["drop"]
+        kept = [v for v in args.get(key, []) if value is not None and v != value]
+        if kept:
+            args[key] = kept
+        else:
+            args.pop(key, None)
+            if key == "near":
+                args.pop("radius", None)
+    return url_for("pages.search", **args)
+
+
+def schedule_groups(data: dict) -> list[tuple[str | None, list[dict]]]:
+    """Cut a soonest-first page under its headings (In progress, Today, ...); else one group."""
+    results = data["results"]
+    if data["query"]["sort"] != "soonest":
+        return [(None, results)]
+    groups: list[tuple[str | None, list[dict]]] = []
+    for result in results:
+        group = result["schedule_group"]
+        label = group["label"] if group else "No set time"
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append(result)
+    return groups
 
 
 _PARAMETER_TITLES = {
@@ -126,6 +168,7 @@ def resource(resource_id: str):
         json_ld=script_text(structured_data(item, public_url(item), now)),
         subscriptions=subscriptions(item),
         back_url=url_for("pages.search"),
+        share_qr=render.qr_svg(public_url(item), render.SCREEN_ERROR_LEVEL),
         ics_url=url_for("pages.resource_ics", resource_id=item.id),
         zone_name=datetime.now(zone).tzname()
         if item.timezone != catalog.directory.timezone
@@ -164,6 +207,11 @@ def resource_ics(resource_id: str):
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="{item.id}.ics"'},
     )
+
+
+@bp.get("/help")
+def help():
+    return render_template("help.html")
 
 
 @bp.get("/about")

@@ -19,6 +19,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -74,20 +75,34 @@ def _no_store(response: Response) -> Response:
 
 @bp.post("/add")
 def add():
-    back = local_path(request.form.get("next")) or url_for("referrals.list_page")
     resource_id = request.form.get("id", "")
+    given = local_path(request.form.get("next"))
+    back = given or url_for("referrals.list_page")
     resource = get_catalog().by_id(resource_id) if lists.is_resource_id(resource_id) else None
     if resource is None or not resource.active:
         flash("That listing is no longer in the directory, so it was not added.", "error")
         return redirect(back, 303)
+    if given and "#" not in given and given.startswith(url_for("pages.search")):
+        back = f"{given}#r-{resource.id}"  # back to the same card, without JavaScript too
     items = stored_items()
     if any(item.id == resource.id for item in items):
-        flash(f"{resource.name} is already on the referral list.", "ok")
+        message, kind, count = f"{resource.name} is already on the referral list.", "ok", None
     elif len(items) >= lists.MAX_ITEMS or not store(lists.with_added(items, resource.id)):
-        flash(FULL_MESSAGE, "error")
+        message, kind, count = FULL_MESSAGE, "error", None
     else:
-        flash(f"Added {resource.name} to the referral list ({len(items) + 1}).", "ok")
+        count = len(items) + 1
+        message, kind = f"Added {resource.name} to the referral list ({count}).", "ok"
+    if _wants_json():
+        # The page's script adds in place: it shows the message itself, nothing is flashed.
+        total = count if count is not None else len(stored_items())
+        return jsonify({"ok": kind == "ok", "message": message, "count": total})
+    flash(message, kind)
     return redirect(back, 303)
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes["application/json"] > 0
 
 
 @bp.get("")

@@ -61,7 +61,7 @@ def test_search_near_a_zip_sorts_by_distance_and_keeps_online(client):
     page = response.get_data(as_text=True)
     assert "2 results near 97214 (Portland, OR)" in page
     assert page.index("Hawthorne Serenity Group") < page.index("Dawn Patrol NA")
-    assert "0.5 miles" in page
+    assert "0.5 mi" in page
 
 
 def test_search_text_with_synonym(client):
@@ -150,10 +150,14 @@ def test_words_about_time_and_place_become_filters_a_person_can_see(client):
         "/search",
         query_string={"q": "na meeting tonight near 97214", "at": "2026-11-30T12:00:00-08:00"},
     ).get_data(as_text=True)
-    assert "Showing NA, meetings, near 97214 (Portland, OR), tonight." in page
+    assert "Showing NA, meetings, near 97214 (Portland, OR), tonight." in page  # said back
+    for chip in ("NA", "Meetings", "Tonight", "Near 97214 (Portland, OR)"):
+        assert 'class="chip" href="/search?' in page and f">{chip}<span" in page
     assert 'name="category" value="meeting" checked' in page
     assert 'name="day" value="mon" checked' in page
     assert 'id="q" name="q" value="na meeting tonight near 97214"' in page  # as typed
     assert 'name="fellowship" value="NA" checked' in page
     assert 'id="near" name="near" value="97214"' in page
-    assert "Dawn Patrol NA" not in page  # 6:30 am is not tonight
+    # No NA meeting tonight: never a dead end, the next online meeting is offered instead.
+    assert "0 results" in page and "The next online meeting" in page
+    assert page.index("The next online meeting") < page.index("Dawn Patrol NA")

@@ -63,7 +63,8 @@ def session_cookie_size(client) -> int:
 def test_add_redirects_back_with_a_confirmation_and_counts_in_the_nav(client):
     response = add(client, "harbor-detox", "/search?q=detox&near=97214")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/search?q=detox&near=97214"
+    # Back to the same card of the same results, with JavaScript off too.
+    assert response.headers["Location"] == "/search?q=detox&near=97214#r-harbor-detox"
     assert response.headers["Cache-Control"] == "no-store"
     assert stored(client) == ["harbor-detox"]
     assert flashes(client) == ["Added Harbor Withdrawal Center to the referral list (1)."]

@@ -68,13 +68,13 @@ def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
     page = context.new_page()
     seen = watch(page)
     started = time.monotonic()
-    # From a search: the button posts, and we land back on the same results.
+    # From a search: added in place, the page stays where it is and says so.
     page.goto("/search?q=detox")
-    page.locator("ol.results > li").filter(has_text="Harbor Withdrawal Center").get_by_role(
-        "button", name="Add to referral list"
-    ).click()
-    page.wait_for_url("**/search?q=detox")
-    assert page.get_by_role("link", name="Referral list (1)").count() == 1
+    card = page.locator("ol.results > li").filter(has_text="Harbor Withdrawal Center")
+    card.get_by_role("button", name="Add to list").click()
+    card.get_by_role("button", name="Added").wait_for()
+    page.get_by_role("link", name="Referral list (1)").wait_for()
+    assert page.url.endswith("/search?q=detox")
     for resource_id in TEN[1:]:
         add_from_resource_page(page, resource_id)
     page.get_by_role("link", name="Referral list (10)").click()
@@ -130,8 +130,10 @@ def test_the_whole_flow_works_with_javascript_off(browser, base_url):
     page = context.new_page()
     seen = watch(page)
     page.goto("/search?q=meeting")
-    page.locator("ol.results > li").first.get_by_role("button", name="Add to referral list").click()
-    page.wait_for_url("**/search?q=meeting")
+    first = page.locator("ol.results > li").first
+    first_id = first.get_attribute("id")
+    first.get_by_role("button", name="Add to list").click()
+    page.wait_for_url(f"**/search?q=meeting#{first_id}")  # back to the same card
     add_from_resource_page(page, "harbor-detox")
     page.goto("/referrals")
     assert page.locator("li.referral-item").count() == 2

@@ -73,7 +73,7 @@ def test_search_by_zip_then_filter_then_open_and_download_calendar(page, catalog
     # Ticking boxes changes nothing until the person asks (WCAG 3.2.2: no surprise reloads).
     page.locator("form.filters input[name=fellowship][value=NA]").check()
     page.locator("form.filters input[name=day][value=mon]").check()
-    page.locator("form.filters").get_by_role("button", name="Update results").click()
+    page.locator("form.filters").get_by_role("button", name="Show results").click()
     page.wait_for_url("**day=mon**")
     assert "fellowship=NA" in page.url
     results = page.locator("ol.results > li")
@@ -95,8 +95,9 @@ def test_main_flow_with_javascript_off(browser, base_url, catalog):
     page.goto("/")
     page.get_by_role("link", name="Medication for opioid use").click()
     page.wait_for_url("**category=mat**")
+    page.locator("details.filter-panel > summary").click()  # closed until asked for
     page.locator("form.filters input[name=medication][value=methadone]").check()
-    page.locator("form.filters").get_by_role("button", name="Update results").click()
+    page.locator("form.filters").get_by_role("button", name="Show results").click()
     page.wait_for_url("**medication=methadone**")
     page.locator("ol.results > li").first.get_by_role("link").first.click()
     page.wait_for_url("**/resources/**")
