@@ -17,6 +17,9 @@ from typing import Any
 
 from flask import Flask
 
+from directory.datafile import limits as data_limits_defaults
+from directory.datafile.limits import DataLimits
+
 PREFIX = "DIRECTORY_"
 
 
@@ -43,6 +46,13 @@ def _seconds(text: str) -> float:
     value = float(text)
     if not value >= 0:  # also refuses NaN
         raise ValueError("must be a number of seconds, 0 or more")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:  # also refuses NaN
+        raise ValueError("must be a share between 0 and 1 (0.1 is 10%)")
     return value
 
 
@@ -116,6 +126,50 @@ SETTINGS: tuple[Setting, ...] = (
         _seconds,
     ),
     Setting(
+        "RELOAD_SETTLE_SECONDS",
+        1.0,
+        "a changed data file is read only once its size and time have not changed for this long"
+        " (a copy still being written is left alone)",
+        _seconds,
+    ),
+    Setting(
+        "RELOAD_MAX_SHRINK",
+        0.1,
+        "a new data file with this share fewer active resources than the one in service is"
+        " refused (`flask reload --allow-shrink` accepts it once; `1` turns the check off)",
+        _share,
+    ),
+    Setting(
+        "DATA_MAX_BYTES",
+        data_limits_defaults.MAX_BYTES,
+        "largest data file read, in bytes",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_MAX_RESOURCES",
+        data_limits_defaults.MAX_RESOURCES,
+        "most resources in the data file",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_MAX_FIELD_CHARS",
+        data_limits_defaults.MAX_FIELD_CHARS,
+        "longest value (a description, a note) in the data file, in characters",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_PARSE_MEMORY_MB",
+        data_limits_defaults.PARSE_MEMORY_MB,
+        "memory the server's parse of a data file may use (in a child process), in MB",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_PARSE_SECONDS",
+        data_limits_defaults.PARSE_SECONDS,
+        "time the server's parse of a data file may take before it is stopped",
+        _seconds,
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
         "rate-limit counters; `redis://host:6379` shares them between workers and servers",
@@ -181,6 +235,17 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
             app.config[name] = os.path.join(app.instance_path, leaf)
     if app.config["HSTS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def data_limits(values: Mapping[str, Any]) -> DataLimits:
+    """Return the data file limits in a configuration (app.config)."""
+    return DataLimits(
+        max_bytes=values["DATA_MAX_BYTES"],
+        max_resources=values["DATA_MAX_RESOURCES"],
+        max_field_chars=values["DATA_MAX_FIELD_CHARS"],
+        parse_memory_mb=values["DATA_PARSE_MEMORY_MB"],
+        parse_seconds=values["DATA_PARSE_SECONDS"],
+    )
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
