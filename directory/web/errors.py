@@ -62,6 +62,10 @@ def init_app(app: Flask) -> None:
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         if status == 429:
             response.headers["Retry-After"] = "60"
+        if status == 413:
+            # The body was not read: say so, and gunicorn closes the connection as it says
+            # (gunicorn_conf.py), instead of claiming keep-alive and then dropping it.
+            response.headers["Connection"] = "close"
         return response
 
     @app.errorhandler(DataUnavailable)
