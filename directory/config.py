@@ -91,19 +91,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "signs referral-list cookies and CSRF tokens; long, random, the same for every worker",
+        "encrypts referral-list cookies and signs CSRF tokens; at least 32 random bytes' worth,"
+        " the same for every worker",
         shown="none: **required** when serving",
     ),
     Setting(
         "ENV_NAME",
         "production",
-        "`development` allows a missing secret key (a random one per start)",
+        "`development` allows a missing secret key (a random one per start) and a missing"
+        " `BASE_URL`",
     ),
     Setting(
         "BASE_URL",
         None,
-        "public address used in QR codes, share links and feeds",
-        shown="the request's host",
+        "public address used in QR codes, share links and feeds (`https://directory.example.org`);"
+        " links never take their host from a request",
+        shown="none: **required** when serving",
     ),
     Setting(
         "HSTS",
@@ -115,9 +118,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PROXY_COUNT",
         0,
-        "how many proxies in front set `X-Forwarded-For`/`-Proto`/`-Host`; set it (usually `1`)"
-        " behind a proxy, or every visitor shares the proxy's rate limit",
+        "how many proxies in front set `X-Forwarded-For`/`-Proto`; set it (usually `1`) behind a"
+        " proxy, or every visitor shares the proxy's rate limit",
         _positive_int,
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "127.0.0.1, ::1",
+        "the proxies' addresses or networks: `X-Forwarded-*` from anyone else is ignored",
     ),
     Setting(
         "RELOAD_CHECK_SECONDS",
@@ -171,8 +179,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",
-        "memory://",
-        "rate-limit counters; `redis://host:6379` shares them between workers and servers",
+        None,
+        "rate-limit counters: by default a file every worker shares (kept across reloads);"
+        " `redis://host:6379` (`pip install '.[redis]'`) shares them between servers;"
+        " `memory://` counts in each worker alone",
+        shown="`sqlite:///instance/rate-limits.sqlite`",
     ),
     Setting("RATELIMIT_ENABLED", True, "turn rate limits off (`false`) for a load test", _bool),
     Setting("RATE_LIMIT_SEARCH", "120 per minute", "search pages per client address"),
@@ -181,12 +192,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_REPORT", "10 per hour", "reports from the public per address"),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024, "largest request body, in bytes", _positive_int),
     Setting(
+        "REFERRALS_IDLE_MINUTES",
+        240,
+        "a referral list left this long without a visit is forgotten (its cookie expires too)",
+        _positive_int,
+    ),
+    Setting(
         "REPORTS_DIR", None, "where reports from the public are kept", shown="instance/reports"
     ),
     Setting(
         "REPORTS_MAX_OPEN",
         5000,
-        "open reports kept at most; past it the form says to try again later",
+        "open reports in the inbox at most; past it the oldest move to `archived/`",
+        _positive_int,
+    ),
+    Setting(
+        "REPORTS_PER_ADDRESS_PER_DAY",
+        20,
+        "reports one address may send a day (counted under a daily pseudonym, never the address)",
+        _positive_int,
+    ),
+    Setting(
+        "REPORTS_PER_DAY",
+        500,
+        "reports everyone together may send a day; past it the form says to try tomorrow",
         _positive_int,
     ),
     Setting(
@@ -218,6 +247,11 @@ FIXED: dict[str, Any] = {
     # Referrer-Policy: no-referrer never sends; the token alone protects every POST.
     "WTF_CSRF_SSL_STRICT": False,
     "RATELIMIT_HEADERS_ENABLED": False,  # our 429 page sets Retry-After itself
+    # Fail open: a store that cannot be reached must not stop anyone searching for help. Each
+    # worker counts in memory meanwhile (logged, shown by /readyz) and returns to the store.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_KEY_PREFIX": "directory",
 }
 
 

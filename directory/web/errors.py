@@ -45,7 +45,7 @@ def error_response(status: int, message: str | None = None, parameter: str | Non
         if parameter:
             body["error"]["parameter"] = parameter
         return make_response(jsonify(body), status)
-    page = render_template("error.html", title=title, message=message or default)
+    page = render_template("error.html", title=title, message=message or default, referral_count=0)
     return make_response(page, status)
 
 

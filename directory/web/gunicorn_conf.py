@@ -107,6 +107,7 @@ def when_ready(server):
             # again (`flask --app directory validate` lists every problem).
             server.log.error("cannot start, the data file cannot be served: %s", state.error)
             raise SystemExit(1)
+    _warn_about_memory_limits(server)
     _settle()
     interval = state.check_interval
     state.check_interval = None  # the master watches the file, not each worker
@@ -114,6 +115,18 @@ def when_ready(server):
         threading.Thread(
             target=_watch, args=(server, state, interval), name="data-watcher", daemon=True
         ).start()
+
+
+def _warn_about_memory_limits(server):
+    uri = server.app.wsgi().config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory") and server.cfg.workers > 1:
+        server.log.warning(
+            "rate limits: memory:// counts in each of the %d workers alone (a client may get up"
+            " to %d times each limit) and from zero after every reload; leave"
+            " DIRECTORY_RATELIMIT_STORAGE_URI unset (a file the workers share) or use redis://",
+            server.cfg.workers,
+            server.cfg.workers,
+        )
 
 
 def _watch(server, state, interval):

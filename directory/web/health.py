@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, jsonify
 
+from directory.web.security import rate_limit_health
 from directory.web.state import DataUnavailable, get_state
 
 bp = Blueprint("health", __name__)
@@ -36,5 +37,7 @@ def readyz():
         # serving; refused (the newest file); retrying (valid, the index cannot be written yet);
         # settling (it changed while it was read)
         "data_status": state.status,
+        # Searching never depends on it: with the store away, limits are counted in memory.
+        "rate_limits": rate_limit_health(),
     }
     return jsonify(body)

@@ -9,6 +9,7 @@ from flask import Flask, session
 from directory.core.model import CrisisLine
 from directory.referrals.lists import decode_list
 from directory.search.arguments import LIMITS
+from directory.web.session_cookie import scoped_count
 from directory.web.state import get_state
 
 # Shown if the data file cannot be loaded at all: a page must never lack these.
@@ -22,6 +23,16 @@ def tel(number: str) -> str:
     """Return a number fit for a tel: or sms: link."""
     digits = re.sub(r"[^\d+]", "", number.split("ext")[0].split("x")[0])
     return digits
+
+
+def _referral_count() -> int:
+    """Return how many listings the referral list holds, for the navigation."""
+    try:
+        if "referrals" in session:  # under /referrals, where the list's own cookie travels
+            return len(decode_list(session["referrals"]))
+        return scoped_count(session, "referrals")  # elsewhere: counted when last saved
+    except Exception:  # a page's frame must never fail because of a cookie
+        return 0
 
 
 def init_app(app: Flask) -> None:
@@ -38,7 +49,5 @@ def init_app(app: Flask) -> None:
             else NATIONAL_CRISIS_LINES,
             "maintainers_email": info.maintainers_email if info else None,
             "search_limits": LIMITS,
-            "referral_count": len(decode_list(session.get("referrals")))
-            if "referrals" in session
-            else 0,
+            "referral_count": _referral_count(),
         }

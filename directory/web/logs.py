@@ -50,6 +50,8 @@ class PrivacyFilter(logging.Filter):
     _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "werkzeug" and isinstance(record.args, tuple) and record.args:
+            record.args = ("-", *record.args[1:])  # the development server's client address
         try:
             message = record.getMessage()
         except Exception:  # a broken format string must not lose the line
