@@ -6,6 +6,7 @@ import json
 import os
 import time
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -13,7 +14,7 @@ from flask.cli import with_appcontext
 
 from directory import config
 from directory.cli.loading import load_or_exit
-from directory.datafile.editing import atomic_write_bytes
+from directory.datafile.editing import atomic_write_bytes, locked_folder, remove_stray_temporaries
 from directory.datafile.load import Problem, parse_bytes, read_limited
 from directory.datafile.versions import Version, git_version, shrink_refusal
 from directory.maintenance.stats import catalog_stats
@@ -140,7 +141,9 @@ def reload(source: str | None, allow_shrink: bool) -> None:
         accept_shrink(cfg["INDEX_DIR"], catalog.fingerprint)
     generation = build_index(catalog.resources, cfg["INDEX_DIR"], catalog.fingerprint)
     if os.path.abspath(source) != os.path.abspath(target):
-        atomic_write_bytes(target, version.data)
+        with locked_folder(Path(target).parent):
+            remove_stray_temporaries(Path(target))
+            atomic_write_bytes(target, version.data)
     click.echo(
         f"{target}: {active} active resources ({_change(active, old)}); index {generation.name}."
         f" The server switches to it within {cfg['RELOAD_CHECK_SECONDS']:g} s, or at once on"
