@@ -163,7 +163,7 @@ def on_reload(server):
     if pending is not None:
         state.install(pending)
         server.log.info("data reloaded: %s", pending.catalog.fingerprint[:12])
-    elif getattr(state, "announce", False):
+    elif state.announce:
         state.announce = False  # prepare() logged the reason; the new workers inherit it
         server.log.info("workers restarted to report: %s", state.status)
     elif state.snapshot is not None and not state.needs_check():

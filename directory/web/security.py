@@ -35,6 +35,7 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 HSTS = "max-age=63072000; includeSubDomains"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MIN_SECRET_BYTES = 32  # what `secrets.token_hex(32)` gives twice over
 HEALTH_CACHE_SECONDS = 2.0  # /readyz asks the rate-limit store at most this often
 # Fail open: searching for help never depends on a counter store. When the store cannot be
@@ -113,7 +114,7 @@ class TrustedProxyFix:
     escape every rate limit). X-Forwarded-Host is never used: links come from BASE_URL.
     """
 
-    def __init__(self, app, proxies: int, trusted: list[ipaddress._BaseNetwork]):
+    def __init__(self, app, proxies: int, trusted: list[Network]):
         self.direct = app
         self.fixed = ProxyFix(app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0)
         self.trusted = trusted
@@ -127,12 +128,12 @@ class TrustedProxyFix:
         return self.direct(environ, start_response)
 
 
-def parse_networks(text: str) -> list[ipaddress._BaseNetwork]:
+def parse_networks(text: str) -> list[Network]:
     """Return the networks in a comma-separated list ("127.0.0.1, 10.0.0.0/8, ::1")."""
     return [ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part]
 
 
-def _address_in(address: str, networks: list[ipaddress._BaseNetwork]) -> bool:
+def _address_in(address: str, networks: list[Network]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

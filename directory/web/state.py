@@ -139,6 +139,7 @@ class DirectoryState:
         self.isolate = isolate
         self.snapshot: Snapshot | None = None
         self.pending: Snapshot | None = None  # prepared by gunicorn's watcher, installed on HUP
+        self.announce = False  # the watcher HUPs so that new workers report a refusal
         self.error: str | None = None  # why the newest file is not in service
         # loading, serving, refused (the newest file), retrying (valid, but the index cannot be
         # written), settling (the file changed while it was read)
