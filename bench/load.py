@@ -1,27 +1,34 @@
-"""Load and fault test: gunicorn under wrk while the data file is replaced, valid then broken.
+"""Load and fault test: gunicorn under wrk while the data file, the index and Redis misbehave.
 
-    bench/load.sh                       # 60 s: result pages, then API searches
+    bench/load.sh                       # 60 s of steady load, then the faults under load
     bench/load.sh --duration 20 --resources 2000
 
 Loopback only. The run writes a synthetic 10,000-resource directory (Portland metro, real ZIP
-codes and points inside them) to a temporary folder, starts gunicorn with two workers on a free
-port of 127.0.0.1, and drives it with wrk and `bench/search.lua` in two phases of half the
-duration each: result pages (`/search?...`), then API searches (`/api/v1/search?...`). In each
-phase the data file is replaced twice, each time followed by `kill -HUP` on the master:
+codes and points inside them) in four whole versions (the original, A, B, C: every name of a
+version carries its marker word, and a few entries are withdrawn) to a temporary folder, starts
+a real redis-server (the rate-limit store) and gunicorn with the shipped configuration and two
+workers on free ports of 127.0.0.1, and drives it with wrk and `bench/search.lua`: result pages
+(`/search?...`) for half the duration, API searches for the other half, then both for as long
+as these faults take, in order, each checked on /readyz over new connections:
 
-1. with a valid new version (every name carries a marker word, a few entries are withdrawn):
-   the run polls /readyz until the new fingerprint answers on every connection, then checks
-   that searches answer from the new data only (same result ids as an in-process app on that
-   file, every name marked);
-2. with a broken version (an unknown key, a point in the ocean): /readyz must keep the good
-   fingerprint and report the refusal, and searches must still answer from the good data.
+ 1. a valid new file (A): switched to;
+ 2. a YAML error, 3. a validation error, 4. an alias bomb, 5. a file cut at 55%: each refused,
+    A still served;
+ 6. the data file deleted: refused, A still served;
+ 7. the index folder read-only while B arrives: reported as such; writable again: B served;
+ 8. a slow non-atomic copy of C (in place, 20 pieces over 10 s): C served once it is whole;
+ 9. Redis stopped: /readyz says the store is degraded, searches go on; started again: ok;
+10. `kill -9` of a worker: the master starts another.
 
-It prints requests per second, p50/p99 latency, non-2xx responses (must be 0) and results served
-from the wrong data (must be 0), and checks that the access log holds no query strings. The
-server runs with rate limits raised (DIRECTORY_RATE_LIMIT_SEARCH and DIRECTORY_RATE_LIMIT_API set
-to "1000000 per minute"): one client address sending hundreds of searches a second is exactly
-what the limits exist to stop. Exit status: 0 when every check passed (the throughput targets are
-reported, not enforced: the figures depend on the machine), 1 otherwise.
+All through the faults a prober asks fixed searches on new connections and compares every answer
+with an in-process app's answers on each whole version: an answer that matches none is from
+partial data, one from a version no longer in service is stale (both must be 0). It prints
+requests per second, latency, 5xx and other non-2xx responses (must be 0), and checks that the
+access log holds no query strings and the error log no traceback. Rate limits are raised
+(DIRECTORY_RATE_LIMIT_SEARCH and DIRECTORY_RATE_LIMIT_API set to "1000000 per minute"): one
+client address sending hundreds of searches a second is exactly what the limits exist to stop;
+they are still counted, in Redis. Exit status: 0 when every check passed (the throughput targets
+are reported, not enforced: the figures depend on the machine), 1 otherwise.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
@@ -65,7 +73,7 @@ RESOURCES = 10_000
 CENTER = (45.5152, -122.6784)  # downtown Portland, OR
 METRO_MILES = 30  # ZIP codes whose centre is this close to CENTER are used
 JITTER_MILES = 1.5  # a point lies this close to its ZIP's centre (the validator warns past 15)
-MARKERS = ("Zephyrine", "Quillwort")  # the valid new version, then the broken one
+MARKERS = ("Zephyrine", "Quillwort", "Marlowe")  # versions A, B and C of the directory
 AT = "2026-12-02T19:00:00-08:00"  # probes ask about a fixed instant: deterministic answers
 TARGETS = {"pages": {"rps": 300, "p99_ms": 150}, "api": {"rps": 600, "p99_ms": None}}
 
@@ -627,6 +635,7 @@ class Server:
         workers: int,
         threads: int | None,
         config: Path = ROOT / "gunicorn.conf.py",
+        redis=None,
     ):
         self.port = free_port()
         self.config = config
@@ -639,9 +648,14 @@ class Server:
             DIRECTORY_DATA_PATH=str(data_path),
             DIRECTORY_INDEX_DIR=str(work / "index"),
             DIRECTORY_SECRET_KEY=f"load-test-{secrets.token_hex(24)}",
+            DIRECTORY_BASE_URL="https://directory.example.org",
+            DIRECTORY_REPORTS_DIR=str(work / "reports"),
             # One address sending hundreds of searches a second is what the limits stop.
             DIRECTORY_RATE_LIMIT_SEARCH="1000000 per minute",
             DIRECTORY_RATE_LIMIT_API="1000000 per minute",
+            DIRECTORY_RATELIMIT_STORAGE_URI=(
+                redis.uri if redis is not None else f"sqlite:///{work}/rate-limits.sqlite"
+            ),
         )
         if threads:
             self.env["THREADS"] = str(threads)
@@ -664,6 +678,25 @@ class Server:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def worker_pids(self) -> list[int]:
+        """The master's children but a parse child (python -m directory.datafile.isolated)."""
+        from tests.web.gunicorn_server import children_of
+
+        assert self.process is not None
+        out = []
+        for pid in children_of(self.process.pid):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"directory.datafile.isolated" not in command:
+                out.append(pid)
+        return out
+
+    def kill(self, pids: list[int]) -> None:
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+
     def stop(self) -> None:
         if not self.alive():
             return
@@ -685,7 +718,12 @@ class Server:
             return None
         return json.loads(body) if status == 200 else None
 
-    def wait_for(self, test: Callable[[dict], bool], deadline: float, in_a_row: int = 10) -> bool:
+    def rate_limit_status(self, status: str) -> Callable[[dict], bool]:
+        return lambda state: state.get("rate_limits", {}).get("status") == status
+
+    def wait_for(
+        self, test: Callable[[dict], bool], deadline: float, in_a_row: int = 10
+    ) -> dict | None:
         """Poll /readyz on new connections until `in_a_row` answers in a row pass `test`."""
         passed = 0
         while time.monotonic() < deadline:
@@ -694,61 +732,134 @@ class Server:
             state = self.readyz()
             passed = passed + 1 if state is not None and test(state) else 0
             if passed >= in_a_row:
-                return True
+                return state
             time.sleep(0.1)
-        return False
+        return None
+
+
+# --- the faults --------------------------------------------------------------------------------
+
+
+def yaml_error(text: str) -> str:
+    """A file whose YAML no longer parses (an unclosed list at the end, as a bad merge leaves)."""
+    return text + "resources_extra: [\n"
+
+
+def alias_bomb(text: str) -> str:
+    """A directory with a "billion laughs" (about 1 KB expanding to 9**9 values) at its top."""
+    lines = ['x-lol: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"x-{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    head, body = text.split("\n", 1)
+    return head + "\n" + "\n".join(lines) + "\n" + body
+
+
+def truncated(text: str, share: float = 0.55) -> str:
+    """The file as a copy interrupted at `share` of its bytes leaves it (at a line's end)."""
+    return text[: text.index("\n", int(len(text) * share)) + 1]
+
+
+def slow_copy(source: Path, target: Path, seconds: float, pieces: int = 20) -> None:
+    """Copy over `target` in place, piece by piece (cp without a rename, a slow disk)."""
+    data = source.read_bytes()
+    with open(target, "wb") as out:
+        for i in range(pieces):
+            out.write(data[i * len(data) // pieces : (i + 1) * len(data) // pieces])
+            out.flush()
+            time.sleep(seconds / pieces)
+
+
+def same_answer(answer: dict, expected: dict) -> bool:
+    return answer["total"] == expected["total"] and answer["results"] == expected["results"]
+
+
+def make_read_only(folder: Path) -> bool:
+    """Make a folder refuse new files (chattr +i for root, chmod otherwise); False if not."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return True
+    done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def make_writable(folder: Path) -> None:
+    if os.geteuid() != 0:
+        folder.chmod(0o755)
+    else:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True, check=False)
 
 
 # --- the run -------------------------------------------------------------------------------------
 
 
 @dataclass
-class Probes:
-    """Probe answers checked against the expected data."""
+class Watch:
+    """Probes answered all through the fault phase, each checked against whole versions only.
 
+    `allowed` names the versions a probe may come from right now (the one in service, and during
+    a switch the next); an answer that matches none of the versions at all is from partial data.
+    """
+
+    port: int
+    versions: dict[str, dict]  # version name -> expected answers (path -> answer)
+    allowed: set[str] = field(default_factory=set)
     checked: int = 0
-    wrong: int = 0
-    failed: int = 0  # not a 200, or no answer
+    partial: int = 0  # matches no whole version
+    stale: int = 0  # a whole version, but not one allowed now
+    failed: int = 0  # not a 200 (or no answer)
+    reset_by_kill: int = 0  # in flight on the worker killed with -9: nothing can answer those
+    killing: bool = False
     examples: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
 
-    def check(self, port: int, expected: dict, marker: str) -> None:
-        for path, want in expected["answers"].items():
-            kind = "api" if path.startswith("/api/") else "pages"
-            self.checked += 1
+    def run(self) -> None:
+        paths = list(next(iter(self.versions.values())))
+        rng = random.Random(SEED)
+        while not self.stop.is_set():
+            path = rng.choice(paths)
+            allowed = set(self.allowed)
+            killing = self.killing
             try:
-                status, body = fetch(port, path)
+                status, body = fetch(self.port, path)
             except OSError as exc:
-                self.failed += 1
-                self._note(f"{path}: {exc}")
+                self._count("reset_by_kill" if killing else "failed", f"{path}: {exc}")
                 continue
+            self.checked += 1
             if status != 200:
-                self.failed += 1
-                self._note(f"{path}: status {status}")
+                self._count("failed", f"{path}: status {status}")
                 continue
-            problems = wrong_data(answer_of(kind, body), want, marker)
-            if problems:
-                self.wrong += 1
-                self._note(f"{path}: {'; '.join(problems)}")
+            kind = "api" if path.startswith("/api/") else "pages"
+            answer = answer_of(kind, body)
+            matches = {
+                n for n, answers in self.versions.items() if same_answer(answer, answers[path])
+            }
+            if not matches:
+                self._count("partial", f"{path}: total {answer['total']} matches no whole version")
+            elif not matches & (allowed | set(self.allowed)):
+                self._count("stale", f"{path}: from {sorted(matches)}, allowed {sorted(allowed)}")
 
-    def _note(self, text: str) -> None:
-        if len(self.examples) < 5:
-            self.examples.append(text)
+    def _count(self, what: str, example: str) -> None:
+        setattr(self, what, getattr(self, what) + 1)
+        if len(self.examples) < 8:
+            self.examples.append(f"{what}: {example}")
+
+
+@dataclass
+class Step:
+    name: str
+    outcome: str = "not reached"  # what /readyz said once every connection agreed
+    seconds: float | None = None  # from the fault until then
+    ok: bool = False
 
 
 @dataclass
 class Report:
     phases: dict[str, WrkResult] = field(default_factory=dict)
     phase_seconds: dict[str, float] = field(default_factory=dict)
-    before: Probes = field(default_factory=Probes)  # old data, compared with the new: must differ
-    after_valid: Probes = field(default_factory=Probes)
-    after_broken: Probes = field(default_factory=Probes)
-    valid_master: float | None = None  # seconds from HUP to the master's log line
-    switch_seconds: float | None = None  # ... to the new workers serving on every connection
-    broken_master: float | None = None
-    refuse_seconds: float | None = None
-    refused_logged: bool = False
-    last_refused: str | None = None
-    under_load: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    watch: Watch | None = None
+    checker_can_fail: bool = False
+    master_alive: bool = False
     access_lines: int = 0
     access_with_query: int = 0
     log_problems: dict[str, int] = field(default_factory=dict)
@@ -758,21 +869,28 @@ class Report:
         """Return every check that did not pass."""
         out = []
         for name, result in self.phases.items():
-            if result.non_2xx:
-                out.append(f"{name}: {result.non_2xx} non-2xx responses {result.statuses}")
-            if any(result.socket_errors.values()):
+            fives = sum(n for status, n in result.statuses.items() if status >= 500)
+            if fives:
+                out.append(f"{name}: {fives} 5xx responses {result.statuses}")
+            if result.non_2xx - fives:
+                out.append(f"{name}: {result.non_2xx - fives} other non-2xx {result.statuses}")
+            # Through the faults, a worker is killed with -9: the requests it held are reset.
+            if "faults" not in name and any(result.socket_errors.values()):
                 out.append(f"{name}: socket errors {result.socket_errors}")
-        if self.before.checked and self.before.wrong < self.before.checked:
-            out.append("the wrong-data check did not tell the old data from the new")
-        for name, probes in (("valid switch", self.after_valid), ("broken", self.after_broken)):
-            if not probes.checked:
-                out.append(f"after the {name} file: nothing checked")
-            if probes.wrong or probes.failed:
-                out.append(f"after the {name} file: {probes.wrong} wrong, {probes.failed} failed")
-        if self.switch_seconds is None:
-            out.append("the valid file never showed on every connection")
-        if self.refuse_seconds is None or not self.refused_logged:
-            out.append("the broken file was not seen refused")
+        if not self.checker_can_fail:
+            out.append("the checker did not tell the old data from the new")
+        out += [f"{step.name}: {step.outcome}" for step in self.steps if not step.ok]
+        watch = self.watch
+        if watch is not None:
+            if not watch.checked:
+                out.append("no probe was answered during the faults")
+            if watch.partial or watch.stale or watch.failed:
+                out.append(
+                    f"probes during the faults: {watch.partial} from partial data, "
+                    f"{watch.stale} from a version not in service, {watch.failed} failed"
+                )
+        if not self.master_alive:
+            out.append("the gunicorn master died")
         if self.access_with_query or not self.access_lines:
             out.append(f"access log: {self.access_with_query} of {self.access_lines} with a query")
         out += [f"error log: {n} x {what}" for what, n in self.log_problems.items() if n]
@@ -803,140 +921,208 @@ def _finish_wrk(process: subprocess.Popen, name: str, report: Report, started: f
         report.phases[name] = WrkResult(socket_errors={"wrk failed": 1})
 
 
+def _expect(path: Path, work: Path, name: str) -> subprocess.Popen:
+    """The answers a version must give, from an app in another process (its own index)."""
+    script = str(Path(__file__).resolve())
+    index = str(work / f"expected-{name}")
+    return subprocess.Popen([sys.executable, script, "expect", str(path), index],
+                            stdout=subprocess.PIPE)  # fmt: skip
+
+
 def run(options: argparse.Namespace) -> Report:
     """Run the whole test and return its report."""
+    from tests.redis_server import RedisServer
+
     report = Report()
     work = Path(tempfile.mkdtemp(prefix="directory-load-"))
     say = options.say
     say(f"work folder {work} (kept when a check fails)")
     data_path = work / "resources.yaml"
     started = time.monotonic()
-    write_resource_file(data_path, resource_file(options.resources))
-    new_version = work / "new.yaml"
-    write_resource_file(
-        new_version, resource_file(options.resources, marker=MARKERS[0], withdrawn=0.01)
-    )
-    broken = work / "broken.yaml"
-    write_resource_file(broken, break_file(resource_file(options.resources, marker=MARKERS[1])))
-    say(f"wrote {options.resources:,} resources, a new version and a broken one")
-    # The answers the new version must give, from an app in another process (its own index).
-    expect = subprocess.Popen(
-        [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "expect",
-            str(new_version),
-            str(work / "expected-index"),
-        ],
-        stdout=subprocess.PIPE,
-    )
-    server = Server(work, data_path, options.workers, options.threads, options.config)
+    n = options.resources
+    versions = {
+        "original": resource_file(n),
+        "A": resource_file(n, marker=MARKERS[0], withdrawn=0.01),
+        "B": resource_file(n, marker=MARKERS[1]),
+        "C": resource_file(n, marker=MARKERS[2], withdrawn=0.02),
+    }
+    files = {}
+    for name, data in versions.items():
+        files[name] = work / f"{name}.yaml"
+        write_resource_file(files[name], data)
+    good_a = files["A"].read_text()
+    faults = {
+        "YAML error": yaml_error(good_a),
+        "validation error": to_yaml(break_file(versions["A"])),
+        "alias bomb": alias_bomb(good_a),
+        "truncated file": truncated(good_a),
+    }
+    shutil.copyfile(files["original"], data_path)
+    say(f"wrote {n:,} resources in four versions, and four broken files")
+    expecting = {name: _expect(files[name], work, name) for name in versions}
+    redis = RedisServer(work).start() if RedisServer.available() else None
+    if redis is None:
+        report.notes.append("redis-server is not installed: the Redis step was skipped")
+    server = Server(work, data_path, options.workers, options.threads, options.config, redis)
     server.start()
     wrk: subprocess.Popen | None = None
+    watch: Watch | None = None
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 600
         if not server.wait_for(lambda s: s["status"] == "ok", deadline, in_a_row=6):
-            raise RuntimeError(f"gunicorn was not ready in 300 s; see {server.error_log}")
-        out, _ = expect.communicate()
-        if expect.returncode:
-            raise RuntimeError("computing the expected answers failed")
-        expected = json.loads(out)
+            raise RuntimeError(f"gunicorn was not ready in 600 s; see {server.error_log}")
+        expected = {}
+        for name, process in expecting.items():
+            out, _ = process.communicate()
+            if process.returncode:
+                raise RuntimeError(f"computing the expected answers of {name} failed")
+            expected[name] = json.loads(out)
         say(f"ready after {time.monotonic() - started:.0f} s; port {server.port}")
+        for path in list(expected["original"]["answers"]) * options.workers * 2:
+            fetch(server.port, path)  # warm each worker (the gazetteer loads on first use)
+        answers = {name: e["answers"] for name, e in expected.items()}
+        report.checker_can_fail = all(
+            not same_answer(answers["original"][p], answers["A"][p])
+            for p in answers["A"]
+            if answers["A"][p]["total"]
+        )
 
-        quarter = options.duration / 4
+        half = options.duration / 2  # each steady phase
         for kind in ("pages", "api"):
             name = f"{kind} (steady)"
-            say(f"{name}: {quarter:.0f} s")
+            say(f"{name}: {half:.0f} s")
             t0 = time.monotonic()
-            wrk = _run_wrk(server, search_paths(PROBE_PREFIX[kind]), quarter, options, work, kind)
+            wrk = _run_wrk(server, search_paths(PROBE_PREFIX[kind]), half, options, work, kind)
             _finish_wrk(wrk, name, report, t0)
             wrk = None
 
-        # Both reloads under mixed traffic; the phase lasts until both are checked.
-        name = "pages+api, 2 reloads"
+        name = "pages+api through the faults"
         pages, api = (search_paths(prefix) for prefix in PROBE_PREFIX.values())
         mixed = [path for pair in zip(pages, api, strict=True) for path in pair]
-        cap = 2 * quarter + options.reload_allowance
         t0 = time.monotonic()
-        wrk = _run_wrk(server, mixed, cap, options, work, "mixed")
-        time.sleep(min(5.0, quarter / 2))
-        report.before.check(server.port, expected, MARKERS[0])  # old data: every probe differs
+        wrk = _run_wrk(server, mixed, 3600, options, work, "mixed")
+        watch = Watch(server.port, answers, {"original"})
+        report.watch = watch
+        prober = threading.Thread(target=watch.run, daemon=True)
+        prober.start()
+        time.sleep(min(5.0, half / 2))
+        allowance = options.reload_allowance
 
-        say("valid new file + HUP")
-        fresh = expected["fingerprint"]
-        report.valid_master, report.switch_seconds = _switch(
-            server, new_version, data_path, options.workers, "data reloaded",
-            lambda s: s["fingerprint"] == fresh and not s["last_refused"],
-        )  # fmt: skip
-        report.under_load.append(f"valid switch: {'yes' if wrk.poll() is None else 'NO'}")
-        say(f"master reloaded after {_s(report.valid_master)}, new workers serving the new data "
-            f"on every connection after {_s(report.switch_seconds)}")  # fmt: skip
-        if report.switch_seconds is not None:
-            for _ in range(options.rounds):
-                report.after_valid.check(server.port, expected, MARKERS[0])
+        def step(name: str, act: Callable[[], None], passes: Callable[[dict], bool],
+                 describe: Callable[[dict], str]) -> bool:  # fmt: skip
+            say(name)
+            current = Step(name)
+            report.steps.append(current)
+            act()
+            t = time.monotonic()
+            state = server.wait_for(passes, t + allowance, in_a_row=10)
+            if state is None:
+                current.outcome = f"not seen within {allowance:.0f} s: {server.readyz()}"
+                return False
+            current.seconds = time.monotonic() - t
+            current.outcome = describe(state)
+            current.ok = wrk.poll() is None and server.alive()
+            say(f"  {current.outcome} after {current.seconds:.1f} s")
+            return current.ok
 
-        say("broken file + HUP")
-        report.broken_master, report.refuse_seconds = _switch(
-            server, broken, data_path, options.workers, "data file refused",
-            lambda s: s["fingerprint"] == fresh and bool(s["last_refused"]),
-        )  # fmt: skip
-        report.refused_logged = report.broken_master is not None
-        report.last_refused = (server.readyz() or {}).get("last_refused")
-        report.under_load.append(f"broken file: {'yes' if wrk.poll() is None else 'NO'}")
-        say(f"master refused it after {_s(report.broken_master)}, new workers serving the good "
-            f"data on every connection after {_s(report.refuse_seconds)}")  # fmt: skip
-        if report.refuse_seconds is not None:
-            until = max(time.monotonic() + 5, t0 + 2 * quarter)
-            while time.monotonic() < until or report.after_broken.checked < options.rounds * 16:
-                report.after_broken.check(server.port, expected, MARKERS[0])
+        def switch_to(version: str) -> Callable[[dict], bool]:
+            return lambda s: (
+                s["fingerprint"] == expected[version]["fingerprint"]
+                and (s["data_status"] == "serving")
+            )
+
+        def refused(words: str, version: str) -> Callable[[dict], bool]:
+            before = (server.readyz() or {}).get("last_refused")  # a new refusal, not the last
+
+            def passes(s: dict) -> bool:
+                reason = s["last_refused"] or ""
+                fresh = reason and reason != before
+                return (
+                    s["fingerprint"] == expected[version]["fingerprint"]
+                    and fresh
+                    and (words in reason)
+                )
+
+            return passes
+
+        def served(s: dict) -> str:
+            return f"serving {s['resources']:,} resources ({s['fingerprint'][:12]})"
+
+        def refusal(s: dict) -> str:
+            return f"refused, still serving {s['fingerprint'][:12]}: {s['last_refused'][:150]}"
+
+        def replace_with(text_or_path) -> Callable[[], None]:
+            def act():
+                temporary = work / ".incoming.tmp"
+                if isinstance(text_or_path, Path):
+                    shutil.copyfile(text_or_path, temporary)
+                else:
+                    temporary.write_text(text_or_path, encoding="utf-8")
+                os.replace(temporary, data_path)
+
+            return act
+
+        watch.allowed = {"original", "A"}
+        step("a valid new file", replace_with(files["A"]), switch_to("A"), served)
+        watch.allowed = {"A"}
+        for fault, words in (("YAML error", "YAML syntax error"),
+                             ("validation error", "unknown key 'phnoe'"),
+                             ("alias bomb", "aliases (*name) here expand to"),
+                             ("truncated file", "")):  # fmt: skip
+            step(fault, replace_with(faults[fault]), refused(words, "A"), refusal)
+        step("a deleted file", data_path.unlink, refused("No such file", "A"), refusal)
+        index = work / "index"
+        if make_read_only(index):
+            try:
+                watch.allowed = {"A"}
+                step("a read-only index folder (valid new file B)", replace_with(files["B"]),
+                     lambda s: s["data_status"] == "retrying", refusal)  # fmt: skip
+            finally:
+                make_writable(index)
+            watch.allowed = {"A", "B"}
+            step("the index folder writable again", lambda: None, switch_to("B"), served)
+        else:
+            report.notes.append("cannot make a folder read-only here: that step was skipped")
+            watch.allowed = {"A", "B"}
+            step("a valid new file B", replace_with(files["B"]), switch_to("B"), served)
+        watch.allowed = {"B", "C"}
+        step("a slow non-atomic copy (version C over 10 s)",
+             lambda: slow_copy(files["C"], data_path, 10.0), switch_to("C"), served)  # fmt: skip
+        watch.allowed = {"C"}
+        if redis is not None:
+            redis_down = server.rate_limit_status("degraded")
+            step("Redis stopped", redis.stop, redis_down, lambda s: str(s["rate_limits"]))
+            step("Redis started again", redis.start, server.rate_limit_status("ok"),
+                 lambda s: str(s["rate_limits"]))  # fmt: skip
+        victim = server.worker_pids()[:1]
+        watch.killing = True
+        step(f"kill -9 of worker {victim}", lambda: server.kill(victim),
+             lambda s: len(server.worker_pids()) >= options.workers
+             and not set(victim) & set(server.worker_pids()), served)  # fmt: skip
+        watch.killing = False
+        time.sleep(5)
+        watch.stop.set()
+        prober.join(timeout=60)
+        report.master_alive = server.alive()
         wrk.send_signal(signal.SIGINT)  # wrk reports on SIGINT as at the end of its duration
         _finish_wrk(wrk, name, report, t0)
         wrk = None
     finally:
+        if watch is not None:
+            watch.stop.set()
         if wrk is not None and wrk.poll() is None:
             wrk.kill()
-        if expect.poll() is None:
-            expect.kill()
+        for process in expecting.values():
+            if process.poll() is None:
+                process.kill()
+        make_writable(work / "index")
         server.stop()
+        if redis is not None:
+            redis.stop()
     _read_logs(server, report)
     if not report.failures():
         shutil.rmtree(work, ignore_errors=True)
     return report
-
-
-def _switch(
-    server: Server,
-    source: Path,
-    data_path: Path,
-    workers: int,
-    master_line: str,
-    passes: Callable[[dict], bool],
-    allowance: float = 240,
-) -> tuple[float | None, float | None]:
-    """Replace the data file and HUP; return seconds until the master logged, until served.
-
-    Served means: the master logged `master_line`, it booted the new workers, and then /readyz
-    passed on ten new connections in a row (old workers stop accepting once told to go).
-    """
-    log = server.log()
-    logged, booted = log.count(master_line), log.count("Booting worker")
-    os.replace(source, data_path)
-    hup = time.monotonic()
-    server.hup()
-    deadline = hup + allowance
-    master = None
-    while time.monotonic() < deadline:
-        log = server.log()
-        if master is None and log.count(master_line) > logged:
-            master = time.monotonic() - hup
-        if master is not None and log.count("Booting worker") >= booted + workers:
-            break
-        time.sleep(0.1)
-    else:
-        return master, None
-    if not server.wait_for(passes, deadline):
-        return master, None
-    return master, time.monotonic() - hup
 
 
 def _s(seconds: float | None) -> str:
@@ -951,11 +1137,13 @@ def _read_logs(server: Server, report: Report) -> None:
     report.log_problems = {
         "Traceback": log.count("Traceback"),
         "WORKER TIMEOUT": log.count("WORKER TIMEOUT"),
+        "Unhandled exception": log.count("Unhandled exception"),
     }
     report.notes.append(
         f"error log: {log.count('data reloaded')} 'data reloaded', "
-        f"{log.count('data file refused')} 'data file refused' (master), "
-        f"{log.count('worker keeps inherited data')} 'worker keeps inherited data', "
+        f"{log.count('resource file refused')} 'resource file refused', "
+        f"{log.count('not in service yet')} 'not in service yet', "
+        f"{log.count('Rate limit storage unreachable')} 'Rate limit storage unreachable', "
         f"{log.count('Booting worker')} workers booted"
     )
 
@@ -963,8 +1151,8 @@ def _read_logs(server: Server, report: Report) -> None:
 def summary(report: Report) -> str:
     """Return the report as a table and a list of checks."""
     lines = [
-        f"{'phase':<22}{'seconds':>8}{'requests':>10}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'max ms':>9}{'non-2xx':>8}{'sock err':>9}  target",
+        f"{'phase':<30}{'seconds':>8}{'requests':>10}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'max ms':>9}{'5xx':>6}{'non-2xx':>8}{'sock err':>9}  target",
     ]
     for name, r in report.phases.items():
         kind = name.split()[0]
@@ -976,39 +1164,40 @@ def summary(report: Report) -> str:
             )
             p99 = f", p99 <= {target['p99_ms']} ms" if target["p99_ms"] else ""
             verdict = f">= {target['rps']}/s{p99}: {'met' if met else 'MISSED'}"
+        fives = sum(n for status, n in r.statuses.items() if status >= 500)
         lines.append(
-            f"{name:<22}{report.phase_seconds.get(name, r.seconds):>8.0f}{r.requests:>10}"
-            f"{r.rps:>8.0f}{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{r.max_ms:>9.0f}{r.non_2xx:>8}"
-            f"{sum(r.socket_errors.values()):>9}  {verdict}"
+            f"{name:<30}{report.phase_seconds.get(name, r.seconds):>8.0f}{r.requests:>10}"
+            f"{r.rps:>8.0f}{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{r.max_ms:>9.0f}{fives:>6}"
+            f"{r.non_2xx:>8}{sum(r.socket_errors.values()):>9}  {verdict}"
         )
-
+    lines += ["", "faults, in order (seconds until every new connection agreed):"]
+    for step in report.steps:
+        lines.append(
+            f"  {'ok ' if step.ok else 'NO '} {step.name}: {_s(step.seconds)}, {step.outcome}"
+        )
+    watch = report.watch
+    if watch is not None:
+        lines.append(
+            f"probes all through the faults: {watch.checked} answered, {watch.partial} from "
+            f"partial data, {watch.stale} from a version not in service, {watch.failed} failed"
+            f" ({watch.reset_by_kill} in flight on the worker killed with -9)"
+        )
+        lines += [f"  e.g. {e}" for e in watch.examples]
     lines += [
-        "",
-        f"checker can fail: {report.before.wrong} of {report.before.checked} probes on the old "
-        "data flagged as not the new data (must be all)",
-        f"valid file + HUP: master reloaded after {_s(report.valid_master)}, new workers "
-        f"serving it on every connection after {_s(report.switch_seconds)}; wrong-data "
-        f"answers after that: {report.after_valid.wrong} of {report.after_valid.checked} "
-        f"(failed: {report.after_valid.failed})",
-        f"broken file + HUP: master refused it after {_s(report.broken_master)}, new workers "
-        f"serving the good data after {_s(report.refuse_seconds)}; wrong-data answers after "
-        f"that: {report.after_broken.wrong} of {report.after_broken.checked} "
-        f"(failed: {report.after_broken.failed})",
-        f"/readyz last_refused: {report.last_refused}",
-        f"under load during: {', '.join(report.under_load) or '-'}",
+        f"checker can fail (the old data differs from the new on every probe): "
+        f"{report.checker_can_fail}",
+        f"master alive at the end: {report.master_alive}",
         f"access log: {report.access_lines} requests, "
         f"{report.access_with_query} with a query string",
         *report.notes,
     ]
-    for probes in (report.after_valid, report.after_broken):
-        lines += [f"  e.g. {e}" for e in probes.examples]
     failures = report.failures()
     lines.append("RESULT: " + ("PASS" if not failures else "FAIL\n  " + "\n  ".join(failures)))
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Load-test gunicorn on loopback while the data file is replaced, valid then broken."""
+    """Load-test gunicorn on loopback through bad files, a read-only index, Redis and kill -9."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["expect"]:  # internal: the expected answers, as JSON on stdout
         print(json.dumps(expected_answers(argv[1], argv[2])))
@@ -1026,8 +1215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/load.sh", description=main.__doc__)
     parser.add_argument(
         "--duration", type=float, default=60,
-        help="seconds of load: a quarter each for pages and API alone, half (or more: until "
-        "both reloads are checked) for both during the reloads (default 60)",
+        help="seconds of steady load, half for pages, half for the API (default 60); the faults "
+        "then run under load for as long as they take",
     )  # fmt: skip
     parser.add_argument("--resources", type=int, default=RESOURCES, help="default 10000")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
@@ -1041,14 +1230,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--timeout", default="10s", help="wrk's request timeout (default 10s)")
     parser.add_argument(
-        "--reload-allowance", type=float, default=120,
-        help="seconds the reload phase may run past its half of --duration (default 120)",
+        "--reload-allowance", type=float, default=240,
+        help="seconds each fault may take to show on every connection (default 240)",
     )  # fmt: skip
     parser.add_argument(
         "--config", type=Path, default=ROOT / "gunicorn.conf.py",
         help="gunicorn settings file, to try a change (default: the project's)",
     )  # fmt: skip
-    parser.add_argument("--rounds", type=int, default=3, help="probe rounds after each reload")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed (apt-get install -y wrk)")

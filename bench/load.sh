@@ -1,7 +1,9 @@
 #!/bin/sh
-# Load and fault test: gunicorn (2 workers, 10,000 synthetic resources) under wrk on 127.0.0.1
-# while the data file is replaced with a valid new version and then a broken one, each followed
-# by HUP. Stops by itself; prints a summary table; exit status 1 if any check failed.
+# Load and fault test: gunicorn (2 workers, 10,000 synthetic resources, the shipped config) under
+# wrk on 127.0.0.1 through a valid new file, a YAML error, a validation error, an alias bomb, a
+# truncated file, a deleted file, a read-only index folder, a slow non-atomic copy, Redis stopping
+# and starting, and kill -9 of a worker. Stops by itself; prints a summary; exit 1 if a check
+# failed (any 5xx, any answer from partial data, the master dead, a query string in the log).
 #
 #   bench/load.sh                  # 60 s of load (plus setup and the reloads)
 #   bench/load.sh --duration 120   # longer
@@ -11,8 +13,9 @@
 # "1000000 per minute": from one address, this much traffic is what the limits exist to stop.
 # To try a gunicorn setting before changing gunicorn.conf.py: --config other.conf.py.
 #
-# Needs wrk (apt-get install -y wrk) and the project's virtualenv (make install). Details and the
-# meaning of each figure: the docstring of bench/load.py.
+# Needs wrk and redis-server (apt-get install -y wrk redis-server; without redis-server its step
+# is skipped), chattr for the read-only folder as root (e2fsprogs), and the project's virtualenv
+# (make install). Details and the meaning of each figure: the docstring of bench/load.py.
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"

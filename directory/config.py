@@ -17,6 +17,9 @@ from typing import Any
 
 from flask import Flask
 
+from directory.datafile import limits as data_limits_defaults
+from directory.datafile.limits import DataLimits
+
 PREFIX = "DIRECTORY_"
 
 
@@ -43,6 +46,13 @@ def _seconds(text: str) -> float:
     value = float(text)
     if not value >= 0:  # also refuses NaN
         raise ValueError("must be a number of seconds, 0 or more")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:  # also refuses NaN
+        raise ValueError("must be a share between 0 and 1 (0.1 is 10%)")
     return value
 
 
@@ -81,19 +91,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "signs referral-list cookies and CSRF tokens; long, random, the same for every worker",
+        "encrypts referral-list cookies and signs CSRF tokens; at least 32 random bytes' worth,"
+        " the same for every worker",
         shown="none: **required** when serving",
     ),
     Setting(
         "ENV_NAME",
         "production",
-        "`development` allows a missing secret key (a random one per start)",
+        "`development` allows a missing secret key (a random one per start) and a missing"
+        " `BASE_URL`",
     ),
     Setting(
         "BASE_URL",
         None,
-        "public address used in QR codes, share links and feeds",
-        shown="the request's host",
+        "public address used in QR codes, share links and feeds (`https://directory.example.org`);"
+        " links never take their host from a request",
+        shown="none: **required** when serving",
     ),
     Setting(
         "HSTS",
@@ -105,9 +118,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PROXY_COUNT",
         0,
-        "how many proxies in front set `X-Forwarded-For`/`-Proto`/`-Host`; set it (usually `1`)"
-        " behind a proxy, or every visitor shares the proxy's rate limit",
+        "how many proxies in front set `X-Forwarded-For`/`-Proto`; set it (usually `1`) behind a"
+        " proxy, or every visitor shares the proxy's rate limit",
         _positive_int,
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        "127.0.0.1, ::1",
+        "the proxies' addresses or networks: `X-Forwarded-*` from anyone else is ignored",
     ),
     Setting(
         "RELOAD_CHECK_SECONDS",
@@ -116,9 +134,56 @@ SETTINGS: tuple[Setting, ...] = (
         _seconds,
     ),
     Setting(
+        "RELOAD_SETTLE_SECONDS",
+        1.0,
+        "a changed data file is read only once its size and time have not changed for this long"
+        " (a copy still being written is left alone)",
+        _seconds,
+    ),
+    Setting(
+        "RELOAD_MAX_SHRINK",
+        0.1,
+        "a new data file with this share fewer active resources than the one in service is"
+        " refused (`flask reload --allow-shrink` accepts it once; `1` turns the check off)",
+        _share,
+    ),
+    Setting(
+        "DATA_MAX_BYTES",
+        data_limits_defaults.MAX_BYTES,
+        "largest data file read, in bytes",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_MAX_RESOURCES",
+        data_limits_defaults.MAX_RESOURCES,
+        "most resources in the data file",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_MAX_FIELD_CHARS",
+        data_limits_defaults.MAX_FIELD_CHARS,
+        "longest value (a description, a note) in the data file, in characters",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_PARSE_MEMORY_MB",
+        data_limits_defaults.PARSE_MEMORY_MB,
+        "memory the server's parse of a data file may use (in a child process), in MB",
+        _positive_int,
+    ),
+    Setting(
+        "DATA_PARSE_SECONDS",
+        data_limits_defaults.PARSE_SECONDS,
+        "time the server's parse of a data file may take before it is stopped",
+        _seconds,
+    ),
+    Setting(
         "RATELIMIT_STORAGE_URI",
-        "memory://",
-        "rate-limit counters; `redis://host:6379` shares them between workers and servers",
+        None,
+        "rate-limit counters: by default a file every worker shares (kept across reloads);"
+        " `redis://host:6379` (`pip install '.[redis]'`) shares them between servers;"
+        " `memory://` counts in each worker alone",
+        shown="`sqlite:///instance/rate-limits.sqlite`",
     ),
     Setting("RATELIMIT_ENABLED", True, "turn rate limits off (`false`) for a load test", _bool),
     Setting("RATE_LIMIT_SEARCH", "120 per minute", "search pages per client address"),
@@ -134,12 +199,30 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "REFERRALS_IDLE_MINUTES",
+        240,
+        "a referral list left this long without a visit is forgotten (its cookie expires too)",
+        _positive_int,
+    ),
+    Setting(
         "REPORTS_DIR", None, "where reports from the public are kept", shown="instance/reports"
     ),
     Setting(
         "REPORTS_MAX_OPEN",
         5000,
-        "open reports kept at most; past it the form says to try again later",
+        "open reports in the inbox at most; past it the oldest move to `archived/`",
+        _positive_int,
+    ),
+    Setting(
+        "REPORTS_PER_ADDRESS_PER_DAY",
+        20,
+        "reports one address may send a day (counted under a daily pseudonym, never the address)",
+        _positive_int,
+    ),
+    Setting(
+        "REPORTS_PER_DAY",
+        500,
+        "reports everyone together may send a day; past it the form says to try tomorrow",
         _positive_int,
     ),
     Setting(
@@ -171,6 +254,11 @@ FIXED: dict[str, Any] = {
     # Referrer-Policy: no-referrer never sends; the token alone protects every POST.
     "WTF_CSRF_SSL_STRICT": False,
     "RATELIMIT_HEADERS_ENABLED": False,  # our 429 page sets Retry-After itself
+    # Fail open: a store that cannot be reached must not stop anyone searching for help. Each
+    # worker counts in memory meanwhile (logged, shown by /readyz) and returns to the store.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_KEY_PREFIX": "directory",
 }
 
 
@@ -188,6 +276,17 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
             app.config[name] = os.path.join(app.instance_path, leaf)
     if app.config["HSTS"]:
         app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def data_limits(values: Mapping[str, Any]) -> DataLimits:
+    """Return the data file limits in a configuration (app.config)."""
+    return DataLimits(
+        max_bytes=values["DATA_MAX_BYTES"],
+        max_resources=values["DATA_MAX_RESOURCES"],
+        max_field_chars=values["DATA_MAX_FIELD_CHARS"],
+        parse_memory_mb=values["DATA_PARSE_MEMORY_MB"],
+        parse_seconds=values["DATA_PARSE_SECONDS"],
+    )
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

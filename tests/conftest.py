@@ -50,10 +50,12 @@ def sample_app(tmp_path_factory):
     index = tmp_path_factory.mktemp("sample-index")
     return create_app(
         {
-            "SECRET_KEY": "sample-tests",
+            "SECRET_KEY": "sample-tests-" + "s" * 32,
+            "ENV_NAME": "development",  # links from the request: live servers get a free port
             "DATA_PATH": str(SAMPLE),
             "INDEX_DIR": str(index),
             "RATELIMIT_ENABLED": False,  # shared by many modules: their requests add up
+            "RATELIMIT_STORAGE_URI": "memory://",  # not a file in the checkout's instance/
         }
     )
 

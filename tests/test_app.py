@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 
 from directory import create_app
-from directory.web.security import MissingSecretKey
+from directory.web.security import MissingSecretKey, UnsafeSettings
 
 
 def test_config_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DIRECTORY_DATA_PATH", str(tmp_path / "r.yaml"))
     monkeypatch.setenv("DIRECTORY_INDEX_DIR", str(tmp_path / "ix"))
-    monkeypatch.setenv("DIRECTORY_SECRET_KEY", "from-env")
+    monkeypatch.setenv("DIRECTORY_SECRET_KEY", "from-env-" + "k" * 32)
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "https://directory.example.org")
     app = create_app()
     assert app.config["DATA_PATH"] == str(tmp_path / "r.yaml")
     assert app.config["INDEX_DIR"] == str(tmp_path / "ix")
-    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SECRET_KEY"] == "from-env-" + "k" * 32
 
 
 def test_refuses_to_start_without_secret_key_outside_development(monkeypatch):
@@ -23,6 +24,27 @@ def test_refuses_to_start_without_secret_key_outside_development(monkeypatch):
     monkeypatch.delenv("DIRECTORY_ENV_NAME", raising=False)
     with pytest.raises(MissingSecretKey, match="DIRECTORY_SECRET_KEY"):
         create_app()
+
+
+@pytest.mark.parametrize("key", ["k", "short-but-not-32-bytes", "é" * 15])
+def test_a_short_secret_key_is_refused_when_serving(monkeypatch, key):
+    monkeypatch.setenv("DIRECTORY_SECRET_KEY", key)
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "https://directory.example.org")
+    with pytest.raises(UnsafeSettings, match="at least 32 random bytes"):
+        create_app()
+
+
+def test_base_url_is_required_when_serving_and_must_be_an_address(monkeypatch):
+    monkeypatch.setenv("DIRECTORY_SECRET_KEY", "k" * 64)
+    monkeypatch.delenv("DIRECTORY_BASE_URL", raising=False)
+    with pytest.raises(UnsafeSettings, match="DIRECTORY_BASE_URL is not set"):
+        create_app()
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "directory.example.org")
+    with pytest.raises(UnsafeSettings, match="is not an address"):
+        create_app()
+    monkeypatch.setenv("DIRECTORY_ENV_NAME", "development")
+    monkeypatch.delenv("DIRECTORY_BASE_URL")
+    assert create_app().config["BASE_URL"] is None  # development: links from the request
 
 
 def test_development_gets_a_random_key(monkeypatch):

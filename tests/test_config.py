@@ -22,12 +22,15 @@ def test_every_setting_has_its_default(tmp_path):
     for setting in config.SETTINGS:
         if setting.name in config.INSTANCE_DEFAULTS:
             assert app.config[setting.name].startswith(app.instance_path)
+        elif setting.name == "RATELIMIT_STORAGE_URI":
+            assert app.config[setting.name] == "memory://"  # tests: one process, nothing left
         elif setting.name != "SECRET_KEY":
             assert app.config[setting.name] == setting.default, setting.name
 
 
 def test_environment_values_are_parsed_by_type(monkeypatch):
     monkeypatch.setenv("DIRECTORY_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "https://directory.example.org")
     monkeypatch.setenv("DIRECTORY_HSTS", "yes")
     monkeypatch.setenv("DIRECTORY_PROXY_COUNT", "1")
     monkeypatch.setenv("DIRECTORY_RELOAD_CHECK_SECONDS", "0.5")
@@ -49,6 +52,7 @@ def test_environment_values_are_parsed_by_type(monkeypatch):
 )
 def test_a_bad_value_is_refused_with_its_name(monkeypatch, variable, value):
     monkeypatch.setenv("DIRECTORY_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "https://directory.example.org")
     monkeypatch.setenv(variable, value)
     with pytest.raises(config.ConfigError, match=variable):
         create_app()
@@ -59,6 +63,7 @@ def test_the_factory_reads_no_data_and_writes_nothing(tmp_path, monkeypatch):
     data = tmp_path / "resources.yaml"
     data.write_text("not: [valid")  # would be refused if it were read
     monkeypatch.setenv("DIRECTORY_SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "https://directory.example.org")
     monkeypatch.setenv("DIRECTORY_DATA_PATH", str(data))
     monkeypatch.setenv("DIRECTORY_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("DIRECTORY_REPORTS_DIR", str(tmp_path / "reports"))

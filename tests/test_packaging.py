@@ -104,6 +104,7 @@ def test_gunicorn_serves_pages_css_and_a_pdf_from_the_wheel(installed):
     env = {
         "PATH": "/usr/bin:/bin",
         "DIRECTORY_SECRET_KEY": "w" * 64,
+        "DIRECTORY_BASE_URL": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "BIND": f"127.0.0.1:{port}",
     }

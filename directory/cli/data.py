@@ -1,10 +1,12 @@
-"""The data file's commands: validate, stats, index."""
+"""The data file's commands: validate, stats, index, reload."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import date
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -12,9 +14,12 @@ from flask.cli import with_appcontext
 
 from directory import config
 from directory.cli.loading import load_or_exit
-from directory.datafile.load import validate_file
+from directory.datafile.editing import atomic_write_bytes, locked_folder, remove_stray_temporaries
+from directory.datafile.load import Problem, parse_bytes, read_limited
+from directory.datafile.versions import Version, git_version, shrink_refusal
 from directory.maintenance.stats import catalog_stats
 from directory.search.index import build_index
+from directory.web.state import FileChanging, accept_shrink, read_once, served_version
 
 
 @click.command()
@@ -42,14 +47,32 @@ def index() -> None:
 @click.option(
     "--format", "output", type=click.Choice(["text", "json"]), default="text", help="Output format."
 )
-def validate(path: str | None, output: str) -> None:
+@click.option(
+    "--allow-shrink", is_flag=True, help="Do not compare the number of listings with the "
+    "version in service (or in git)."
+)  # fmt: skip
+def validate(path: str | None, output: str, allow_shrink: bool) -> None:
     """Check the resource file and list every problem with its line.
 
     PATH defaults to the configured data file (DIRECTORY_DATA_PATH). Exits 1 when there are
-    errors; warnings are printed but do not fail.
+    errors; warnings are printed but do not fail. A file with many fewer active resources than
+    the version in service (the search index's), or else the one committed in git, is an error
+    too, as the server would refuse it (DIRECTORY_RELOAD_MAX_SHRINK).
     """
     path = path or current_app.config["DATA_PATH"]
-    problems = validate_file(path)
+    limits = config.data_limits(current_app.config)
+    try:
+        catalog, problems = parse_bytes(read_limited(path, limits), path, limits)
+    except OSError as exc:
+        catalog, problems = None, [Problem(path, 0, f"cannot read the file: {exc.strerror or exc}")]
+    if catalog is not None and not allow_shrink:
+        old = served_version(current_app.config["INDEX_DIR"]) or git_version(path, limits)
+        if old is not None and old.fingerprint != catalog.fingerprint:
+            refusal = shrink_refusal(
+                len(catalog.active()), old, current_app.config["RELOAD_MAX_SHRINK"]
+            )
+            if refusal:
+                problems.append(Problem(path, 0, refusal))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if output == "json":
@@ -72,6 +95,69 @@ def validate(path: str | None, output: str) -> None:
         click.echo(summary if problems else f"{path}: valid, no problems found")
     if errors:
         raise SystemExit(1)
+
+
+@click.command()
+@click.argument("source", required=False)
+@click.option(
+    "--allow-shrink", is_flag=True, help="Accept, once, a file with many fewer active resources "
+    "than the one in service."
+)  # fmt: skip
+@with_appcontext
+def reload(source: str | None, allow_shrink: bool) -> None:
+    """Check a data file as the server would, put it in place in one step, and index it.
+
+    SOURCE, if given, is a new version of the data file (DIRECTORY_DATA_PATH): it is read once,
+    validated, and those same bytes are written next to the data file and renamed over it, so
+    the server can never read half a file. Without SOURCE the data file itself is checked. A file
+    with errors, or with more than DIRECTORY_RELOAD_MAX_SHRINK fewer active resources than the
+    version in service, is refused and nothing changes (exit 1); with --allow-shrink the server
+    accepts that one version. The running server switches within DIRECTORY_RELOAD_CHECK_SECONDS
+    (at once on `kill -HUP <gunicorn master>`).
+    """
+    cfg = current_app.config
+    target = cfg["DATA_PATH"]
+    source = source or target
+    limits = config.data_limits(cfg)
+    try:
+        version = read_once(source, limits.max_bytes)
+    except FileChanging:
+        raise click.ClickException(f"{source} changed while it was read; try again") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None
+    catalog, problems = parse_bytes(version.data, source, limits)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if catalog is None:
+        click.echo(f"{source}: refused; nothing was changed", err=True)
+        raise SystemExit(1)
+    active = len(catalog.active())
+    old = served_version(cfg["INDEX_DIR"])
+    refusal = shrink_refusal(active, old, cfg["RELOAD_MAX_SHRINK"])
+    if refusal and not allow_shrink:
+        click.echo(f"{source}: refused: {refusal}", err=True)
+        raise SystemExit(1)
+    if refusal:
+        accept_shrink(cfg["INDEX_DIR"], catalog.fingerprint)
+    generation = build_index(catalog.resources, cfg["INDEX_DIR"], catalog.fingerprint)
+    if os.path.abspath(source) != os.path.abspath(target):
+        with locked_folder(Path(target).parent):
+            remove_stray_temporaries(Path(target))
+            atomic_write_bytes(target, version.data)
+    click.echo(
+        f"{target}: {active} active resources ({_change(active, old)}); index {generation.name}."
+        f" The server switches to it within {cfg['RELOAD_CHECK_SECONDS']:g} s, or at once on"
+        " `kill -HUP <gunicorn master>`."
+    )
+
+
+def _change(active: int, old: Version | None) -> str:
+    if old is None:
+        return "nothing was in service"
+    if active == old.active:
+        return f"as many as {old.where}"
+    more = "more" if active > old.active else "fewer"
+    return f"{abs(active - old.active)} {more} than the {old.active} {old.where}"
 
 
 @click.command()
@@ -102,4 +188,4 @@ def settings(markdown: bool) -> None:
         click.echo(f"{setting.variable}={value}")
 
 
-COMMANDS = (validate, stats, index, settings)
+COMMANDS = (validate, stats, index, reload, settings)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 
+from directory.config import data_limits
 from directory.core.model import Catalog
 from directory.datafile.load import CatalogError, load_catalog
 
@@ -11,7 +13,7 @@ from directory.datafile.load import CatalogError, load_catalog
 def load_or_exit(path: str, refused: str | None = None) -> Catalog:
     """Load the resource file; on errors print every problem (then `refused`) and exit 1."""
     try:
-        return load_catalog(path)
+        return load_catalog(path, data_limits(current_app.config))
     except CatalogError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -248,7 +248,7 @@ def _report_text(report: Report, catalog: Catalog | None) -> list[str]:
 @click.command("reports")
 @click.option("--format", "output", type=click.Choice(["text", "json", "csv"]), default="text")
 @click.option("--resolve", "resolve_ids", multiple=True, metavar="ID", help="Mark resolved.")
-@click.option("--all", "include_resolved", is_flag=True, help="Include resolved reports.")
+@click.option("--all", "include_resolved", is_flag=True, help="Also archived and resolved ones.")
 @with_appcontext
 def reports_command(output: str, resolve_ids: tuple[str, ...], include_resolved: bool) -> None:
     """List the open reports from the public, or resolve some with --resolve ID."""

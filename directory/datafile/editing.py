@@ -8,20 +8,25 @@ entries that change are re-rendered, and their text is spliced into the original
 is written, the new text is parsed again and checked against the intended data, then validated.
 
 Writes are atomic: a temporary file in the same directory, fsync, `os.replace`. The previous file
-is kept next to it as `<name>.<YYYY-MM-DDTHHMMSS>.bak` (see `backup_path`).
+is kept next to it as `<name>.<YYYY-MM-DDTHHMMSS>.bak` (see `backup_path`), written the same way,
+so a kill at any moment leaves the old file, or the new one, and whole backups. A temporary file
+left by such a kill is removed by the next write (under a lock on the folder, so never one that
+another write is still using). The file keeps its line endings (a Windows file stays CRLF) and
+its byte-order mark: edits are made on text with plain newlines and written back as found.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import copy
 import datetime as dt
 import difflib
 import io
 import os
 import re
-import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+try:  # POSIX; elsewhere a stray temporary file is left for the maintainer to remove
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 # The order keys are written in for new entries, and where new keys go in existing ones.
 RESOURCE_KEY_ORDER = (
@@ -97,11 +107,22 @@ class EditError(Exception):
 
 @dataclass
 class Document:
-    """The resource file's text as edited so far, and the text it started from."""
+    """The resource file's text as edited so far (plain newlines), and the text it started from.
+
+    `newline` and `bom` say how the file is written back: with the line endings and byte-order
+    mark it was read with.
+    """
 
     text: str
     original: str
     path: Path | None = None
+    newline: str = "\n"
+    bom: bool = False
+
+    def encoded(self) -> bytes:
+        """Return the bytes the file is written as."""
+        text = self.text.replace("\n", self.newline) if self.newline != "\n" else self.text
+        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
 
     @property
     def modified(self) -> bool:
@@ -153,11 +174,19 @@ def _load(text: str) -> Any:
 
 
 def load_document(path: str | os.PathLike[str]) -> Document:
-    """Read the resource file at `path` for editing."""
+    """Read the resource file at `path` for editing, noting its line endings and BOM."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    bom = raw.startswith(codecs.BOM_UTF8)
+    try:
+        text = raw[len(codecs.BOM_UTF8) :].decode("utf-8") if bom else raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EditError(f"{path}: not UTF-8 text (at byte {exc.start})") from None
+    # The file's own convention: CRLF when most of its lines end so.
+    newline = "\r\n" if 2 * text.count("\r\n") > text.count("\n") else "\n"
+    text = text.replace("\r\n", "\n")
     _load(text)  # fail now, not after an import has been computed
-    return Document(text=text, original=text, path=path)
+    return Document(text=text, original=text, path=path, newline=newline, bom=bom)
 
 
 def new_document(name: str, timezone: str, country: str = "US") -> Document:
@@ -652,29 +681,65 @@ def write_document(
         if errors:
             raise EditError(f"{target}: not written, the result does not validate", errors)
     saved = None
-    if backup and target.exists():
-        saved = backup_path(target)
-        shutil.copy2(target, saved)
-    _atomic_write(target, doc.text)
+    with locked_folder(target.parent):
+        remove_stray_temporaries(target)
+        if backup and target.exists():
+            saved = backup_path(target)
+            atomic_write_bytes(saved, target.read_bytes(), mode=target.stat().st_mode & 0o7777)
+        atomic_write_bytes(target, doc.encoded())
     doc.original = doc.text
     doc.path = target
     return saved
 
 
-def _atomic_write(target: Path, text: str) -> None:
+@contextlib.contextmanager
+def locked_folder(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a folder: one write (and clean-up) at a time in it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def remove_stray_temporaries(target: Path) -> list[Path]:
+    """Remove the temporary files a killed write of `target` (or its backup) left behind.
+
+    Call with the folder locked (locked_folder): then no write is using them.
+    """
+    removed = []
+    for stray in target.parent.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stray.unlink()
+            removed.append(stray)
+    return removed
+
+
+def atomic_write_bytes(
+    target: str | os.PathLike[str], data: bytes, mode: int | None = None
+) -> None:
+    """Replace `target` with `data` in one step: a reader sees the old file or the new one.
+
+    The new file keeps the old one's mode (or takes `mode`, or 0o644 for a new file).
+    """
+    target = Path(target)
     directory = target.parent
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        if target.exists():
+        if mode is None:
             # mkstemp makes the file private; keep the mode the web server reads it with.
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
+            mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -1,7 +1,9 @@
 """Load and validate the resource file into a Catalog of Resource objects.
 
 `validate_text` lists every problem in one pass, each with its line; `load_catalog` refuses a
-file with errors (warnings are reported but do not refuse it).
+file with errors (warnings are reported but do not refuse it). The limits of `DataLimits` (size,
+number of resources, length of each value, aliases and nesting) are checked before the work that
+grows with them, so a hostile or broken file costs little to refuse.
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ from directory.core.model import (
     Resource,
 )
 from directory.core.schedule import Schedule
+from directory.datafile.limits import DEFAULT_LIMITS, MAX_PROBLEMS, DataLimits
 from directory.datafile.schemas import SLUG, DirectorySchema, LocationSchema, ResourceSchema
-from directory.datafile.yaml_lines import Mapping, Sequence, YAMLSyntaxError
-from directory.datafile.yaml_lines import load as load_yaml
+from directory.datafile.yaml_lines import (
+    Mapping,
+    Sequence,
+    YAMLStructureError,
+    YAMLSyntaxError,
+    load_bounded,
+)
 
 TOP_LEVEL_KEYS = ("format", "directory", "locations", "resources")
 SUPPORTED_FORMAT = 1
@@ -80,30 +88,53 @@ def fingerprint_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_catalog(path: str | Path) -> Catalog:
+def load_catalog(path: str | Path, limits: DataLimits = DEFAULT_LIMITS) -> Catalog:
     """Load the resource file; raise CatalogError listing every problem if it has errors."""
-    data = Path(path).read_bytes()
-    catalog, problems = _parse(data, str(path))
+    catalog, problems = parse_bytes(read_limited(path, limits), str(path), limits)
     if catalog is None:
         raise CatalogError(problems)
     return catalog
 
 
-def validate_file(path: str | Path) -> list[Problem]:
+def read_limited(path: str | Path, limits: DataLimits = DEFAULT_LIMITS) -> bytes:
+    """Return the file's bytes, or at most one byte more than the limit (refused by the parse)."""
+    with open(path, "rb") as handle:
+        return handle.read(limits.max_bytes + 1)
+
+
+def validate_file(path: str | Path, limits: DataLimits = DEFAULT_LIMITS) -> list[Problem]:
     """Return every problem in the file at `path` (errors and warnings)."""
     try:
-        data = Path(path).read_bytes()
+        data = read_limited(path, limits)
     except OSError as exc:
         return [Problem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")]
-    return _parse(data, str(path))[1]
+    return parse_bytes(data, str(path), limits)[1]
 
 
-def validate_text(text: str, path: str = "<text>") -> list[Problem]:
+def validate_text(
+    text: str, path: str = "<text>", limits: DataLimits = DEFAULT_LIMITS
+) -> list[Problem]:
     """Return every problem in `text`, a resource file's content."""
-    return _parse(text.encode("utf-8"), path)[1]
+    return parse_bytes(text.encode("utf-8"), path, limits)[1]
 
 
-def _parse(data: bytes, path: str) -> tuple[Catalog | None, list[Problem]]:
+class _TooManyProblems(Exception):
+    """Validation stops here: the maintainer has enough to fix first."""
+
+
+def parse_bytes(
+    data: bytes, path: str, limits: DataLimits = DEFAULT_LIMITS
+) -> tuple[Catalog | None, list[Problem]]:
+    """Return the catalog in a file's bytes (None if it has errors) and every problem found."""
+    if len(data) > limits.max_bytes:
+        return None, [
+            Problem(
+                path,
+                0,
+                f"the file is larger than {limits.max_bytes:,} bytes, the most allowed"
+                " (DIRECTORY_DATA_MAX_BYTES); refused without reading it",
+            )
+        ]
     checker = _Checker(path)
     try:
         text = data.decode("utf-8")
@@ -111,16 +142,38 @@ def _parse(data: bytes, path: str) -> tuple[Catalog | None, list[Problem]]:
         line = data[: exc.start].count(b"\n") + 1
         return None, [Problem(path, line, "the file is not UTF-8 text")]
     try:
-        document, duplicates = load_yaml(text)
+        document, duplicates, long_texts = load_bounded(text, limits.max_field_chars)
+    except YAMLStructureError as exc:
+        return None, [Problem(path, exc.line, exc.message)]
     except YAMLSyntaxError as exc:
         return None, [Problem(path, exc.line, f"YAML syntax error: {exc.message}")]
-    for dup in duplicates:
-        checker.add(
-            dup.line,
-            f"duplicate key '{dup.key}' (first at line {dup.first_line}); "
-            "each key may appear only once in a mapping",
+    try:
+        for long in long_texts[:MAX_PROBLEMS]:
+            checker.add(
+                long.line,
+                f"this value is {long.length:,} characters long; the most allowed is"
+                f" {limits.max_field_chars:,} (DIRECTORY_DATA_MAX_FIELD_CHARS)",
+            )
+        resources = document.get("resources") if isinstance(document, Mapping) else None
+        if isinstance(resources, Sequence) and len(resources) > limits.max_resources:
+            checker.add(
+                _line_of(document, ["resources"]),
+                f"{len(resources):,} resources; the most allowed is {limits.max_resources:,}"
+                " (DIRECTORY_DATA_MAX_RESOURCES); refused before validating them",
+            )
+            return None, checker.problems
+        for dup in duplicates:
+            checker.add(
+                dup.line,
+                f"duplicate key '{dup.key}' (first at line {dup.first_line}); "
+                "each key may appear only once in a mapping",
+            )
+        catalog = checker.check(document, fingerprint_of(data))
+    except _TooManyProblems:
+        checker.problems.append(
+            Problem(path, 0, f"stopped after {MAX_PROBLEMS:,} problems: fix these first")
         )
-    catalog = checker.check(document, fingerprint_of(data))
+        return None, checker.problems
     problems = sorted(checker.problems, key=lambda p: (p.line, p.severity))
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -174,6 +227,8 @@ class _Checker:
         self._location_schema = LocationSchema()
 
     def add(self, line, message, resource_id=None, field=None, severity="error"):
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooManyProblems
         self.problems.append(Problem(self.path, line, message, resource_id, field, severity))
 
     def _schema_problems(self, schema: Schema, node, base: list, resource_id=None):

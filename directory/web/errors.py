@@ -45,7 +45,7 @@ def error_response(status: int, message: str | None = None, parameter: str | Non
         if parameter:
             body["error"]["parameter"] = parameter
         return make_response(jsonify(body), status)
-    page = render_template("error.html", title=title, message=message or default)
+    page = render_template("error.html", title=title, message=message or default, referral_count=0)
     return make_response(page, status)
 
 
@@ -62,6 +62,10 @@ def init_app(app: Flask) -> None:
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         if status == 429:
             response.headers["Retry-After"] = "60"
+        if status == 413:
+            # The body was not read: say so, and gunicorn closes the connection as it says
+            # (gunicorn_conf.py), instead of claiming keep-alive and then dropping it.
+            response.headers["Connection"] = "close"
         return response
 
     @app.errorhandler(DataUnavailable)

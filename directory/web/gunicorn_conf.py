@@ -2,13 +2,17 @@
 
 Start with `gunicorn -c gunicorn.conf.py "directory:create_app()"` from a checkout (the Procfile
 does), or `gunicorn -c python:directory.web.gunicorn_conf "directory:create_app()"` from a wheel.
-Environment: PORT or BIND, WEB_CONCURRENCY (workers; default: one per CPU), THREADS.
+Environment: PORT or BIND, WEB_CONCURRENCY (workers; default: one per CPU), THREADS,
+FORWARDED_ALLOW_IPS (the proxies whose X-Forwarded-Proto is believed), LOG_LEVEL.
 
-Data updates: the master loads the data file and builds its index once, before workers fork.
-It watches the file (every DIRECTORY_RELOAD_CHECK_SECONDS, default 2) and, when it changes,
-reloads itself exactly as on `kill -HUP`: it validates and loads the file, builds the new index
-aside, then starts new workers on it and retires the old ones gracefully. A file with errors is
-refused and logged; the workers keep serving the last good data.
+Data: the master loads the data file and builds its index once, before workers fork; a file
+that cannot be served stops the start with the reason and exit status 1. Then a thread of the
+master watches the file (every DIRECTORY_RELOAD_CHECK_SECONDS): once a changed file has settled,
+it is read, parsed in a capped child process, checked (errors, limits, listings dropped) and
+indexed, all while the workers keep serving; only a good new version makes the master reload as
+on HUP, starting new workers on it and retiring the old ones gracefully. A refused file is
+logged and shown by /readyz; the workers keep serving the last good data. `kill -HUP` by hand
+does the same at once, in the master's main loop.
 """
 
 import gc
@@ -17,12 +21,15 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
+
+from gunicorn.http import wsgi as _gunicorn_wsgi
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # Two threads: the work is CPU-bound, so more threads only contend for the GIL (measured:
 # 4 threads gave 557 API searches/s, 2 gave 663, on 2 cores); two still let one slow client
-# not hold up a worker.
+# not hold up a worker. Slow clients are a proxy's job: see deploy/nginx.conf.
 threads = int(os.environ.get("THREADS", "2"))
 worker_class = "gthread"
 # The app, its catalog and its index are loaded once in the master, before workers fork.
@@ -30,7 +37,7 @@ preload_app = True
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# A long referral list spans several signed cookies (up to 15 KB); accept a 16 KB header.
+# A long referral list spans several cookies (up to 15 KB); accept a 16 KB header.
 limit_request_field_size = 16384
 # A long search in another script percent-encodes to several KB; allow gunicorn's maximum.
 limit_request_line = 8190
@@ -38,12 +45,45 @@ limit_request_line = 8190
 control_socket_disable = True
 # Access log: method, path WITHOUT the query string (%(U)s), status, size, duration.
 # No client address, no query string, no referrer, no user agent: a search for "methadone"
-# near a ZIP code is health information about a person.
+# near a ZIP code is health information about a person. GunicornLogger enforces it for every
+# line of both logs, whatever the format says, and escapes control characters.
+logger_class = "directory.web.logs.GunicornLogger"
 accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def _patch_responses():
+    """No `Server: gunicorn` header, and honour an app's `Connection: close`.
+
+    gunicorn writes its Server header itself and drops the app's Connection header as
+    hop-by-hop; the app says `Connection: close` when it did not read a request body (a 413),
+    and the connection must then really close instead of claiming keep-alive. Idempotent: this
+    file runs again on every HUP.
+    """
+    response = _gunicorn_wsgi.Response
+    if getattr(response, "_directory_patched", False):
+        return
+    default_headers = response.default_headers
+    process_headers = response.process_headers
+
+    def without_server(self):
+        return [line for line in default_headers(self) if not line.startswith("Server:")]
+
+    def honour_close(self, headers):
+        process_headers(self, headers)
+        for name, value in headers:
+            if name.lower() == "connection" and value.strip().lower() == "close":
+                self.must_close = True
+
+    response.default_headers = without_server
+    response.process_headers = honour_close
+    response._directory_patched = True
+
+
+_patch_responses()
 
 
 def _state(server):
@@ -59,35 +99,74 @@ def _settle():
 def when_ready(server):
     """Load the data and its index in the master, once, before the workers fork."""
     state = _state(server)
-    if state.snapshot is None and not state.reload():
-        server.log.error("no good data yet, workers answer 503: %s", state.error)
+    state.isolate = True  # the master must survive any file: parse it in a capped child
+    if state.snapshot is None:
+        state.wait_until_settled(timeout=max(30.0, 10 * state.settle))
+        if not state.reload():
+            # One line with the reason, no traceback: the maintainer fixes the file and starts
+            # again (`flask --app directory validate` lists every problem).
+            server.log.error("cannot start, the data file cannot be served: %s", state.error)
+            raise SystemExit(1)
+    _warn_about_memory_limits(server)
     _settle()
     interval = state.check_interval
     state.check_interval = None  # the master watches the file, not each worker
     if interval:
-        threading.Thread(target=_watch, args=(server, state, interval), daemon=True).start()
+        threading.Thread(
+            target=_watch, args=(server, state, interval), name="data-watcher", daemon=True
+        ).start()
+
+
+def _warn_about_memory_limits(server):
+    uri = server.app.wsgi().config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory") and server.cfg.workers > 1:
+        server.log.warning(
+            "rate limits: memory:// counts in each of the %d workers alone (a client may get up"
+            " to %d times each limit) and from zero after every reload; leave"
+            " DIRECTORY_RATELIMIT_STORAGE_URI unset (a file the workers share) or use redis://",
+            server.cfg.workers,
+            server.cfg.workers,
+        )
 
 
 def _watch(server, state, interval):
-    """Reload the master (as on HUP) when the data file changes."""
-    stop = threading.Event()
-    seen = state.file_mtime()
-    while not stop.wait(interval):
-        current = state.file_mtime()
-        if current != seen and state.data_changed():
-            seen = current  # one reload per version of the file, however long it takes
-            server.log.info("data file changed; reloading")
+    """Prepare each settled new version of the data file, then reload the master (HUP)."""
+    told = (state.status, state.error)
+    while True:
+        time.sleep(interval)
+        try:
+            if not state.needs_check() or not state.settled():
+                continue
+            snapshot = state.prepare()
+        except Exception:  # the watcher must outlive anything; prepare() catches, this is spare
+            server.log.exception("data file watcher")
+            continue
+        if snapshot is not None:
+            state.pending = snapshot
+            server.log.info("data file changed; checked and indexed, switching to it")
             os.kill(os.getpid(), signal.SIGHUP)
+        elif (state.status, state.error) != told and state.status in ("refused", "retrying"):
+            # New workers inherit the reason, so that /readyz on every worker shows it.
+            state.announce = True
+            os.kill(os.getpid(), signal.SIGHUP)
+        told = (state.status, state.error)
 
 
 def on_reload(server):
-    """On HUP: load the data file and build its index in the master, before new workers fork.
+    """On HUP: switch to the version the watcher prepared, or load the file now (manual HUP).
 
-    A file with errors is refused and logged; the new workers then keep serving the last good
-    data they inherit from the master.
+    A file that cannot be served is logged; the new workers then keep serving the last good data
+    they inherit from the master, and report why under /readyz.
     """
     state = _state(server)
-    if state.snapshot is not None and not state.data_changed():
+    pending, state.pending = state.pending, None
+    if pending is not None:
+        state.install(pending)
+        server.log.info("data reloaded: %s", pending.catalog.fingerprint[:12])
+    elif state.announce:
+        state.announce = False  # prepare() logged the reason; the new workers inherit it
+        server.log.info("workers restarted to report: %s", state.status)
+    elif state.snapshot is not None and not state.needs_check():
         # A second HUP for a file already read (the watcher and an operator both noticed):
         # new workers still start, and open the current index generation.
         server.log.info("data file unchanged since it was last read")

@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, jsonify
 
+from directory.web.security import rate_limit_health
 from directory.web.state import DataUnavailable, get_state
 
 bp = Blueprint("health", __name__)
@@ -32,6 +33,11 @@ def readyz():
         "resources": snapshot.searcher.resource_count,
         "data_file_age_seconds": round(time.time() - snapshot.data_mtime, 1),
         "loaded_seconds_ago": round(time.time() - snapshot.loaded_at, 1),
-        "last_refused": state.error,  # a newer file that was refused, if any
+        "last_refused": state.error,  # why a newer file is not in service, if one is not
+        # serving; refused (the newest file); retrying (valid, the index cannot be written yet);
+        # settling (it changed while it was read)
+        "data_status": state.status,
+        # Searching never depends on it: with the store away, limits are counted in memory.
+        "rate_limits": rate_limit_health(),
     }
     return jsonify(body)

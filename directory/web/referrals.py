@@ -1,6 +1,8 @@
-"""The referral list and sheet: built in the browser's signed cookie, never on the server.
+"""The referral list and sheet: built in the browser's encrypted cookie, never on the server.
 
-The list is `session["referrals"]`, a few compact strings (see `directory.referrals.lists`). Names,
+The list is `session["referrals"]`, a few compact strings (see `directory.referrals.lists`),
+kept in a cookie of its own that only requests under /referrals carry and that is forgotten
+after REFERRALS_IDLE_MINUTES without a visit (see web/session_cookie.py). Names,
 goals, the specialist's contact and the place typed arrive with the POST that makes a sheet,
 PDF or calendar file and are forgotten when the response is sent; they never appear in a URL,
 a log line or a file. The share link carries resource ids only.
@@ -35,14 +37,14 @@ from directory.referrals import sheet as referral
 from directory.referrals.lists import ListItem
 from directory.web.links import public_url
 from directory.web.security import rate_limit
-from directory.web.session_cookie import CAPACITY
+from directory.web.session_cookie import CAPACITY, EncryptedCookieSessionInterface
 from directory.web.state import get_catalog, get_snapshot
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
 SESSION_KEY = "referrals"
-# The session spans at most CAPACITY bytes of cookies; losing the whole list would be worse
-# than a "full" message, so keep room for a flashed message.
+# The list's cookie spans at most CAPACITY bytes; losing the whole list would be worse than a
+# "full" message, so keep some room.
 COOKIE_BUDGET = CAPACITY - 400
 DETAIL_FIELDS = ("participant", "specialist", "contact", "near", "date", "paper") + tuple(
     f"goal_{dim}" for dim in vocabulary.DIMENSIONS
@@ -228,9 +230,12 @@ def store(items: list[ListItem]) -> bool:
 
 
 def session_size(data: dict) -> int:
-    """Return the length of the signed cookie value data would be sent as."""
-    serializer = current_app.session_interface.get_signing_serializer(current_app)
-    return len(serializer.dumps(dict(data)))
+    """Return the length of the cookie value the list in `data` would be sent as."""
+    interface = current_app.session_interface
+    assert isinstance(interface, EncryptedCookieSessionInterface)
+    name = f"{interface.get_cookie_name(current_app)}-{SESSION_KEY}"
+    jar = {SESSION_KEY: data.get(SESSION_KEY), "_t": 0.0}
+    return len(interface.encoded(current_app, name, jar))
 
 
 def local_path(target: object) -> str | None:
@@ -345,8 +350,17 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
         limits=referral.FIELD_LIMITS,
         dimensions=vocabulary.DIMENSIONS,
         dimension_descriptions=vocabulary.DIMENSION_DESCRIPTIONS,
+        idle_text=_duration(current_app.config["REFERRALS_IDLE_MINUTES"]),
     )
     return make_response(page, status)
+
+
+def _duration(minutes: int) -> str:
+    """Return "4 hours", "90 minutes", "1 hour": how long an unused list is kept."""
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'' if hours == 1 else 's'}"
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def _default_form() -> dict:

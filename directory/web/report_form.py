@@ -12,8 +12,10 @@ Templates (the lead's) receive:
 - `report_thanks.html`: `resource`.
 
 Answers: 200 (form), 303 to `/resources/<id>/report/thanks` after a stored report, 400 with the
-form and messages, 404 for an unknown or inactive resource, 413 for an oversized post, 503 when
-the report box is full or cannot be written. Nothing about the sender is stored.
+form and messages, 404 for an unknown or inactive resource, 413 for an oversized post, 429 when
+this sender has sent today's share (REPORTS_PER_ADDRESS_PER_DAY), 503 when everyone has
+(REPORTS_PER_DAY) or the box cannot be written. Nothing about the sender is stored with a report;
+the day's counts know only a daily pseudonym of the address.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from directory.maintenance.reports import (
     REASONS,
     ReportsFull,
     ReportStore,
+    SenderLimit,
 )
 from directory.maintenance.reports import parse_form as parse_report_form
+from directory.web.keys import pseudonym
 from directory.web.security import rate_limit
 from directory.web.state import get_catalog
 
@@ -48,8 +52,13 @@ def _no_store(response):
 
 MAX_POST_BYTES = 16 * 1024  # the largest honest form (1,200 characters of UTF-8) is far below
 UNAVAILABLE = (
-    "We cannot take new reports right now. Please try again in a few days. If the listing"
+    "We cannot take new reports right now. Please try again tomorrow. If the listing"
     " put someone at risk, call the crisis lines at the top of the page."
+)
+ENOUGH_TODAY = (
+    "Thank you: you have sent us many reports today, and the maintainers will read them. You"
+    " can send more tomorrow. If a listing put someone at risk, call the crisis lines at the top"
+    " of the page."
 )
 
 
@@ -59,9 +68,14 @@ def init_app(app: Flask) -> None:
 
 
 def get_report_store() -> ReportStore:
-    """Return the report store of the current app (REPORTS_DIR, REPORTS_MAX_OPEN)."""
+    """Return the report store of the current app (REPORTS_DIR and its caps)."""
     config = current_app.config
-    return ReportStore(config["REPORTS_DIR"], config["REPORTS_MAX_OPEN"])
+    return ReportStore(
+        config["REPORTS_DIR"],
+        config["REPORTS_MAX_OPEN"],
+        max_per_sender=config["REPORTS_PER_ADDRESS_PER_DAY"],
+        max_per_day=config["REPORTS_PER_DAY"],
+    )
 
 
 def _shown_resource(resource_id: str) -> Resource:
@@ -92,7 +106,7 @@ def report(resource_id: str):
     store = get_report_store()
     empty = {"reason": "", "details": "", "contact": ""}
     if request.method == "GET":
-        if store.count_open() >= store.max_open:
+        if store.day_full():
             return _form(resource, empty, {}, UNAVAILABLE), 503
         reason = request.args.get("reason", "")
         return _form(resource, {**empty, "reason": reason if reason in REASONS else ""}, {})
@@ -101,10 +115,15 @@ def report(resource_id: str):
     values, errors = parse_report_form(request.form)
     if errors:
         return _form(resource, values, errors), 400
+    sender = pseudonym("report senders", request.remote_addr or "unknown")
     try:
-        store.add(resource.id, values["reason"], values["details"], values["contact"])
+        store.add(
+            resource.id, values["reason"], values["details"], values["contact"], sender=sender
+        )
+    except SenderLimit:
+        return _form(resource, values, {}, ENOUGH_TODAY), 429
     except ReportsFull:
-        log.warning("report refused for %s: %d reports are open", resource.id, store.max_open)
+        log.warning("report refused for %s: %d reports today", resource.id, store.max_per_day)
         return _form(resource, values, {}, UNAVAILABLE), 503
     except (OSError, ValueError) as exc:
         log.error("report for %s could not be stored: %s", resource.id, exc)

@@ -1,8 +1,14 @@
 """The data a request is served from: one search service (catalog, index, places), swapped as one.
 
 A `Snapshot` never changes; reloading builds a new one aside and replaces the reference, so a
-request always sees one consistent version. A broken data file is refused and the last good
-snapshot keeps serving.
+request always sees one consistent version. Whatever goes wrong while a new file is read (it is
+missing, still being written, broken, too large, far smaller than the one in service, or the
+index cannot be written), the last good snapshot keeps serving and `error` says why.
+
+A new file is read only once it has stopped changing (`settle` seconds with the same size, time
+and inode), and then only once, from one open file, so the bytes validated are the bytes
+fingerprinted and served. With `isolate` (the gunicorn master), the parse runs in a child process
+capped in memory and time (datafile/isolated.py).
 """
 
 from __future__ import annotations
@@ -12,16 +18,31 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask, current_app
 
+from directory.config import data_limits
 from directory.core.model import Catalog
-from directory.datafile.load import CatalogError, load_catalog
-from directory.search.index import IndexUnavailable, ensure_index, open_index
+from directory.datafile.isolated import ParseFailed, parse_isolated
+from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
+from directory.datafile.load import parse_bytes
+from directory.datafile.versions import Version, shrink_refusal
+from directory.search.index import (
+    IndexUnavailable,
+    current_generation,
+    ensure_index,
+    open_index,
+    read_meta,
+)
 from directory.search.query import Searcher
 from directory.search.service import SearchService, gazetteer_for
 
 log = logging.getLogger(__name__)
+
+INDEX_RETRY_CHECKS = 5  # a valid file waiting for a writable index: retried every 5 checks
+ALLOW_SHRINK = "ALLOW-SHRINK"  # in the index folder: the fingerprint of a file accepted anyway
+OLD_SEARCHER_SECONDS = 30  # requests still using a replaced searcher finish within this
 
 
 @dataclass(frozen=True)
@@ -43,18 +64,96 @@ class DataUnavailable(RuntimeError):
     """No good data has ever been loaded: pages answer 503."""
 
 
+class FileChanging(OSError):
+    """The file changed while it was being read: read it again once it settles."""
+
+
+@dataclass(frozen=True)
+class FileRead:
+    data: bytes
+    signature: tuple[int, int, int]
+    mtime: float
+
+
+def signature_of(stat: os.stat_result) -> tuple[int, int, int]:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def read_once(path: str, max_bytes: int) -> FileRead:
+    """Read a file from one open descriptor; raise FileChanging if it changed meanwhile."""
+    with open(path, "rb") as handle:
+        before = os.fstat(handle.fileno())
+        data = handle.read(max_bytes + 1)  # a larger file is refused on its size alone
+        after = os.fstat(handle.fileno())
+    complete = len(data) == after.st_size or len(data) > max_bytes
+    if signature_of(before) != signature_of(after) or not complete:
+        raise FileChanging(f"{path} changed while it was read")
+    return FileRead(data, signature_of(after), after.st_mtime)
+
+
+def served_version(index_dir: str) -> Version | None:
+    """Return the version the search index was last built from (what a server serves)."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    try:
+        meta = read_meta(generation)
+        return Version(int(meta["count"]), "in service", str(meta.get("fingerprint", "")))
+    except (IndexUnavailable, KeyError, TypeError, ValueError):
+        return None
+
+
+def accept_shrink(index_dir: str, fingerprint: str) -> None:
+    """Let the file with this fingerprint replace the one in service however much smaller."""
+    folder = Path(index_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{ALLOW_SHRINK}.{os.getpid()}.tmp"
+    temporary.write_text(fingerprint + "\n", encoding="utf-8")
+    os.replace(temporary, folder / ALLOW_SHRINK)
+
+
+def shrink_accepted(index_dir: str, fingerprint: str) -> bool:
+    try:
+        return (Path(index_dir) / ALLOW_SHRINK).read_text(encoding="utf-8").strip() == fingerprint
+    except OSError:
+        return False
+
+
 class DirectoryState:
     stale_after_days: int = 365  # STALE_AFTER_DAYS, set by init_app
 
-    def __init__(self, data_path: str, index_dir: str, check_interval: float | None = 2.0):
+    def __init__(
+        self,
+        data_path: str,
+        index_dir: str,
+        check_interval: float | None = 2.0,
+        settle: float = 0.0,
+        max_shrink: float = 1.0,
+        limits: DataLimits = DEFAULT_LIMITS,
+        isolate: bool = False,
+    ):
         self.data_path = data_path
         self.index_dir = index_dir
         self.check_interval = check_interval  # seconds between looks at the file; None: never
+        self.settle = settle
+        self.max_shrink = max_shrink
+        self.limits = limits
+        self.isolate = isolate
         self.snapshot: Snapshot | None = None
-        self.error: str | None = None
-        self._lock = threading.Lock()
+        self.pending: Snapshot | None = None  # prepared by gunicorn's watcher, installed on HUP
+        self.announce = False  # the watcher HUPs so that new workers report a refusal
+        self.error: str | None = None  # why the newest file is not in service
+        # loading, serving, refused (the newest file), retrying (valid, but the index cannot be
+        # written), settling (the file changed while it was read)
+        self.status = "loading"
+        self._lock = threading.RLock()
         self._checked = 0.0
-        self.attempted_mtime: float | None = None  # the file version last read (good or not)
+        self.attempted: tuple[int, int, int] | None | bool = False  # last version read
+        self._seen: tuple[tuple[int, int, int] | None, float] | None = None
+        self._unindexed: tuple[tuple[int, int, int], Catalog] | None = None
+        self._retry_at: float | None = None
+        self._refused_shrink: str | None = None  # fingerprint refused for dropping listings
+        self.index_retry_seconds = max(INDEX_RETRY_CHECKS * (check_interval or 0.0), 1.0)
 
     @property
     def catalog(self) -> Catalog | None:
@@ -65,13 +164,13 @@ class DirectoryState:
         if self.snapshot is None:
             with self._lock:
                 # With no good data yet, read the file again only once it has changed.
-                if self.snapshot is None and self.data_changed():
+                if self.snapshot is None and self.needs_check():
                     self.reload()
         elif self.check_interval is not None:
             now = time.monotonic()
             if now - self._checked >= self.check_interval:
                 self._checked = now
-                if self.data_changed() and self._lock.acquire(False):
+                if self.needs_check() and self.settled() and self._lock.acquire(False):
                     try:
                         self.reload()
                     finally:
@@ -80,35 +179,157 @@ class DirectoryState:
             raise DataUnavailable(self.error or "the resource file could not be loaded")
         return self.snapshot
 
+    # --- noticing a new version -------------------------------------------------------------
+
+    def file_signature(self) -> tuple[int, int, int] | None:
+        try:
+            return signature_of(os.stat(self.data_path))
+        except OSError:
+            return None
+
+    def data_changed(self) -> bool:
+        """Return True when the file on disk is not the one last read (good or refused)."""
+        return self.file_signature() != self.attempted
+
+    def needs_check(self) -> bool:
+        """Return True when the file changed, a retry is due, or a refused drop was accepted."""
+        if self.data_changed():
+            return True
+        if self._retry_at is not None and time.monotonic() >= self._retry_at:
+            return True
+        return self._refused_shrink is not None and shrink_accepted(
+            self.index_dir, self._refused_shrink
+        )
+
+    def settled(self) -> bool:
+        """Return True once the file has not changed for `settle` seconds (or is older)."""
+        signature = self.file_signature()
+        now = time.monotonic()
+        if self._seen is None or self._seen[0] != signature:
+            self._seen = (signature, now)
+        if signature is None or self.settle <= 0:
+            return True
+        try:
+            if time.time() - os.stat(self.data_path).st_mtime >= self.settle:
+                return True  # written a while ago (renamed into place, or long finished)
+        except OSError:
+            return True
+        return now - self._seen[1] >= self.settle
+
+    def wait_until_settled(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.settled():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(0.2, max(self.settle / 4, 0.01)))
+        return True
+
+    # --- reading it ---------------------------------------------------------------------------
+
     def reload(self) -> bool:
         """Load the data file and its index; keep the last good snapshot if anything fails."""
-        mtime = self.file_mtime()
-        self.attempted_mtime = mtime
+        snapshot = self.prepare()
+        if snapshot is None:
+            return False
+        self.install(snapshot)
+        return True
+
+    def prepare(self) -> Snapshot | None:
+        """Read, check and index the file on disk; return its snapshot, or None (see `error`)."""
+        with self._lock:
+            try:
+                return self._prepare()
+            except Exception as exc:  # never let a data file take the server down
+                log.exception("unexpected error while loading %s", self.data_path)
+                return self._refuse(f"unexpected error while loading the file: {exc!r}"[:500])
+
+    def _prepare(self) -> Snapshot | None:
+        self._retry_at = None
         try:
-            catalog = load_catalog(self.data_path)
-            searcher = ensure_index(catalog, self.index_dir)
-        except CatalogError as exc:
-            errors = [p for p in exc.problems if p.severity == "error"]
-            self.error = f"{len(errors)} error(s); first: {errors[0]}"
+            version = read_once(self.data_path, self.limits.max_bytes)
+        except FileChanging:
+            self._retry_at = time.monotonic()  # not a verdict: look again at the next check
+            return self._refuse("the file changed while it was read; reading it again", "settling")
         except OSError as exc:
-            self.error = f"cannot read {self.data_path}: {exc.strerror or exc}"
-        except IndexUnavailable as exc:
-            self.error = f"search index unavailable: {exc}"
+            self.attempted = self.file_signature()
+            return self._refuse(f"cannot read {self.data_path}: {exc.strerror or exc}")
+        self.attempted = version.signature
+        catalog = None
+        if self._unindexed is not None and self._unindexed[0] == version.signature:
+            catalog = self._unindexed[1]  # validated already; only the index was missing
         else:
-            service = SearchService(
-                catalog, searcher, gazetteer_for(catalog), self.stale_after_days
+            self._unindexed = None
+            try:
+                catalog, problems = self._parse(version.data)
+            except ParseFailed as exc:
+                return self._refuse(str(exc))
+            if catalog is None:
+                errors = [p for p in problems if p.severity == "error"]
+                return self._refuse(f"{len(errors)} error(s); first: {errors[0]}")
+        refusal = shrink_refusal(len(catalog.active()), self.baseline(), self.max_shrink)
+        if refusal and not shrink_accepted(self.index_dir, catalog.fingerprint):
+            self._refused_shrink = catalog.fingerprint
+            return self._refuse(refusal)
+        self._refused_shrink = None
+        try:
+            searcher = ensure_index(catalog, self.index_dir)
+        except (OSError, IndexUnavailable) as exc:
+            self._unindexed = (version.signature, catalog)
+            self._retry_at = time.monotonic() + self.index_retry_seconds
+            why = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+            return self._refuse(
+                f"cannot write the search index in {self.index_dir}: {why}"
+                " (is the folder read-only, or the disk full?); the new file is valid and goes"
+                f" into service once the index can be written (retrying every"
+                f" {self.index_retry_seconds:g} s)",
+                "retrying",
             )
-            old = self.snapshot
-            self.snapshot = Snapshot(service, mtime, time.time())
-            self.error = None
-            if old is not None and old.searcher is not searcher:
-                # Requests still using the old searcher finish first; its files stay on disk.
-                closer = threading.Timer(30, old.searcher.close)
-                closer.daemon = True
-                closer.start()
-            return True
-        log.error("resource file refused, keeping the last good data: %s", self.error)
-        return False
+        self._unindexed = None
+        service = SearchService(
+            catalog, searcher, gazetteer_for(catalog), self.stale_after_days
+        )
+        return Snapshot(service, version.mtime, time.time())
+
+    def _parse(self, data: bytes):
+        if self.isolate:
+            return parse_isolated(data, self.data_path, self.limits)
+        try:
+            return parse_bytes(data, self.data_path, self.limits)
+        except (MemoryError, RecursionError) as exc:
+            raise ParseFailed(f"reading the file ran out of {type(exc).__name__[:-5]}") from None
+
+    def baseline(self) -> Version | None:
+        """Return the version a new file must not shrink from: in memory, else in the index."""
+        if self.snapshot is not None:
+            catalog = self.snapshot.catalog
+            return Version(len(catalog.active()), "in service", catalog.fingerprint)
+        return served_version(self.index_dir)
+
+    def _refuse(self, message: str, status: str = "refused") -> None:
+        self.error = message
+        self.status = status
+        if status != "refused":
+            log.warning("resource file not in service yet, keeping the last good data: %s", message)
+        else:
+            log.error("resource file refused, keeping the last good data: %s", message)
+        return None
+
+    def install(self, snapshot: Snapshot) -> None:
+        """Serve `snapshot` from now on; requests in flight finish on the old one."""
+        old = self.snapshot
+        self.snapshot = snapshot
+        self.error = None
+        self.status = "serving"
+        if shrink_accepted(self.index_dir, snapshot.catalog.fingerprint):
+            try:  # accepted once; the next drop needs its own decision
+                (Path(self.index_dir) / ALLOW_SHRINK).unlink()
+            except OSError:
+                pass
+        if old is not None and old.searcher is not snapshot.searcher:
+            # Requests still using the old searcher finish first; its files stay on disk.
+            closer = threading.Timer(OLD_SEARCHER_SECONDS, old.searcher.close)
+            closer.daemon = True
+            closer.start()
 
     def reopen(self) -> bool:
         """After a fork: open this process's own index files for the inherited snapshot.
@@ -121,7 +342,7 @@ class DirectoryState:
         if old is not None:
             try:
                 searcher = open_index(self.index_dir, old.catalog)
-            except IndexUnavailable:
+            except (IndexUnavailable, OSError):
                 pass
             else:
                 service = SearchService(
@@ -131,20 +352,16 @@ class DirectoryState:
                 return True
         return self.reload()
 
-    def data_changed(self) -> bool:
-        """Return True when the file on disk is not the one last loaded, refused or being read."""
-        return self.file_mtime() != self.attempted_mtime
-
-    def file_mtime(self) -> float:
-        try:
-            return os.stat(self.data_path).st_mtime
-        except OSError:
-            return -1.0
-
 
 def init_app(app: Flask) -> None:
+    cfg = app.config
     app.extensions["directory"] = DirectoryState(
-        app.config["DATA_PATH"], app.config["INDEX_DIR"], app.config["RELOAD_CHECK_SECONDS"]
+        cfg["DATA_PATH"],
+        cfg["INDEX_DIR"],
+        cfg["RELOAD_CHECK_SECONDS"],
+        settle=cfg["RELOAD_SETTLE_SECONDS"],
+        max_shrink=cfg["RELOAD_MAX_SHRINK"],
+        limits=data_limits(cfg),
     )
     app.extensions["directory"].stale_after_days = app.config["STALE_AFTER_DAYS"]
 

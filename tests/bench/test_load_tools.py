@@ -258,3 +258,50 @@ def test_lua_script_reports_every_status_to_the_parser(tmp_path, new_connections
     assert result.statuses.get(503, 0) > 0
     assert result.non_2xx == result.statuses[503]
     assert sum(result.statuses.values()) <= result.requests + 2  # in flight at the end
+
+
+# --- the faults the load test puts in place ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (load.yaml_error, "YAML syntax error"),
+        (load.alias_bomb, "aliases (*name) here expand to"),
+    ],
+)
+def test_each_broken_file_is_refused_for_its_reason(tmp_path, small, make, words):
+    good = _write(tmp_path, small).read_text()
+    path = tmp_path / "broken.yaml"
+    path.write_text(make(good))
+    errors = [str(p) for p in validate_file(path) if p.severity == "error"]
+    assert errors and words in errors[0]
+
+
+def test_a_truncated_file_ends_at_a_line_and_is_refused_for_what_it_lost(small, tmp_path):
+    from directory.datafile.load import parse_bytes
+    from directory.datafile.versions import Version, shrink_refusal
+
+    good = _write(tmp_path, small).read_text()
+    cut = load.truncated(good, 0.55)
+    assert cut.endswith("\n") and 0.54 < len(cut) / len(good) < 0.57
+    catalog, problems = parse_bytes(cut.encode(), "cut.yaml")
+    if catalog is not None:  # cut between two entries: valid, but far smaller
+        old = Version(sum(r.get("status") != "inactive" for r in small["resources"]), "in service")
+        assert shrink_refusal(len(catalog.active()), old, 0.1)
+    else:
+        assert any(p.severity == "error" for p in problems)
+
+
+def test_slow_copy_ends_with_the_same_bytes(tmp_path):
+    source, target = tmp_path / "a", tmp_path / "b"
+    source.write_bytes(bytes(range(256)) * 40)
+    target.write_bytes(b"old")
+    load.slow_copy(source, target, seconds=0.05, pieces=7)
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_same_answer_compares_totals_and_results():
+    assert load.same_answer(EXPECTED, dict(EXPECTED))
+    assert not load.same_answer({"total": 2, "results": EXPECTED["results"][::-1]}, EXPECTED)
+    assert not load.same_answer({"total": 3, "results": EXPECTED["results"]}, EXPECTED)

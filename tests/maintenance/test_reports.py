@@ -18,6 +18,7 @@ from directory.maintenance.reports import (
     ReportNotFound,
     ReportsFull,
     ReportStore,
+    SenderLimit,
     parse_form,
 )
 
@@ -110,18 +111,41 @@ def test_store_refuses_ids_that_are_not_report_ids(tmp_path, bad_id):
         store.get(bad_id)
 
 
-def test_store_cap_and_limits(tmp_path):
+def test_store_archives_the_oldest_instead_of_refusing_new_reports(tmp_path):
     store = ReportStore(tmp_path, max_open=2)
-    store.add("a", "closed")
-    store.add("a", "moved")
-    with pytest.raises(ReportsFull):
-        store.add("a", "other", "x")
-    store.resolve(store.list()[0].id)
-    store.add("a", "other", "x")  # resolving makes room
+    first = store.add("a", "closed", now=NOW)
+    store.add("a", "moved", now=NOW.replace(second=13))
+    third = store.add("a", "other", "x", now=NOW.replace(second=14))
+    assert store.count_open() == 2
+    assert [r.id for r in store.list()][-1] == third.id
+    assert (tmp_path / "archived" / f"{first.id}.json").is_file()
+    assert store.get(first.id).reason == "closed"  # kept, and still found
+    assert len(store.list(include_resolved=True)) == 3
+    store.resolve(first.id)  # an archived report can be resolved too
     with pytest.raises(ValueError):
         ReportStore(tmp_path / "b").add("a", "nonsense")
     with pytest.raises(ValueError):
         ReportStore(tmp_path / "b").add("a", "other", "x" * (MAX_DETAILS + 1))
+
+
+def test_store_caps_each_sender_and_everyone_per_day(tmp_path):
+    store = ReportStore(tmp_path, max_per_sender=2, max_per_day=3)
+    store.add("a", "closed", sender="s1", now=NOW)
+    store.add("a", "closed", sender="s1", now=NOW)
+    with pytest.raises(SenderLimit):
+        store.add("a", "closed", sender="s1", now=NOW)
+    store.add("a", "closed", sender="s2", now=NOW)
+    with pytest.raises(ReportsFull):
+        store.add("a", "closed", sender="s3", now=NOW)
+    assert store.day_full(NOW)
+    counts = json.loads((tmp_path / ".senders" / "2026-11-28.json").read_text())
+    assert counts == {"*": 3, "s1": 2, "s2": 1}
+    tomorrow = NOW.replace(day=29)
+    assert not store.day_full(tomorrow)
+    store.add("a", "closed", sender="s1", now=tomorrow)
+    assert sorted(p.name for p in (tmp_path / ".senders").glob("*.json")) == ["2026-11-29.json"]
+    for report in stored(tmp_path):
+        assert "s1" not in json.dumps(report)  # a report never names its sender
 
 
 def test_broken_files_are_skipped_and_named(tmp_path):
@@ -215,14 +239,32 @@ def test_oversized_post_is_refused_unread(client, reports_dir):
     assert not reports_dir.exists()
 
 
-def test_full_report_box_is_a_friendly_503(app, client, reports_dir):
-    app.config["REPORTS_MAX_OPEN"] = 2
+def test_one_address_cannot_fill_the_box(app, client, reports_dir):
+    app.config["REPORTS_PER_ADDRESS_PER_DAY"] = 2
     for _ in range(2):
         assert client.post(URL, data={"reason": "closed"}).status_code == 303
     response = client.post(URL, data={"reason": "moved", "details": "New place."})
+    assert response.status_code == 429
+    assert "you have sent us many reports today" in response.get_data(as_text=True)
+    other = client.post(URL, data={"reason": "closed"}, environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    assert other.status_code == 303  # another sender is not turned away
+    assert len(stored(reports_dir)) == 3
+    counts = (reports_dir / ".senders").glob("*.json")
+    assert all("127.0.0.1" not in p.read_text() and "192.0.2.8" not in p.read_text()
+               for p in counts)  # fmt: skip
+
+
+def test_a_full_day_is_a_friendly_503_and_a_full_inbox_is_not(app, client, reports_dir):
+    app.config["REPORTS_MAX_OPEN"] = 1
+    app.config["REPORTS_PER_DAY"] = 3
+    for i in range(3):
+        response = client.post(URL, data={"reason": "closed"},
+                               environ_base={"REMOTE_ADDR": f"192.0.2.{i}"})  # fmt: skip
+        assert response.status_code == 303
+    assert len(stored(reports_dir)) == 1 and len(list((reports_dir / "archived").glob("*"))) == 2
+    response = client.post(URL, data={"reason": "moved", "details": "New place."})
     assert response.status_code == 503
     assert "We cannot take new reports right now" in response.get_data(as_text=True)
-    assert len(stored(reports_dir)) == 2
     assert client.get(URL).status_code == 503
 
 

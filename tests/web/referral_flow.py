@@ -17,7 +17,7 @@ def make_app(tmp_path: Path, **config):
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "referral-tests",
+            "SECRET_KEY": "referral-tests-" + "r" * 32,
             "DATA_PATH": str(FIXTURE),
             "INDEX_DIR": str(tmp_path / "index"),
             **config,

@@ -409,7 +409,9 @@ def test_the_document_is_conditional(client):
 
 
 def test_changed_data_changes_the_etag(tmp_path, data_path):
-    client = make_app(tmp_path, data_path, RELOAD_CHECK_SECONDS=0).test_client()
+    client = make_app(
+        tmp_path, data_path, RELOAD_CHECK_SECONDS=0, RELOAD_SETTLE_SECONDS=0
+    ).test_client()
     before = client.get("/api/v1/vocabularies")
     data_path.write_text(data_path.read_text().replace("Test Directory", "Other Directory"))
     later = os.stat(data_path).st_mtime + 10

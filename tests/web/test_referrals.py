@@ -31,8 +31,11 @@ def client(app):
     return app.test_client()
 
 
+LIST_COOKIE = "session-referrals"  # the list's own cookie, sent only under /referrals
+
+
 def stored(client) -> list:
-    with client.session_transaction() as session:
+    with client.session_transaction("/referrals") as session:
         return list(session.get("referrals", []))
 
 
@@ -42,15 +45,15 @@ def flashes(client) -> list[str]:
 
 
 def session_text(client) -> str:
-    with client.session_transaction() as session:
+    with client.session_transaction("/referrals") as session:
         return repr(dict(session))
 
 
 def session_cookie_size(client) -> int:
-    """Return the bytes of every chunk of the session cookie, each under a browser's limit."""
+    """Return the bytes of every chunk of the list's cookie, each under a browser's limit."""
     total = 0
     for i in range(MAX_CHUNKS):
-        cookie = client.get_cookie(chunk_name("session", i))
+        cookie = client.get_cookie(chunk_name(LIST_COOKIE, i), path="/referrals")
         if cookie:
             assert len(cookie.value) < COOKIE_LIMIT
             total += len(cookie.value)
@@ -180,7 +183,7 @@ def test_clear_empties_the_list(client):
 
 def test_listings_removed_from_the_directory_are_dropped_with_a_note(client):
     client.get("/referrals")
-    with client.session_transaction() as session:
+    with client.session_transaction("/referrals") as session:
         session["referrals"] = ["harbor-detox", "closed-pantry"]
     page = client.get("/referrals").get_data(as_text=True)
     assert "1 listing on the list is no longer in the directory" in page
@@ -219,7 +222,7 @@ def test_twenty_five_items_with_distinct_280_character_notes_fit(client):
     assert [item.note for item in kept] == [notes[f"note-{i}"].strip() for i in ids]
     assert sum(len(item.note) for item in kept) > 25 * 270
     assert session_cookie_size(client) < referrals.COOKIE_BUDGET
-    assert client.get_cookie("session-1") is not None  # it needed more than one cookie
+    assert client.get_cookie(f"{LIST_COOKIE}-1", path="/referrals")  # more than one cookie
     assert "full" not in " ".join(flashes(client))
 
 
@@ -262,12 +265,15 @@ def test_the_item_cap_has_a_clear_message(client):
 
 def test_a_tampered_cookie_reads_as_an_empty_list(client):
     add(client, "harbor-detox")
-    value = client.get_cookie("session").value
-    client.set_cookie("session", value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB"))
+    value = client.get_cookie(LIST_COOKIE, path="/referrals").value
+    tampered = value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB")
+    client.set_cookie(LIST_COOKIE, tampered, path="/referrals")
     response = client.get("/referrals")
     assert response.status_code == 200
     assert "The list is empty" in response.get_data(as_text=True)
-    client.set_cookie("session", "not-a-cookie-at-all\x7f")
+    client.set_cookie(LIST_COOKIE, "not-a-cookie-at-all\x7f", path="/referrals")
+    assert client.get("/referrals").status_code == 200
+    client.set_cookie("session", "1" + value[1:], path="/")  # the list's value as the session's
     assert client.get("/referrals").status_code == 200
 
 
@@ -277,7 +283,7 @@ def test_a_tampered_cookie_reads_as_an_empty_list(client):
 )
 def test_a_signed_but_strange_list_reads_as_empty(client, value):
     client.get("/referrals")
-    with client.session_transaction() as session:
+    with client.session_transaction("/referrals") as session:
         session["referrals"] = value
     response = client.get("/referrals")
     assert response.status_code == 200

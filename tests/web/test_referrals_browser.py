@@ -25,8 +25,15 @@ TEN = ["harbor-detox", "eastside-bridge-clinic", "bridge-recovery-house", "st-fr
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("browser"), TESTING=False)
+    folder = tmp_path_factory.mktemp("browser")
+    app = make_app(
+        folder,
+        TESTING=False,
+        BASE_URL="http://127.0.0.1",
+        RATELIMIT_STORAGE_URI=f"sqlite:///{folder}/rate-limits.sqlite",
+    )
     with live_server(app) as url:
+        app.config["BASE_URL"] = url  # known once the server has its port
         yield url
 
 

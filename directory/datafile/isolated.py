@@ -1,0 +1,156 @@
+"""Parse an untrusted resource file in a child process with its memory and time capped.
+
+The server's master process must survive any file a maintainer (or a half-finished copy) puts in
+place. The limits in `DataLimits` refuse what is known to blow up before any work grows, but a
+parse can still fail in ways no check foresees (a bug in a C extension, a new kind of input).
+So the server parses in a fresh interpreter that may use `parse_memory_mb` of memory and
+`parse_seconds` of time: the parent watches both and kills it past either (a process near an
+address-space limit can crawl for minutes while libraries swallow MemoryError, so the cap is
+enforced from outside), and the server gets a clear reason instead of a crash.
+
+The parent sends the bytes it read once from one open file (so what is validated is what gets
+fingerprinted) and receives the pickled Catalog and problems. Unpickling is trusted: the child
+is this module, and it sends only what `parse_bytes` returned.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from directory.core.model import Catalog
+from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
+from directory.datafile.load import Problem, parse_bytes
+
+OUT_OF_MEMORY = 3  # the child's exit status when it ran out of memory
+POLL_SECONDS = 0.05  # how often the parent looks at the child's memory and time
+
+
+class ParseFailed(RuntimeError):
+    """The child could not finish: out of memory, out of time, or it crashed."""
+
+
+def parse_isolated(
+    data: bytes, path: str, limits: DataLimits = DEFAULT_LIMITS
+) -> tuple[Catalog | None, list[Problem]]:
+    """Return parse_bytes(data, path, limits), computed in a capped child process.
+
+    Raise ParseFailed with a reason a maintainer can act on when the child does not finish.
+    """
+    header = json.dumps({"path": path, "limits": limits.__dict__}).encode("utf-8") + b"\n"
+    command = [sys.executable, "-m", "directory.datafile.isolated"]
+    try:
+        child = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+    except OSError as exc:
+        raise ParseFailed(f"cannot start the parser: {exc.strerror or exc}") from None
+    answer: dict[str, Any] = {}
+
+    def exchange() -> None:
+        answer["out"], answer["err"] = child.communicate(header + data)
+
+    talk = threading.Thread(target=exchange, daemon=True)
+    talk.start()
+    stopped = _supervise(child, talk, limits)
+    talk.join()
+    if stopped:
+        raise ParseFailed(stopped)
+    if child.returncode in (OUT_OF_MEMORY, -signal.SIGKILL):
+        raise ParseFailed(_too_much_memory(limits))
+    if child.returncode < 0:
+        name = signal.Signals(-child.returncode).name
+        raise ParseFailed(f"the parser stopped with {name} (out of memory or a crash)")
+    if child.returncode != 0:
+        text = answer.get("err", b"").decode("utf-8", "replace").strip()
+        raise ParseFailed(f"the parser failed: {(text.splitlines() or ['no message'])[-1][:300]}")
+    try:
+        catalog, problems = pickle.loads(answer["out"])
+    except Exception as exc:  # a truncated answer: the child died while writing it
+        raise ParseFailed(f"the parser's answer was incomplete: {exc!r}") from None
+    return catalog, problems
+
+
+def _too_much_memory(limits: DataLimits) -> str:
+    return (
+        f"reading the file needs more than {limits.parse_memory_mb:,} MB"
+        " (DIRECTORY_DATA_PARSE_MEMORY_MB); it was stopped"
+    )
+
+
+def _supervise(child: subprocess.Popen, talk: threading.Thread, limits: DataLimits) -> str | None:
+    """Watch the child's memory and time; kill it past either limit and return why."""
+    deadline = time.monotonic() + limits.parse_seconds
+    cap_kb = limits.parse_memory_mb * 1024
+    while talk.is_alive():
+        why = None
+        if time.monotonic() > deadline:
+            why = (
+                f"reading the file took longer than {limits.parse_seconds:g} s"
+                " (DIRECTORY_DATA_PARSE_SECONDS); it was stopped"
+            )
+        elif _resident_kb(child.pid) > cap_kb:
+            why = _too_much_memory(limits)
+        if why:
+            child.kill()
+            return why
+        talk.join(POLL_SECONDS)
+    return None
+
+
+def _resident_kb(pid: int) -> int:
+    """Return a process's resident memory in KB (0 where /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _cap(limits: DataLimits) -> None:
+    """Backstop for the parent's watch: cap address space and CPU time, never above the parent's.
+
+    The parent kills the child as soon as its resident memory passes the limit; the address
+    space cap is looser (allocators reserve more than they touch) and catches one huge
+    allocation between two looks.
+    """
+    import resource
+
+    for kind, wanted in (
+        (resource.RLIMIT_AS, (2 * limits.parse_memory_mb + 512) * 1024 * 1024),
+        (resource.RLIMIT_CPU, int(limits.parse_seconds) + 5),
+    ):
+        soft, hard = resource.getrlimit(kind)
+        value = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(kind, (value, hard))
+
+
+def _child(stdin: Any, stdout: Any) -> int:
+    header = json.loads(stdin.readline())
+    limits = DataLimits(**header["limits"])
+    _cap(limits)
+    data = stdin.read()
+    try:
+        answer = pickle.dumps(parse_bytes(data, header["path"], limits), pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return OUT_OF_MEMORY
+    stdout.write(answer)
+    stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.setrecursionlimit(2000)  # nesting is refused far below this; a deep stack is a bug
+    try:
+        raise SystemExit(_child(sys.stdin.buffer, sys.stdout.buffer))
+    except MemoryError:
+        raise SystemExit(OUT_OF_MEMORY) from None
