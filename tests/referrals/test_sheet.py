@@ -93,6 +93,20 @@ def test_adding_removing_and_moving():
     assert lists.without(items, "zzz") == items
 
 
+def test_moving_within_a_group_leaves_the_other_groups_in_place():
+    items = [ListItem(i) for i in ("h1", "c1", "h2", "p1", "h3")]
+    groups = {"h1": "health", "h2": "health", "h3": "health", "c1": "community", "p1": "purpose"}
+    ids = lambda result: [i.id for i in result]  # noqa: E731  # why: a one-line reader
+    assert ids(lists.moved(items, "h3", -1, groups)) == ["h1", "c1", "h3", "p1", "h2"]
+    assert ids(lists.moved(items, "h1", +1, groups)) == ["h2", "c1", "h1", "p1", "h3"]
+    assert ids(lists.moved(items, "h1", -1, groups)) == ["h1", "c1", "h2", "p1", "h3"]  # first
+    assert ids(lists.moved(items, "c1", +1, groups)) == ids(items)  # alone in its group
+    assert ids(lists.moved(items, "h3", -5, groups)) == ["h3", "c1", "h1", "p1", "h2"]
+    assert lists.moved(items, "zzz", +1, groups) == items
+    # An id the groups do not know (a listing gone from the directory) moves among its kind.
+    assert ids(lists.moved([*items, ListItem("x")], "x", -1, groups)) == [*ids(items), "x"]
+
+
 def test_notes_are_tidied_and_shortened_with_a_flag():
     items = [ListItem("a"), ListItem("b", "old")]
     updated, shortened = lists.with_notes(items, {"a": "  bring\tphoto\x00 ID \n now "})
