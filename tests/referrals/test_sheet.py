@@ -279,3 +279,34 @@ def test_the_sheet_carries_the_crisis_lines_and_what_was_typed(catalog):
 def test_an_empty_list_makes_an_empty_sheet(catalog):
     sheet = sheet_for(catalog, [])
     assert sheet["groups"] == [] and sheet["count"] == 0 and sheet["meetings"] == 0
+
+
+def test_the_summary_says_when_next_and_where_in_a_few_words(catalog, gazetteer):
+    details = SheetDetails(date=MONDAY.date(), origin=gazetteer.resolve("97214"))
+    expected = {
+        "hawthorne-serenity-aa": ("Mon Mar 2, 7:00 pm; also Wed and Fri",
+                                  "1234 SE Hawthorne Blvd, Portland"),
+        # 6:30 on Monday has passed at 10:00: the next is Tuesday, then every day.
+        "dawn-patrol-na": ("Tue Mar 3, 6:30 am, and every day", "Online"),
+        "east-coast-aa": ("Sat Mar 7, 9:00 am; also Sun (EST)", "Online or by phone"),
+        "northside-methadone": ("Weekdays, 5:30 am to 1:00 pm; Weekends, 7:00 am to 10:00 am",
+                                "5020 N Interstate Ave, Portland"),
+        "willow-counseling": ("By appointment", "2505 SE 11th Ave, Portland"),
+        "bridge-recovery-house": ("Call for hours",
+                                  "Foster-Powell, Portland (address when you call)"),
+        "closed-hall-ca": ("Sat Mar 7, 8:00 pm", "Online"),  # the hall is closed; online it meets
+        "dharma-hybrid": ("Sun Mar 8, 5:00 pm", "2200 SE Belmont St, Portland, or online"),
+    }  # fmt: skip
+    sheet = sheet_for(catalog, list(expected), details)
+    for resource_id, (when, where) in expected.items():
+        _, item = item_in(sheet, resource_id)
+        assert (item["when"], item["where"]) == (when, where), resource_id
+    _, house = item_in(sheet, "bridge-recovery-house")
+    assert house["distance_text"] == "about 2.8 miles"
+
+
+def test_the_sheet_language_is_read_from_the_form_and_defaults_to_english(gazetteer):
+    details, errors = referral.parse_details({"language": "en"}, gazetteer, date(2026, 3, 2))
+    assert details.language == "en" and errors == {}
+    details, errors = referral.parse_details({"language": "xx"}, gazetteer, date(2026, 3, 2))
+    assert details.language == "en" and errors == {}
