@@ -6,6 +6,7 @@ stored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,6 +20,8 @@ from directory.core.schedule import Occurrence
 from directory.referrals.lists import ListItem, clean_text
 from directory.referrals.wording import SheetWords, language_or_default, words_for
 
+SUMMARY_LENGTH = 60  # characters of a description the details print, whole sentences
+_SENTENCE_ENDS = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 FIELD_LIMITS = {"participant": 60, "specialist": 80, "contact": 200, "near": 120, "goal": 500}
 PAPERS = ("letter", "a4")
 LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA"})
@@ -193,6 +196,7 @@ def sheet_item(
         "kind": kind,
         "types": ", ".join(t for t in types if t),
         "description": resource.description,
+        "summary": first_sentences(resource.description or ""),
         "status": _status_text(resource, words),
         "place": location.name if location else None,
         "address": location.one_line() if location and shows_address else None,
@@ -223,6 +227,17 @@ def sheet_item(
         "online": online,
         "note": note,
     }
+
+
+def first_sentences(text: str, enough: int = SUMMARY_LENGTH) -> str:
+    """Return text's opening sentences, as few as make `enough` characters: a printed sheet
+    says what a place is in a line or two, and its QR code opens the whole listing."""
+    taken = ""
+    for sentence in _SENTENCE_ENDS.split(text.strip()):
+        taken = f"{taken} {sentence}".strip()
+        if len(taken) >= enough:
+            break
+    return taken
 
 
 def _starting_moment(day: date, now: datetime, home_timezone: str) -> datetime:

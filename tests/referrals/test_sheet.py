@@ -310,3 +310,19 @@ def test_the_sheet_language_is_read_from_the_form_and_defaults_to_english(gazett
     assert details.language == "en" and errors == {}
     details, errors = referral.parse_details({"language": "xx"}, gazetteer, date(2026, 3, 2))
     assert details.language == "en" and errors == {}
+
+
+@pytest.mark.parametrize(
+    ("description", "printed"),
+    [
+        ("Detox around the clock.", "Detox around the clock."),
+        ("Free. Walk in any weekday morning; no appointment is needed at all. Bring ID.",
+         "Free. Walk in any weekday morning; no appointment is needed at all."),
+        ("A neighbourhood program near the Division stops, with friendly staff at the desk. More.",
+         "A neighbourhood program near the Division stops, with friendly staff at the desk."),
+        ("Dr. Okafor's team. Opens at 8.", "Dr. Okafor's team. Opens at 8."),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_the_details_print_a_descriptions_opening_sentences(description, printed):
+    assert referral.first_sentences(description) == printed

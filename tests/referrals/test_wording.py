@@ -11,6 +11,7 @@ import pytest
 from directory.core.schedule import Schedule
 from directory.referrals import render as sheets
 from directory.referrals import wording
+from directory.referrals.sheet import first_sentences
 from directory.referrals.wording import SheetWords
 from tests.web.referral_flow import build_list, make_app
 
@@ -136,7 +137,8 @@ def test_every_word_the_sheet_prints_comes_through_the_seam(tmp_path, monkeypatc
         data += [line.name, line.phone or "", line.text or "", line.notes or ""]
     for rid in ids:
         r = catalog.by_id(rid)
-        data += [r.name, r.description or "", r.phone or "", r.text or "", r.hours_notes or "",
+        data += [r.name, first_sentences(r.description or ""), r.phone or "", r.text or "",
+                 r.hours_notes or "",
                  f"http://localhost/resources/{rid}"]  # fmt: skip
         if r.location:
             loc = r.location
