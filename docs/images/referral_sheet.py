@@ -31,8 +31,7 @@ LISTINGS = {
     "appointment on the first Monday.",
     "second-shift-job-training": "Next cohort starts in January. Ana can help with the form.",
     "hawthorne-nooners": "A small group, mostly people new in recovery. Coffee from 11:45.",
-    "eastside-recovery-community-center": "Ask for Marcus, the peer mentor. Drop in any "
-    "afternoon.",
+    "eastside-recovery-community-center": "Ask for Marcus, the peer mentor. Drop in any afternoon.",
 }
 DETAILS = {
     "participant": "Jordan",
