@@ -57,9 +57,15 @@ def page_css(sheet: dict, words: SheetWords, paper: str | None = None) -> str:
     return "@page { " + " ".join(rules) + " }"
 
 
+# WeasyPrint balances columns by laying them out again and again: a 10-listing sheet took 12 s
+# instead of 2. Filled in order, the PDF's pages are the same; only the last page's two columns
+# share what is left differently from the browser's Print, which balances them.
+PDF_ONLY_CSS = ".sheet-details { column-fill: auto; }"
+
+
 def pdf_page_css(sheet: dict, words: SheetWords) -> str:
-    """Return the PDF's @page rule: its paper, the help lines and the page numbers."""
-    return page_css(sheet, words, sheet.get("paper", "letter"))
+    """Return the PDF's own rules: its paper, the help lines and the page numbers."""
+    return page_css(sheet, words, sheet.get("paper", "letter")) + "\n" + PDF_ONLY_CSS
 
 
 def _css_string(text: str) -> str:

@@ -209,23 +209,34 @@ CONTACT = "503-555-0100 (cell, texts are fine)\nMondays to Fridays, 9 am to 5 pm
 
 
 @pytest.fixture(scope="module")
-def handouts(tmp_path_factory):
-    """Return {(listings, paper): (PDF bytes, names by id, notes by id)}: one app for all."""
-    app = make_app(tmp_path_factory.mktemp("handouts"))
+def handout_app(tmp_path_factory):
+    """One app (and index) for every handout this module renders."""
+    return make_app(tmp_path_factory.mktemp("handouts"))
+
+
+def handout(app, ids, paper, notes, **details) -> bytes:
+    """Return the PDF of a sheet of ids with notes, for Robin from Ana, on paper."""
+    client = app.test_client()
+    csrf = build_list(client, ids, notes)
+    form = {"participant": "Robin", "specialist": "Ana Morales", "contact": CONTACT,
+            "near": "97214", "paper": paper, "csrf_token": csrf, **details}  # fmt: skip
+    response = client.post("/referrals/sheet.pdf", data=form)
+    assert response.status_code == 200
+    return response.data
+
+
+@pytest.fixture(scope="module")
+def handouts(handout_app):
+    """Return {(listings, paper): (PDF bytes, names by id, notes by id)}."""
+    goals = {f"goal_{dim}": goal for dim, goal in GOALS.items()}
     made = {}
     for ids in (SIX, TEN):
         notes = {rid: f"{n}. {NOTE_WORDS}"[:280].strip() for n, rid in enumerate(ids, 1)}
         for paper in ("letter", "a4"):
-            client = app.test_client()
-            csrf = build_list(client, ids, notes)
-            form = {"participant": "Robin", "specialist": "Ana Morales", "contact": CONTACT,
-                    "near": "97214", "paper": paper, "csrf_token": csrf,
-                    **{f"goal_{dim}": goal for dim, goal in GOALS.items()}}  # fmt: skip
-            response = client.post("/referrals/sheet.pdf", data=form)
-            assert response.status_code == 200
-            catalog = app.extensions["directory"].catalog
+            pdf = handout(handout_app, ids, paper, notes, **goals)
+            catalog = handout_app.extensions["directory"].catalog
             names = {rid: catalog.by_id(rid).name for rid in ids}
-            made[(len(ids), paper)] = (response.data, names, notes)
+            made[(len(ids), paper)] = (pdf, names, notes)
     return made
 
 
@@ -321,18 +332,14 @@ def test_qr_codes_scan_to_the_short_share_address_and_each_resource_page(handout
 
 
 @pytest.mark.parametrize("paper", ["letter", "a4"])
-def test_with_goals_and_notes_at_their_maximum_ten_listings_still_fit_three_pages(tmp_path, paper):
+def test_with_goals_and_notes_at_their_maximum_ten_listings_still_fit_three_pages(
+    handout_app, paper
+):
     # The worst case of what people write: 500 characters of goals in every dimension and 280
     # on every listing. (Six listings then take 3 Letter pages and 2 A4 ones; with every other
     # field at its limit too, a 60-character first name and a 200-character contact, ten
     # take 4 Letter pages.)
-    app = make_app(tmp_path)
-    client = app.test_client()
     notes = {rid: f"{n}. {NOTE_WORDS}"[:280].strip() for n, rid in enumerate(TEN, 1)}
-    csrf = build_list(client, TEN, notes)
     limit = referral.FIELD_LIMITS["goal"]
     goals = {f"goal_{dim}": (goal + " " + goal)[:limit] for dim, goal in GOALS.items()}
-    form = {"participant": "Robin", "specialist": "Ana Morales", "contact": CONTACT,
-            "near": "97214", "paper": paper, "csrf_token": csrf, **goals}  # fmt: skip
-    pdf = client.post("/referrals/sheet.pdf", data=form).data
-    assert len(page_lines(pdf)) <= 3
+    assert len(page_lines(handout(handout_app, TEN, paper, notes, **goals))) <= 3
