@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(referrals.bp)
+    app.register_blueprint(referrals.short_links)
     app.register_blueprint(calendars.bp)
     api.init_app(app)
     return app

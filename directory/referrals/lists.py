@@ -85,15 +85,26 @@ def without(items: list[ListItem], resource_id: str) -> list[ListItem]:
     return [item for item in items if item.id != resource_id]
 
 
-def moved(items: list[ListItem], resource_id: str, step: int) -> list[ListItem]:
-    """Return the list with resource_id moved step places (-1 up, +1 down), within bounds."""
+def moved(
+    items: list[ListItem], resource_id: str, step: int, groups: Mapping[str, str] | None = None
+) -> list[ListItem]:
+    """Return the list with resource_id moved step places (-1 up, +1 down), within bounds.
+
+    With groups (id -> group), it moves among the items of its own group only, the others
+    keeping their places: the list is shown and printed grouped, so that is the order people see.
+    """
     ids = [item.id for item in items]
     if resource_id not in ids:
         return list(items)
-    here = ids.index(resource_id)
-    there = min(max(here + step, 0), len(items) - 1)
+    group = groups.get(resource_id) if groups is not None else None
+    slots = [n for n, rid in enumerate(ids) if groups is None or groups.get(rid) == group]
+    members = [items[n] for n in slots]
+    here = [item.id for item in members].index(resource_id)
+    there = min(max(here + step, 0), len(members) - 1)
+    members.insert(there, members.pop(here))
     result = list(items)
-    result.insert(there, result.pop(here))
+    for slot, item in zip(slots, members, strict=True):
+        result[slot] = item
     return result
 
 

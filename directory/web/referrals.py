@@ -5,11 +5,14 @@ kept in a cookie of its own that only requests under /referrals carry and that i
 after REFERRALS_IDLE_MINUTES without a visit (see web/session_cookie.py). Names,
 goals, the specialist's contact and the place typed arrive with the POST that makes a sheet,
 PDF or calendar file and are forgotten when the response is sent; they never appear in a URL,
-a log line or a file. The share link carries resource ids only.
+a log line or a file. With scripts on, the browser keeps what was typed for the sheet in its own
+storage (static/referrals.js); the server never sees it there. The share link carries a short
+code of the resource ids only (`directory.referrals.share_code`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,23 +34,37 @@ from flask import (
 )
 
 from directory.core import vocabulary
-from directory.referrals import lists
+from directory.referrals import lists, wording
 from directory.referrals import render as sheets
 from directory.referrals import sheet as referral
 from directory.referrals.lists import ListItem
+from directory.referrals.share_code import share_codes
 from directory.web.links import public_url
 from directory.web.security import rate_limit
 from directory.web.session_cookie import CAPACITY, EncryptedCookieSessionInterface
 from directory.web.state import get_catalog, get_snapshot
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+# Share links live at the top (/r/<code>): the address is typed from paper, so every character
+# counts.
+short_links = Blueprint("share", __name__)
 
 SESSION_KEY = "referrals"
 # The list's cookie spans at most CAPACITY bytes; losing the whole list would be worse than a
 # "full" message, so keep some room.
 COOKIE_BUDGET = CAPACITY - 400
-DETAIL_FIELDS = ("participant", "specialist", "contact", "near", "date", "paper") + tuple(
-    f"goal_{dim}" for dim in vocabulary.DIMENSIONS
+DETAIL_FIELDS = (
+    "participant",
+    "specialist",
+    "contact",
+    "near",
+    "date",
+    "paper",
+    "language",
+) + tuple(f"goal_{dim}" for dim in vocabulary.DIMENSIONS)
+FINISHED_MESSAGE = (
+    "Finished: the list and everything typed for the sheet are cleared from this browser. If "
+    "you downloaded the PDF, delete it from this computer's downloads."
 )
 FULL_MESSAGE = (
     "The referral list is full. Remove a listing or shorten a note to add more, or make the "
@@ -66,6 +83,7 @@ def _forget_a_malformed_list() -> None:
 
 
 @bp.after_request
+@short_links.after_request
 def _no_store(response: Response) -> Response:
     # Lists, notes, names and goals must not linger in a shared computer's cache.
     response.headers["Cache-Control"] = "no-store"
@@ -117,18 +135,18 @@ def update():
     items = _save_notes()
     verb, _, target = request.form.get("op", "save").partition(":")
     changed = items
-    if verb == "up":
-        changed = lists.moved(items, target, -1)
-    elif verb == "down":
-        changed = lists.moved(items, target, +1)
+    if verb in ("up", "down"):
+        # Within its dimension: the list is shown, and printed, grouped by dimension.
+        changed = lists.moved(items, target, -1 if verb == "up" else +1, _dimensions(items))
     elif verb == "remove":
         changed = lists.without(items, target)
         if len(changed) < len(items):
             flash(f"Removed {_name(target)} from the list.", "ok")
     if changed is not items:
         store(changed)  # never larger than before
-    if _has_details(request.form):
+    if _has_details(request.form) and request.form.get("details_kept") != "browser":
         # Re-show the form as typed: the participant's words are never stored to redirect with.
+        # (With scripts on, the browser keeps them itself, and a redirect keeps Back working.)
         return _render_list(request.form)
     anchor = f"#item-{target}" if verb in ("up", "down") and lists.is_resource_id(target) else ""
     return redirect(url_for("referrals.list_page") + anchor, 303)
@@ -137,7 +155,9 @@ def update():
 @bp.post("/clear")
 def clear():
     session.pop(SESSION_KEY, None)
-    flash("The referral list is empty now.", "ok")
+    # "Finish and clear" on the sheet posts here too; the browser clears its own storage.
+    flash(FINISHED_MESSAGE if request.form.get("finished") else "The referral list is empty now.",
+          "ok")  # fmt: skip
     return redirect(url_for("referrals.list_page"), 303)
 
 
@@ -150,7 +170,7 @@ def sheet():
     built = _build_from_form()
     if isinstance(built, Response):
         return built
-    return render_template("sheet.html", sheet=built, for_pdf=False, form=_detail_values())
+    return _render_sheet(built, for_pdf=False, form=_detail_values())
 
 
 @bp.post("/sheet.pdf")
@@ -160,12 +180,9 @@ def sheet_pdf():
     if isinstance(built, Response):
         return built
     stylesheet = (Path(current_app.static_folder) / "sheet.css").read_text(encoding="utf-8")
-    html = render_template(
-        "sheet.html",
-        sheet=built,
-        for_pdf=True,
-        sheet_css=stylesheet,
-        page_css=sheets.pdf_page_css(built),
+    words = wording.words_for(built["language"])
+    html = _render_sheet(
+        built, for_pdf=True, sheet_css=stylesheet, page_css=sheets.pdf_page_css(built, words)
     )
     pdf = sheets.render_pdf(html)
     return Response(
@@ -182,23 +199,45 @@ def sheet_ics():
     return _calendar(referral.sheet_resources(items, get_catalog()))
 
 
-# The share link: resource ids only, read-only, for the participant's phone.
+@bp.get("/sheet-<language>.css")
+def sheet_page_css(language: str):
+    """Return the sheet's page footers for the browser's Print, in the sheet's language (the
+    PDF inlines the same rule; the CSP allows no inline style on a page)."""
+    if language not in wording.WORDS:
+        abort(404)
+    data = referral.build_sheet([], referral.SheetDetails(date=_today()), get_catalog(),
+                                datetime.now(UTC), public_url)  # fmt: skip
+    css = sheets.page_css(data, wording.words_for(language))
+    return Response(css, mimetype="text/css")
+
+
+# The share link: a short code of the resource ids, read-only, for the participant's phone.
+
+
+@short_links.get("/r/<code>")
+@rate_limit("sheet")
+def shared_code(code: str):
+    codes = share_codes(get_catalog())
+    ids, unread = codes.resource_ids(code, lists.MAX_SHARED)
+    return _render_shared(
+        ids, unread, lambda meetings: url_for("share.shared_code_ics", code=codes.code(meetings))
+    )
+
+
+@short_links.get("/r/<code>/meetings.ics")
+@rate_limit("sheet")
+def shared_code_ics(code: str):
+    ids, _ = share_codes(get_catalog()).resource_ids(code, lists.MAX_SHARED)
+    return _calendar(referral.sheet_resources([ListItem(i) for i in ids], get_catalog()))
 
 
 @bp.get("/shared")
 @rate_limit("sheet")
 def shared():
-    catalog = get_catalog()
+    # The first share links carried the ids themselves; printed sheets keep them working.
     ids, dropped = lists.parse_shared_ids(request.args.get("ids", ""))
-    items = [ListItem(resource_id) for resource_id in ids]
-    details = referral.SheetDetails(date=_today())
-    data = referral.build_sheet(items, details, catalog, datetime.now(UTC), public_url)
-    meetings = [r.id for r in referral.sheet_resources(items, catalog) if r.is_meeting]
-    return render_template(
-        "referrals_shared.html",
-        sheet=data,
-        skipped=len(data["missing"]) + dropped,
-        ics_url=f"{url_for('referrals.shared_ics')}?ids={','.join(meetings)}" if meetings else None,
+    return _render_shared(
+        ids, dropped, lambda meetings: f"{url_for('referrals.shared_ics')}?ids={','.join(meetings)}"
     )
 
 
@@ -207,6 +246,20 @@ def shared():
 def shared_ics():
     ids, _ = lists.parse_shared_ids(request.args.get("ids", ""))
     return _calendar(referral.sheet_resources([ListItem(i) for i in ids], get_catalog()))
+
+
+def _render_shared(ids: list[str], unread: int, ics_url: Callable[[list[str]], str]) -> str:
+    catalog = get_catalog()
+    items = [ListItem(resource_id) for resource_id in ids]
+    details = referral.SheetDetails(date=_today())
+    data = referral.build_sheet(items, details, catalog, datetime.now(UTC), public_url)
+    meetings = [r.id for r in referral.sheet_resources(items, catalog) if r.is_meeting]
+    return render_template(
+        "referrals_shared.html",
+        sheet=data,
+        skipped=len(data["missing"]) + unread,
+        ics_url=ics_url(meetings) if meetings else None,
+    )
 
 
 # The list in the cookie.
@@ -253,13 +306,14 @@ def local_path(target: object) -> str | None:
 
 
 def share_url(ids: list[str]) -> str | None:
-    """Return the absolute share link for ids (slugs, so they need no escaping)."""
-    if not ids:
+    """Return the absolute, short share link for ids (its code needs no escaping)."""
+    code = share_codes(get_catalog()).code(ids) if ids else ""
+    if not code:
         return None
     base = current_app.config.get("BASE_URL")
-    path = url_for("referrals.shared")
-    root = base.rstrip("/") + path if base else url_for("referrals.shared", _external=True)
-    return f"{root}?ids={','.join(ids)}"
+    if base:
+        return base.rstrip("/") + url_for("share.shared_code", code=code)
+    return url_for("share.shared_code", code=code, _external=True)
 
 
 def _save_notes() -> list[ListItem]:
@@ -316,6 +370,19 @@ def _calendar(resources) -> Response:
     )
 
 
+def _render_sheet(sheet: dict, **context) -> str:
+    """Render the sheet with its words in the sheet's own language (not the page's)."""
+    words = wording.words_for(sheet["language"])
+    return render_template("sheet.html", sheet=sheet, t=words.text, tn=words.plural, **context)
+
+
+def _dimensions(items: list[ListItem]) -> dict[str, str]:
+    """Return the dimension each listing on the list is shown and printed under."""
+    catalog = get_catalog()
+    found = {item.id: catalog.by_id(item.id) for item in items}
+    return {rid: referral.dimension_of(r) for rid, r in found.items() if r is not None}
+
+
 def _render_list(form, errors: dict | None = None, status: int = 200) -> Response:
     catalog = get_catalog()
     items = stored_items()
@@ -336,9 +403,14 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
         store([item for item in items if item.id not in missing])
     link = share_url([row["id"] for row in rows])
     resources = referral.sheet_resources(items, catalog)
+    groups = [
+        {"dimension": dim, "title": title, "items": [r for r in rows if r["dimension"] == dim]}
+        for dim, title in vocabulary.DIMENSIONS.items()
+    ]
     page = render_template(
         "referrals.html",
         items=rows,
+        groups=[group for group in groups if group["items"]],
         missing=missing,
         form=form,
         errors=errors or {},
@@ -351,6 +423,7 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
         dimensions=vocabulary.DIMENSIONS,
         dimension_descriptions=vocabulary.DIMENSION_DESCRIPTIONS,
         idle_text=_duration(current_app.config["REFERRALS_IDLE_MINUTES"]),
+        languages=wording.LANGUAGES,
     )
     return make_response(page, status)
 
@@ -365,7 +438,7 @@ def _duration(minutes: int) -> str:
 
 def _default_form() -> dict:
     paper = referral.default_paper(get_catalog().directory.country)
-    return {"date": _today().isoformat(), "paper": paper}
+    return {"date": _today().isoformat(), "paper": paper, "language": wording.DEFAULT_LANGUAGE}
 
 
 def _detail_values() -> dict:
@@ -374,7 +447,7 @@ def _detail_values() -> dict:
 
 
 def _has_details(form) -> bool:
-    typed = (name for name in DETAIL_FIELDS if name not in ("date", "paper"))
+    typed = (name for name in DETAIL_FIELDS if name not in ("date", "paper", "language"))
     return any(form.get(name, "").strip() for name in typed)
 
 

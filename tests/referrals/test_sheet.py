@@ -93,6 +93,20 @@ def test_adding_removing_and_moving():
     assert lists.without(items, "zzz") == items
 
 
+def test_moving_within_a_group_leaves_the_other_groups_in_place():
+    items = [ListItem(i) for i in ("h1", "c1", "h2", "p1", "h3")]
+    groups = {"h1": "health", "h2": "health", "h3": "health", "c1": "community", "p1": "purpose"}
+    ids = lambda result: [i.id for i in result]  # noqa: E731  # why: a one-line reader
+    assert ids(lists.moved(items, "h3", -1, groups)) == ["h1", "c1", "h3", "p1", "h2"]
+    assert ids(lists.moved(items, "h1", +1, groups)) == ["h2", "c1", "h1", "p1", "h3"]
+    assert ids(lists.moved(items, "h1", -1, groups)) == ["h1", "c1", "h2", "p1", "h3"]  # first
+    assert ids(lists.moved(items, "c1", +1, groups)) == ids(items)  # alone in its group
+    assert ids(lists.moved(items, "h3", -5, groups)) == ["h3", "c1", "h1", "p1", "h2"]
+    assert lists.moved(items, "zzz", +1, groups) == items
+    # An id the groups do not know (a listing gone from the directory) moves among its kind.
+    assert ids(lists.moved([*items, ListItem("x")], "x", -1, groups)) == [*ids(items), "x"]
+
+
 def test_notes_are_tidied_and_shortened_with_a_flag():
     items = [ListItem("a"), ListItem("b", "old")]
     updated, shortened = lists.with_notes(items, {"a": "  bring\tphoto\x00 ID \n now "})
@@ -265,3 +279,50 @@ def test_the_sheet_carries_the_crisis_lines_and_what_was_typed(catalog):
 def test_an_empty_list_makes_an_empty_sheet(catalog):
     sheet = sheet_for(catalog, [])
     assert sheet["groups"] == [] and sheet["count"] == 0 and sheet["meetings"] == 0
+
+
+def test_the_summary_says_when_next_and_where_in_a_few_words(catalog, gazetteer):
+    details = SheetDetails(date=MONDAY.date(), origin=gazetteer.resolve("97214"))
+    expected = {
+        "hawthorne-serenity-aa": ("Mon Mar 2, 7:00 pm; also Wed and Fri",
+                                  "1234 SE Hawthorne Blvd, Portland"),
+        # 6:30 on Monday has passed at 10:00: the next is Tuesday, then every day.
+        "dawn-patrol-na": ("Tue Mar 3, 6:30 am, and every day", "Online"),
+        "east-coast-aa": ("Sat Mar 7, 9:00 am; also Sun (EST)", "Online or by phone"),
+        "northside-methadone": ("Weekdays, 5:30 am to 1:00 pm; Weekends, 7:00 am to 10:00 am",
+                                "5020 N Interstate Ave, Portland"),
+        "willow-counseling": ("By appointment", "2505 SE 11th Ave, Portland"),
+        "bridge-recovery-house": ("Call for hours",
+                                  "Foster-Powell, Portland (address when you call)"),
+        "closed-hall-ca": ("Sat Mar 7, 8:00 pm", "Online"),  # the hall is closed; online it meets
+        "dharma-hybrid": ("Sun Mar 8, 5:00 pm", "2200 SE Belmont St, Portland, or online"),
+    }  # fmt: skip
+    sheet = sheet_for(catalog, list(expected), details)
+    for resource_id, (when, where) in expected.items():
+        _, item = item_in(sheet, resource_id)
+        assert (item["when"], item["where"]) == (when, where), resource_id
+    _, house = item_in(sheet, "bridge-recovery-house")
+    assert house["distance_text"] == "about 2.8 miles"
+
+
+def test_the_sheet_language_is_read_from_the_form_and_defaults_to_english(gazetteer):
+    details, errors = referral.parse_details({"language": "en"}, gazetteer, date(2026, 3, 2))
+    assert details.language == "en" and errors == {}
+    details, errors = referral.parse_details({"language": "xx"}, gazetteer, date(2026, 3, 2))
+    assert details.language == "en" and errors == {}
+
+
+@pytest.mark.parametrize(
+    ("description", "printed"),
+    [
+        ("Detox around the clock.", "Detox around the clock."),
+        ("Free. Walk in any weekday morning; no appointment is needed at all. Bring ID.",
+         "Free. Walk in any weekday morning; no appointment is needed at all."),
+        ("A neighbourhood program near the Division stops, with friendly staff at the desk. More.",
+         "A neighbourhood program near the Division stops, with friendly staff at the desk."),
+        ("Dr. Okafor's team. Opens at 8.", "Dr. Okafor's team. Opens at 8."),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_the_details_print_a_descriptions_opening_sentences(description, printed):
+    assert referral.first_sentences(description) == printed

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from directory import create_app
+from directory.referrals.share_code import share_codes
 from directory.web.state import get_catalog
 from tests.conftest import FIXTURES
 
@@ -43,6 +44,12 @@ def build_list(client, ids, notes=None) -> str:
         data = {f"note-{k}": v for k, v in notes.items()}
         client.post("/referrals/update", data={"op": "save", "csrf_token": csrf, **data})
     return csrf
+
+
+def short_link(app, ids: list[str]) -> str:
+    """Return the short share address of ids on app's data, as the sheet prints it."""
+    with app.app_context():
+        return "http://localhost/r/" + share_codes(get_catalog()).code(ids)
 
 
 def referral_ids(client) -> list[str]:

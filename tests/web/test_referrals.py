@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import random
 import re
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from icalendar import Calendar
@@ -16,7 +18,7 @@ from pypdf import PdfReader
 from directory.referrals import lists
 from directory.web import referrals
 from directory.web.session_cookie import CAPACITY, MAX_CHUNKS, chunk_name
-from tests.web.referral_flow import add, build_list, make_app, referral_ids, token
+from tests.web.referral_flow import add, build_list, make_app, referral_ids, short_link, token
 
 COOKIE_LIMIT = 4093  # werkzeug's (and so Flask's) largest cookie; browsers drop bigger ones
 
@@ -128,48 +130,75 @@ def test_search_results_and_resource_pages_post_to_add(client):
         assert 'action="/referrals/add"' in page, path
 
 
-def test_list_page_moves_removes_and_keeps_notes(client):
+def test_list_page_moves_within_a_dimension_removes_and_keeps_notes(client):
     csrf = token(client)
-    for resource_id in ("harbor-detox", "peer-center", "ged-classes"):
+    for resource_id in ("harbor-detox", "peer-center", "ged-classes", "eastside-bridge-clinic"):
         add(client, resource_id, csrf=csrf)
     notes = {"note-harbor-detox": "Ask for the intake desk", "note-peer-center": "Free coffee"}
     response = client.post(
-        "/referrals/update", data={"op": "up:ged-classes", "csrf_token": csrf, **notes}
+        "/referrals/update", data={"op": "up:eastside-bridge-clinic", "csrf_token": csrf, **notes}
     )
     assert response.status_code == 303 and response.headers["Location"].endswith(
-        "/referrals#item-ged-classes"
+        "/referrals#item-eastside-bridge-clinic"
     )
+    # Up past the other health listing; the community and purpose ones keep their places.
     assert stored(client) == [
-        "harbor-detox Ask for the intake desk",
-        "ged-classes",
+        "eastside-bridge-clinic",
         "peer-center Free coffee",
+        "ged-classes",
+        "harbor-detox Ask for the intake desk",
     ]
+    # Alone in its dimension, a listing has nowhere to go.
+    client.post("/referrals/update", data={"op": "up:ged-classes", "csrf_token": csrf})
     client.post("/referrals/update", data={"op": "down:harbor-detox", "csrf_token": csrf})
     client.post("/referrals/update", data={"op": "remove:peer-center", "csrf_token": csrf})
-    assert stored(client) == ["ged-classes", "harbor-detox Ask for the intake desk"]
+    assert stored(client) == [
+        "eastside-bridge-clinic",
+        "ged-classes",
+        "harbor-detox Ask for the intake desk",
+    ]
     page = client.get("/referrals").get_data(as_text=True)
     assert 'value="Ask for the intake desk"' in page
     assert "Removed Mountainside Recovery Community Center from the list." in page
+    # The page shows the list grouped as the sheet prints it, first and last of each group
+    # without the move that would leave it.
+    page = page[page.index("<h1>") :]  # after the messages
+    health, purpose = page.index('id="group-health"'), page.index('id="group-purpose"')
+    assert health < page.index("Eastside Bridge Clinic") < page.index("Harbor Withdrawal Center")
+    assert page.index("Harbor Withdrawal Center") < purpose < page.index("Open Door GED Classes")
+    assert 'value="up:eastside-bridge-clinic" disabled' in page
+    assert 'value="down:harbor-detox" disabled' in page
+    assert 'value="up:ged-classes" disabled' in page and 'value="down:ged-classes" disabled' in page
     # Hostile operations change nothing.
     for op in ("up:../../x", "explode", "remove:", "down:" + "z" * 5000):
         client.post("/referrals/update", data={"op": op, "csrf_token": csrf})
-    assert stored(client) == ["ged-classes", "harbor-detox Ask for the intake desk"]
+    assert len(stored(client)) == 3
 
 
 def test_update_with_typed_details_shows_them_again_instead_of_forgetting(client):
     csrf = token(client)
     add(client, "harbor-detox", csrf=csrf)
-    add(client, "peer-center", csrf=csrf)
+    add(client, "eastside-bridge-clinic", csrf=csrf)
     response = client.post(
         "/referrals/update",
-        data={"op": "up:peer-center", "participant": "Robin", "goal_home": "A room of my own",
-              "csrf_token": csrf},
+        data={"op": "up:eastside-bridge-clinic", "participant": "Robin",
+              "goal_home": "A room of my own", "csrf_token": csrf},
     )  # fmt: skip
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'value="Robin"' in page and "A room of my own</textarea>" in page
-    assert stored(client) == ["peer-center", "harbor-detox"]
+    assert stored(client) == ["eastside-bridge-clinic", "harbor-detox"]
     assert "Robin" not in session_text(client)
+
+
+def test_a_browser_that_keeps_the_details_itself_is_redirected(client):
+    # With scripts on, the page keeps what was typed in sessionStorage; a redirect (not a page
+    # made from a POST) keeps the browser's Back button working.
+    csrf = build_list(client, ["harbor-detox"])
+    form = {"op": "save", "participant": "Robin", "details_kept": "browser", "csrf_token": csrf}
+    response = client.post("/referrals/update", data=form)
+    assert response.status_code == 303 and response.headers["Location"] == "/referrals"
+    assert "Robin" not in response.headers["Location"] and "Robin" not in session_text(client)
 
 
 def test_clear_empties_the_list(client):
@@ -178,7 +207,21 @@ def test_clear_empties_the_list(client):
     response = client.post("/referrals/clear", data={"csrf_token": csrf})
     assert response.status_code == 303
     assert stored(client) == []
-    assert "The list is empty" in client.get("/referrals").get_data(as_text=True)
+    page = client.get("/referrals").get_data(as_text=True)
+    assert "The list is empty" in page and "data-list-empty" in page  # the script clears too
+
+
+def test_finish_and_clear_empties_the_list_and_says_what_is_left(client):
+    csrf = build_list(client, ["harbor-detox"], {"harbor-detox": "Ask for Mo"})
+    sheet = client.post("/referrals/sheet", data={"csrf_token": csrf}).get_data(as_text=True)
+    assert "Finish and clear" in sheet and 'name="finished" value="1"' in sheet
+    response = client.post("/referrals/clear", data={"finished": "1", "csrf_token": csrf})
+    assert response.status_code == 303 and response.headers["Location"] == "/referrals"
+    assert stored(client) == [] and "Ask for Mo" not in session_text(client)
+    page = html.unescape(client.get("/referrals").get_data(as_text=True))
+    assert "Finished: the list and everything typed for the sheet are cleared" in page
+    assert "delete it from this computer's downloads" in page
+    assert "data-list-empty" in page
 
 
 def test_listings_removed_from_the_directory_are_dropped_with_a_note(client):
@@ -314,18 +357,20 @@ def test_the_sheet_page_is_grouped_and_private(client):
     response = client.post("/referrals/sheet", data=form)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    page = response.get_data(as_text=True)
+    page = html.unescape(response.get_data(as_text=True))
     assert "<h1>Robin's recovery resources</h1>" in page
     assert "When things get tough, call me first" in page and "503-555-0100" in page
-    assert page.index(">Health") < page.index("Harbor Withdrawal Center")
-    assert page.index("Harbor Withdrawal Center") < page.index(">Community")
-    assert page.index(">Community") < page.index("Mountainside Recovery Community Center")
+    for part in page.split("At a glance")[1].split("Before you go"):  # the table, the details
+        assert part.index("</svg> Health") < part.index("Harbor Withdrawal Center")
+        assert part.index("Harbor Withdrawal Center") < part.index("</svg> Community")
+        assert part.index("</svg> Community") < part.index("Mountainside Recovery Community")
     assert "Bring photo ID" in page and "Go to a meeting a week" in page
-    assert "988 Suicide &amp; Crisis Lifeline" in page and "call 911" in page
+    assert "988 Suicide & Crisis Lifeline" in page and "call 911" in page
     assert "Distances from 97214 (Portland, OR)" in page
-    assert page.count("<svg") == 4  # a QR code per listing and one for the share link
+    assert page.count('<div class="qr ') == 4  # a QR code per listing and one for the share link
     assert " style=" not in page and "<style" not in page  # the CSP allows no inline styles
-    assert "?ids=peer-center,harbor-detox,hawthorne-serenity-aa" in page
+    link = short_link(client.application, ["peer-center", "harbor-detox", "hawthorne-serenity-aa"])
+    assert f'<p class="typed-address">{link}</p>' in page
     assert stored(client)[1] == "harbor-detox Bring photo ID"  # the note posted with it is kept
 
 
@@ -361,18 +406,22 @@ def test_the_pdf_holds_every_listing_in_its_group_with_the_crisis_lines(client):
     reader = PdfReader(io.BytesIO(response.data))
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())
-    positions = {
-        name: flat.index(name)
-        for name in ["Health", "Home", "Purpose", "Community", "Harbor Withdrawal Center",
-                     "Bridge Recovery House", "Open Door GED Classes", "Peer Coaching to Work",
-                     "Mountainside Recovery Community Center", "Dawn Patrol NA"]
-    }  # fmt: skip
-    assert positions["Health"] < positions["Harbor Withdrawal Center"] < positions["Home"]
-    assert positions["Home"] < positions["Bridge Recovery House"] < positions["Purpose"]
-    assert positions["Purpose"] < positions["Peer Coaching to Work"] < positions["Community"]
-    assert positions["Purpose"] < positions["Open Door GED Classes"] < positions["Community"]
-    assert positions["Community"] < positions["Mountainside Recovery Community Center"]
-    assert positions["Community"] < positions["Dawn Patrol NA"]
+    glance, details = flat.split("AT A GLANCE")[1].split("BEFORE YOU GO")
+    for part in (glance, details):  # the summary table, then the details: grouped alike
+        positions = {
+            name: part.index(name)
+            for name in ["Health", "Home", "Purpose", "Community", "Harbor Withdrawal Center",
+                         "Bridge Recovery House", "Open Door GED Classes", "Peer Coaching to Work",
+                         "Mountainside Recovery Community Center", "Dawn Patrol NA"]
+        }  # fmt: skip
+        assert positions["Health"] < positions["Harbor Withdrawal Center"] < positions["Home"]
+        assert positions["Home"] < positions["Bridge Recovery House"] < positions["Purpose"]
+        assert positions["Purpose"] < positions["Peer Coaching to Work"] < positions["Community"]
+        assert positions["Purpose"] < positions["Open Door GED Classes"] < positions["Community"]
+        assert positions["Community"] < positions["Mountainside Recovery Community Center"]
+        assert positions["Community"] < positions["Dawn Patrol NA"]
+    # In list order within a dimension: GED classes were added before the coaching.
+    assert details.index("Open Door GED Classes") < details.index("Peer Coaching to Work")
     for expected in ("Robin's recovery resources", "Finish my GED", "Bring your diploma papers",
                      "988 Suicide & Crisis Lifeline", "1-800-662-4357", "call 911",
                      "When things get tough, call me first", "503-555-0100"):  # fmt: skip
@@ -433,11 +482,63 @@ def test_the_shared_page_survives_odd_links(client, query):
     assert response.status_code == 200
 
 
+def test_the_short_share_address_opens_the_same_read_only_list(client):
+    link = short_link(
+        client.application, ["harbor-detox", "closed-pantry", "hawthorne-serenity-aa"]
+    )
+    response = client.get(link.removeprefix("http://localhost") + "-zzzz")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "Harbor Withdrawal Center" in page and "Hawthorne Serenity Group" in page
+    assert "2 listings on this link are no longer in the directory" in page
+    meetings = short_link(client.application, ["hawthorne-serenity-aa"])
+    ics_path = meetings.removeprefix("http://localhost") + "/meetings.ics"
+    assert f'href="{ics_path}"' in page
+    assert "Add to referral list" not in page and "<textarea" not in page
+    ics = client.get(ics_path)
+    assert ics.status_code == 200 and len(Calendar.from_ical(ics.data).walk("VEVENT")) == 3
+
+
+@pytest.mark.parametrize("code", ["-", "zzzz", "x" * 5000, "%00", "a.b", "HARBOR", "%E2%9F%A6"])
+def test_the_short_share_address_survives_odd_codes(client, code):
+    response = client.get(f"/r/{code}")
+    assert response.status_code == 200
+    assert "There is nothing to show on this link" in response.get_data(as_text=True)
+
+
+def test_text_and_email_links_carry_only_the_short_address(client):
+    ids = ["harbor-detox", "hawthorne-serenity-aa"]
+    csrf = build_list(client, ids, {"harbor-detox": "Secret note words"})
+    form = {"participant": "Quillonette", "goal_health": "Zephyrgoal", "specialist": "Vormund",
+            "contact": "555-0199", "csrf_token": csrf}  # fmt: skip
+    page = client.post("/referrals/sheet", data=form).get_data(as_text=True)
+    link = quote(short_link(client.application, ids))
+    sms = re.search(r'id="text-it" href="([^"]*)"', page).group(1)
+    mail = re.search(r'id="email-it" href="([^"]*)"', page).group(1)
+    assert html.unescape(sms) == f"sms:?&body={link}"
+    assert html.unescape(mail) == f"mailto:?subject=Your%20recovery%20resources&body={link}"
+    # The boxes for a number or address have no name: a form could never send them to us.
+    for box in re.findall(r'<input type="(?:tel|email)"[^>]*>', page):
+        assert "name=" not in box
+    listing = client.get("/referrals").get_data(as_text=True)
+    assert f'href="sms:?&amp;body={link}"' in listing
+    assert f'href="mailto:?subject=Your%20recovery%20resources&amp;body={link}"' in listing
+
+
+def test_the_browsers_print_gets_the_sheets_page_footers(client):
+    response = client.get("/referrals/sheet-en.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    css = response.get_data(as_text=True)
+    assert "@bottom-left" in css and "Help any time: 988 · 1-800-662-4357 · 911" in css
+    assert "counter(pages)" in css and "size:" not in css
+
+
 def test_the_share_link_never_carries_notes(client):
     build_list(client, ["harbor-detox"], {"harbor-detox": "Secret note words"})
     page = client.get("/referrals").get_data(as_text=True)
-    link = re.search(r'href="(http://localhost/referrals/shared\?ids=[^"]*)"', page).group(1)
-    assert link == "http://localhost/referrals/shared?ids=harbor-detox"
+    link = re.search(r'href="(http://localhost/r/[^"]*)"', page).group(1)
+    assert link == short_link(client.application, ["harbor-detox"])
+    assert re.fullmatch(r"http://localhost/r/[0-9a-z]{4}", link)
 
 
 # Privacy: nothing the participant typed is written anywhere.
@@ -461,9 +562,14 @@ def test_nothing_typed_for_a_sheet_is_written_to_disk_or_logs(tmp_path, monkeypa
     pdf = client.post("/referrals/sheet.pdf", data=form)
     ics = client.post("/referrals/sheet.ics", data=form)
     assert sheet.status_code == pdf.status_code == ics.status_code == 200
+    # Back to the list, as the browser without scripts does it (the form again) and with them.
+    back = client.post("/referrals/update", data={**form, "op": "save"})
+    kept = client.post("/referrals/update", data={**form, "op": "save", "details_kept": "browser"})
+    assert back.status_code == 200 and secrets[0] in back.get_data(as_text=True)
+    assert kept.status_code == 303
     text = " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
     assert all(s in text for s in secrets)  # the sheet really carried them
-    for response in (sheet, pdf, ics):
+    for response in (sheet, pdf, ics, back, kept):
         assert response.headers["Cache-Control"] == "no-store"
         assert not any(s in response.headers.get("Location", "") for s in secrets)
     written = [p for p in tmp_path.rglob("*") if p.is_file()]

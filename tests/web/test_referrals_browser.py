@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -68,7 +69,8 @@ def decode_qr(locator, path: Path) -> str:
 def add_from_resource_page(page, resource_id: str) -> None:
     page.goto(f"/resources/{resource_id}")
     page.get_by_role("button", name="Add to referral list").click()
-    page.wait_for_url(f"**/resources/{resource_id}")
+    # Added in place with scripts on (a status message), or flashed after the redirect.
+    page.get_by_text(re.compile(r"(to|on) the referral list")).first.wait_for(state="attached")
 
 
 def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
@@ -92,7 +94,7 @@ def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
     page.get_by_label("Note").nth(1).fill("Ask for the intake desk")
     items.nth(1).get_by_role("button", name="Move up").click()
     page.wait_for_url("**/referrals#item-eastside-bridge-clinic")
-    assert items.first.locator("h2").inner_text() == "Eastside Bridge Clinic"
+    assert items.first.locator("h3").inner_text() == "Eastside Bridge Clinic"
     assert page.locator("#note-eastside-bridge-clinic").input_value() == "Ask for the intake desk"
     items.filter(has_text="Legal Aid").get_by_role("button", name="Remove").click()
     assert page.locator("li.referral-item").count() == 9
@@ -105,8 +107,8 @@ def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
     page.get_by_role("button", name="Make the sheet").last.click()
     page.wait_for_url("**/referrals/sheet")
     assert page.get_by_role("heading", level=1).inner_text() == "Robin's recovery resources"
-    titles = page.locator("h2.dimension-title").all_inner_texts()
-    assert [t.split("\n")[0] for t in titles] == ["Health", "Home", "Purpose", "Community"]
+    titles = page.locator("h3.dimension-title").all_inner_texts()
+    assert [t.strip() for t in titles] == ["Health", "Home", "Purpose", "Community"]
     assert page.locator(".item").count() == 9
     assert page.locator(".item-note").inner_text() == "Note: Ask for the intake desk"
     print_button = page.get_by_role("button", name="Print")
@@ -181,10 +183,10 @@ def test_share_code_opens_a_read_only_list_on_a_phone(context, browser, base_url
     page.get_by_label("Note").first.fill("Private note text")
     page.get_by_role("button", name="Make the sheet").first.click()
     page.wait_for_url("**/referrals/sheet")
-    link = f"{base_url}/referrals/shared?ids=harbor-detox,hawthorne-serenity-aa"
-    assert page.get_by_text(link).count() == 1
+    link = page.locator(".typed-address").inner_text()
+    assert re.fullmatch(rf"{base_url}/r/[0-9a-z]{{4}}-[0-9a-z]{{4}}", link), link
     if shutil.which("zbarimg"):
-        assert decode_qr(page.locator(".share .share-qr"), tmp_path / "share.png") == link
+        assert decode_qr(page.locator(".on-phone .share-qr"), tmp_path / "share.png") == link
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     shared = phone.new_page()
     shared.goto(link)
@@ -208,6 +210,169 @@ def test_referral_pages_have_no_axe_violations(context):
     page.wait_for_url("**/referrals/sheet")
     result = axe.run(page, options=options)
     assert result.violations_count == 0, result.generate_report()
-    page.goto("/referrals/shared?ids=harbor-detox,hawthorne-serenity-aa")
+    page.goto(page.locator(".typed-address").inner_text())
     result = axe.run(page, options=options)
     assert result.violations_count == 0, result.generate_report()
+
+
+# Work kept in the browser, and the end of the session.
+
+DRAFT = "directory.referrals.draft"
+ME = "directory.referrals.me"
+
+
+def session_storage(page) -> dict:
+    return page.evaluate("() => Object.assign({}, window.sessionStorage)")
+
+
+def local_storage(page) -> dict:
+    return page.evaluate("() => Object.assign({}, window.localStorage)")
+
+
+def test_what_was_typed_survives_back_a_return_and_a_reorder_within_a_dimension(context):
+    page = context.new_page()
+    for resource_id in ("harbor-detox", "hawthorne-serenity-aa", "eastside-bridge-clinic"):
+        add_from_resource_page(page, resource_id)
+    page.goto("/referrals")
+    groups = page.locator("h2.referral-group-title").all_inner_texts()
+    assert [g.strip() for g in groups] == ["Health", "Community"]  # grouped as it will print
+    page.get_by_label("First name or initials").fill("Robin")
+    page.get_by_label("Home").fill("A room of my own by spring")
+    page.get_by_label("Measure distances from").fill("97214")
+    page.locator("#note-eastside-bridge-clinic").fill("Ask for Rosa")  # typed, not yet saved
+    # Move Eastside above Harbor: within Health; what was typed stays (the browser keeps it).
+    page.locator("#item-eastside-bridge-clinic").get_by_role("button", name="Move up").click()
+    page.wait_for_url("**/referrals#item-eastside-bridge-clinic")
+    assert page.get_by_label("First name or initials").input_value() == "Robin"
+    assert page.locator("#note-eastside-bridge-clinic").input_value() == "Ask for Rosa"
+    health = page.locator(".dimension-health li.referral-item h3").all_inner_texts()
+    assert health == ["Eastside Bridge Clinic", "Harbor Withdrawal Center"]
+    page.get_by_role("button", name="Make the sheet").first.click()
+    page.wait_for_url("**/referrals/sheet")
+    # The new order within Health, on the summary table and in the details.
+    rows = page.locator(".glance-health .glance-name").all_inner_texts()
+    assert rows == ["Eastside Bridge Clinic", "Harbor Withdrawal Center"]
+    details = page.locator(".item.dimension-health h4").all_inner_texts()
+    assert [d.split(" Medication")[0].split(" Treatment")[0] for d in details] == rows
+    assert page.locator("#sheet-eastside-bridge-clinic .item-note").inner_text().endswith("Rosa")
+    # The browser's Back button: the details are still there.
+    page.go_back()
+    page.wait_for_url("**/referrals*")
+    assert page.get_by_label("First name or initials").input_value() == "Robin"
+    assert page.get_by_label("Home").input_value() == "A room of my own by spring"
+    assert page.get_by_label("Measure distances from").input_value() == "97214"
+    # And "Back to the list" from the sheet.
+    page.get_by_role("button", name="Make the sheet").first.click()
+    page.wait_for_url("**/referrals/sheet")
+    page.get_by_role("button", name="Back to the list").click()
+    page.wait_for_url("**/referrals")
+    assert page.get_by_label("First name or initials").input_value() == "Robin"
+    assert page.get_by_label("Home").input_value() == "A room of my own by spring"
+    # Kept in this tab's sessionStorage only: not in the cookie, not in localStorage.
+    assert "Robin" in session_storage(page)[DRAFT]
+    assert all("Robin" not in c["value"] for c in context.cookies())
+    assert local_storage(page) == {}
+    page.close()
+
+
+def test_remember_me_and_forget_me_on_this_device(context):
+    page = context.new_page()
+    add_from_resource_page(page, "peer-center")
+    page.goto("/referrals")
+    remember = page.get_by_label("Remember my name and how to reach me on this device")
+    assert remember.is_visible() and not remember.is_checked()
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("How to reach you").fill("503-555-0100, weekdays")
+    page.get_by_label("First name or initials").fill("Robin")
+    remember.check()
+    assert "Remembered on this device" in page.locator(".remember-status").inner_text()
+    stored = local_storage(page)[ME]
+    assert "Ana" in stored and "503-555-0100" in stored and "Robin" not in stored
+    # Another tab (another session's sheet): the specialist is filled in, the participant not.
+    other = context.new_page()
+    other.goto("/referrals")
+    assert other.get_by_label("Your name").input_value() == "Ana"
+    assert other.get_by_label("How to reach you").input_value() == "503-555-0100, weekdays"
+    assert other.get_by_label("First name or initials").input_value() == ""
+    assert other.get_by_label("Remember my name and how to reach me on this device").is_checked()
+    other.get_by_role("button", name="Forget me on this device").click()
+    assert "Forgotten" in other.locator(".remember-status").inner_text()
+    assert ME not in local_storage(other)
+    assert not other.get_by_role("button", name="Forget me on this device").is_visible()
+    third = context.new_page()
+    third.goto("/referrals")
+    assert third.get_by_label("Your name").input_value() == ""
+    for p in (page, other, third):
+        p.close()
+
+
+def test_hand_over_by_text_or_email_then_finish_and_clear(context, base_url):
+    page = context.new_page()
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(f"{r.url} {r.post_data or ''}"))
+    for resource_id in ("harbor-detox", "hawthorne-serenity-aa"):
+        add_from_resource_page(page, resource_id)
+    page.goto("/referrals")
+    page.get_by_label("Your name").fill("Ana")
+    page.get_by_label("Remember my name and how to reach me on this device").check()
+    page.get_by_label("First name or initials").fill("Robin")
+    page.get_by_label("Note").first.fill("Private note text")
+    page.get_by_role("button", name="Make the sheet").first.click()
+    page.wait_for_url("**/referrals/sheet")
+    short = page.locator(".typed-address").inner_text()
+    body = quote(short, safe="")
+    text_it = page.get_by_role("link", name="Text it to me")
+    email_it = page.get_by_role("link", name="Email it")
+    assert text_it.get_attribute("href") == f"sms:?&body={quote(short)}"
+    page.get_by_label("Their mobile number").fill("(503) 555-0123")
+    assert text_it.get_attribute("href") == f"sms:5035550123?&body={body}"
+    page.get_by_label("Their email address").fill("robin@example.org")
+    assert email_it.get_attribute("href") == (
+        f"mailto:robin@example.org?subject=Your%20recovery%20resources&body={body}"
+    )
+    for link in (text_it, email_it):  # only the short address: no name, note or goal
+        href = link.get_attribute("href")
+        assert "Robin" not in href and "Private" not in href and "Ana" not in href
+    # Typing the number and address sent nothing anywhere.
+    assert not any("555-0123" in s or "5035550123" in s or "example.org" in s for s in sent)
+    page.get_by_role("button", name="Finish and clear").click()
+    page.wait_for_url("**/referrals")
+    assert "Finished: the list and everything typed for the sheet are cleared" in page.content()
+    assert page.get_by_text("The list is empty").count() == 1
+    assert page.get_by_role("link", name="Referral list", exact=True).count() == 1  # no count
+    assert DRAFT not in session_storage(page)
+    assert all("Private" not in c["value"] for c in context.cookies())
+    # The specialist asked this device to remember them: it still does, and says so.
+    assert page.get_by_role("button", name="Forget me on this device").is_visible()
+    page.get_by_role("button", name="Forget me on this device").click()
+    assert local_storage(page) == {}
+    page.close()
+
+
+def test_return_hand_over_and_finish_work_with_javascript_off(browser, base_url):
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    add_from_resource_page(page, "harbor-detox")
+    page.goto("/referrals")
+    assert not page.get_by_label("Remember my name and how to reach me on this device").count() or (
+        not page.locator("[data-remember]").is_visible()
+    )
+    page.get_by_label("First name or initials").fill("JT")
+    page.get_by_label("Health").fill("Sleep")
+    page.get_by_role("button", name="Make the sheet").first.click()
+    page.wait_for_url("**/referrals/sheet")
+    short = page.locator(".typed-address").inner_text()
+    # Plain links, with the short address and no number: the phone's app asks who to send to.
+    assert page.get_by_role("link", name="Text it to me").get_attribute("href") == (
+        f"sms:?&body={quote(short)}"
+    )
+    assert not page.get_by_label("Their mobile number").is_visible()
+    page.get_by_role("button", name="Back to the list").click()
+    assert page.get_by_label("First name or initials").input_value() == "JT"
+    assert page.get_by_label("Health").input_value() == "Sleep"
+    page.get_by_role("button", name="Make the sheet").first.click()
+    page.wait_for_url("**/referrals/sheet")
+    page.get_by_role("button", name="Finish and clear").click()
+    page.wait_for_url("**/referrals")
+    assert page.get_by_text("The list is empty").count() == 1
+    context.close()
