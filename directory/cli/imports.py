@@ -135,7 +135,11 @@ def _with_common_options(command: Callable) -> Callable:
 
 @click.command("meeting-guide")
 @click.argument("source")
-@click.option("--fellowship", required=True, help="AA, NA, Al-Anon, ...: how codes are read.")
+@click.option(
+    "--fellowship",
+    required=True,
+    help="AA, NA, Al-Anon, ...: how codes are read, for records that do not name their own.",
+)
 @_with_common_options
 def meeting_guide_command(
     source: str,
@@ -160,6 +164,8 @@ def meeting_guide_command(
             timezone=info.get("timezone"),
             country=info.get("country") or "US",
             feed_timezone=timezone,
+            existing_entries=editing.resource_entries(doc),
+            locations=editing.location_entries(doc),
         )
     except FeedError as exc:
         raise click.ClickException(str(exc)) from exc
