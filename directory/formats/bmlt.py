@@ -264,8 +264,8 @@ def convert(
         except RecordError as exc:
             result.problems.append(RecordProblem(index, key, str(exc), key_name="id"))
             continue
-        if record.get("timezone") == timezone:
-            del record["timezone"]
+        if timezone is not None and record.get("timezone") == timezone:
+            del record["timezone"]  # the directory's own zone goes without saying
         if feed:
             record["extra"]["feed"] = feed
         used.add(rid)
