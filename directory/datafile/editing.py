@@ -9,19 +9,24 @@ is written, the new text is parsed again and checked against the intended data, 
 
 Writes are atomic: a temporary file in the same directory, fsync, `os.replace`. The previous file
 is kept next to it as `<name>.<YYYY-MM-DDTHHMMSS>.bak` (see `backup_path`).
+
+New entries are written by `entry_text` in the very text ruamel.yaml would give them, and the
+check after each edit reads the file as the app reads it (libyaml, one entry at a time), so an
+import of many thousands of entries takes seconds and memory that grows with them, not minutes
+and gigabytes of node trees.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import difflib
 import io
+import itertools
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+from directory.datafile import entry_text
 
 # The order keys are written in for new entries, and where new keys go in existing ones.
 RESOURCE_KEY_ORDER = (
@@ -102,6 +109,8 @@ class Document:
     text: str
     original: str
     path: Path | None = None
+    # The last parse, for reading (text, tree): edits take the tree and leave none behind.
+    _parsed: tuple[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def modified(self) -> bool:
@@ -156,8 +165,8 @@ def load_document(path: str | os.PathLike[str]) -> Document:
     """Read the resource file at `path` for editing."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    _load(text)  # fail now, not after an import has been computed
-    return Document(text=text, original=text, path=path)
+    tree = _load(text)  # fail now, not after an import has been computed
+    return Document(text=text, original=text, path=path, _parsed=(text, tree))
 
 
 def new_document(name: str, timezone: str, country: str = "US") -> Document:
@@ -194,23 +203,29 @@ def plain(node: Any) -> Any:
 
 def resource_entries(doc: Document) -> list[dict[str, Any]]:
     """Return the resources of the document as plain dicts, in file order."""
-    seq = _root(doc).get("resources") or []
+    seq = _root(doc, reading=True).get("resources") or []
     return [plain(item) for item in seq if isinstance(item, Mapping)]
 
 
 def location_entries(doc: Document) -> dict[str, dict[str, Any]]:
     """Return the shared locations of the document as plain dicts, by id."""
-    return plain(_root(doc).get("locations") or {})
+    return plain(_root(doc, reading=True).get("locations") or {})
 
 
 def directory_block(doc: Document) -> dict[str, Any]:
     """Return the document's `directory:` block as a plain dict (empty when missing)."""
-    info = plain(_root(doc).get("directory"))
+    info = plain(_root(doc, reading=True).get("directory"))
     return info if isinstance(info, dict) else {}
 
 
-def _root(doc: Document) -> CommentedMap:
-    root = _load(doc.text)
+def _root(doc: Document, reading: bool = False) -> CommentedMap:
+    """Return the document's tree; `reading` only reads it, so the last parse may serve."""
+    if doc._parsed is not None and doc._parsed[0] is doc.text:
+        root = doc._parsed[1]
+    else:
+        root = _load(doc.text)
+    # An edit changes the tree it is given: it must not be read again as the text's.
+    doc._parsed = (doc.text, root) if reading else None
     if root is None:
         return CommentedMap()
     if not isinstance(root, CommentedMap):
@@ -483,9 +498,10 @@ def _upsert(
     edits: list[tuple[int, int, list[str]]] = []
     added_lines: list[str] = []
     gap = ["\n"] if block.separated(lines) else []
-    expected = copy.deepcopy(plain(collection)) if collection else ([] if is_seq else {})
+    before = doc.text
+    meant: dict[Any, Any] = {}  # position (a list) or key (a mapping) -> the data it now holds
     changed: list[tuple[str, Any, tuple[int, int] | None]] = []
-    added: list[tuple[str, Any, tuple[int, int] | None]] = []
+    added: list[tuple[str, Any, list[str] | None]] = []  # (id, node or record, fast lines)
     for item_id, record in items:
         if item_id in index:
             i = index[item_id]
@@ -497,23 +513,21 @@ def _upsert(
                 continue
             changed.append((item_id, node, _span(block, i, lines)))
             changes.changed.append(item_id)
-            if is_seq:
-                expected[i] = plain(node)
-            else:
-                expected[item_id] = plain(node)
+            meant[i if is_seq else item_id] = plain(node)
+            continue
+        changes.added.append(item_id)
+        fast = entry_text.entry_lines(record, block.indent) if is_seq else None
+        if fast is not None:
+            added.append((item_id, record, fast))
         else:
-            node = to_node(dict(record), key="location" if not is_seq else None)
-            added.append((item_id, node, None))
-            changes.added.append(item_id)
-            if is_seq:
-                expected.append(plain(node))
-            else:
-                expected[item_id] = plain(node)
+            added.append((item_id, to_node(dict(record), key=None if is_seq else "location"), None))
     for (_, _, span), rendered in zip(changed, _render(changed, block.indent, is_seq), strict=True):
         edits.append((span[0], span[1], rendered))
-    for rendered in _render(added, block.indent, is_seq):
+    slow = iter(_render([(i, node, None) for i, node, fast in added if fast is None],
+                        block.indent, is_seq))  # fmt: skip
+    for _, _, fast in added:
         # No blank line between `resources:` and the first entry of an empty list.
-        added_lines += (gap if block.starts or added_lines else []) + rendered
+        added_lines += (gap if block.starts or added_lines else []) + (fast or next(slow))
 
     if added_lines:
         if block.starts:
@@ -525,7 +539,19 @@ def _upsert(
             edits.append((key_line, key_line + 1, [f"{key}:\n", *added_lines]))
     if edits:
         new_text = "".join(_splice(lines, edits))
-        _check(new_text, key, expected)
+
+        def expected() -> Iterator[Any]:
+            for n, item in enumerate(entry_text.read_items(before, key)):
+                where = n if is_seq else item[0]
+                if where in meant:
+                    yield meant[where] if is_seq else (where, meant[where])
+                else:
+                    yield item
+            for item_id, value, fast in added:
+                data = value if fast is not None else plain(value)
+                yield data if is_seq else (item_id, data)
+
+        _check(new_text, key, expected())
         doc.text = new_text
     return changes
 
@@ -562,7 +588,7 @@ def remove_resources(doc: Document, ids: Iterable[str]) -> Changes:
         raise EditError("resources: written in flow style ([...]); make it a block first")
     changes = Changes()
     edits = []
-    expected = []
+    gone: set[int] = set()
     for i, item in enumerate(collection):
         item_id = str(item.get("id")) if isinstance(item, Mapping) else None
         if item_id in ids:
@@ -572,27 +598,37 @@ def remove_resources(doc: Document, ids: Iterable[str]) -> Changes:
                 start -= 1  # the blank line that separated it goes with it
             edits.append((start, end, []))
             changes.removed.append(item_id)
-        else:
-            expected.append(plain(item))
+            gone.add(i)
     if not edits:
         return changes
-    if len(expected) == 0:
+    before = doc.text
+    if len(gone) == len(collection):
         # No items left: a bare `resources:` would read as null, which is still a valid empty list
         # for the reader, but `[]` says what is meant.
         key_line = root.lc.key("resources")[0]
         edits.append((key_line, key_line + 1, ["resources: []\n"]))
     new_text = "".join(_splice(lines, edits))
-    _check(new_text, "resources", expected)
+    kept = (e for n, e in enumerate(entry_text.read_items(before, "resources")) if n not in gone)
+    _check(new_text, "resources", kept)
     doc.text = new_text
     return changes
 
 
-def _check(text: str, key: str, expected: Any) -> None:
-    """Parse the spliced text and make sure it holds exactly the intended data."""
-    root = _load(text)
-    got = plain(root.get(key)) if root is not None else None
-    if (got or type(expected)()) != expected:
-        raise EditError(f"internal error: the edited {key} do not read back as intended")
+_END = object()
+
+
+def _check(text: str, key: str, expected: Iterable[Any]) -> None:
+    """Read the spliced text as the app reads it; make sure it holds exactly the intended data.
+
+    Both are streamed, an entry at a time, so the check costs what the file's text costs.
+    """
+    try:
+        pairs = itertools.zip_longest(expected, entry_text.read_items(text, key), fillvalue=_END)
+        for meant, read in pairs:
+            if meant is _END or read is _END or not entry_text.same(meant, read):
+                raise EditError(f"internal error: the edited {key} do not read back as intended")
+    except ValueError as exc:
+        raise EditError(f"internal error: the edited file is not YAML: {exc}") from exc
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -644,7 +680,11 @@ def write_document(
     target = Path(path) if path is not None else doc.path
     if target is None:
         raise EditError("no path to write the resource file to")
-    _load(doc.text)
+    try:
+        for _ in entry_text.read_items(doc.text, "resources"):  # YAML at all? (libyaml, streamed)
+            pass
+    except ValueError as exc:
+        raise EditError(f"not valid YAML: {exc}") from exc
     validator = _default_validator() if validate is True else (validate or None)
     if validator is not None:
         problems = list(validator(doc.text, str(target)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pycountry
@@ -84,6 +85,7 @@ def clean_text(value: Any) -> str | None:
     return text or None
 
 
+@lru_cache(maxsize=4096)  # bounded; a feed names a handful of countries many times over
 def country_code(name: str) -> str | None:
     """Return the ISO 3166-1 alpha-2 code for a country name or code, if it is one."""
     key = name.strip().lower()

@@ -38,21 +38,21 @@ def language_type(language: str, fellowship: str | None, known: frozenset[str]) 
 
 
 @cache
-def type_language(fellowship: str | None, code: str) -> str | None:
-    """Return the ISO 639-1 code of the language a type code names ("RUS" -> "ru"), if any."""
+def _languages_by_name() -> dict[str, str]:
+    """Return ISO 639-1 codes by their language's English name, lowercased."""
     import pycountry  # noqa: PLC0415  # why: its database loads lazily, only for imports
 
-    name = vocabulary.type_name(fellowship, code)
-    try:
-        language = pycountry.languages.lookup(name)
-    except LookupError:
-        return None
-    alpha_2 = getattr(language, "alpha_2", None)
-    # lookup() also matches codes and other names ("Men" is a language's code): the type's
-    # name must be the language's own English name.
-    if alpha_2 and vocabulary.language_name(alpha_2).lower() == name.lower():
-        return alpha_2
-    return None
+    return {
+        lang.name.lower(): lang.alpha_2
+        for lang in pycountry.languages
+        if getattr(lang, "alpha_2", None)
+    }
+
+
+@cache
+def type_language(fellowship: str | None, code: str) -> str | None:
+    """Return the ISO 639-1 code of the language a type code names ("RUS" -> "ru"), if any."""
+    return _languages_by_name().get(vocabulary.type_name(fellowship, code).lower())
 
 
 def type_accessibility(fellowship: str | None, code: str) -> str | None:
