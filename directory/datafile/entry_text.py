@@ -82,6 +82,8 @@ def choose_style(value: str, flow: bool = False) -> str | None:
     """
     if not _PRINTABLE.match(value) or "\n" in value:
         return None
+    if flow and value[0] in "?:" and value[1:2] == " ":
+        return None  # ruamel.yaml writes it plain in a flow, which no parser reads back
     if _plain_ok(value, flow) and _is_text(value):
         return ""
     if "'" in value:
