@@ -63,12 +63,15 @@ from directory.core.places import STATES, town_point, zip_point
 from directory.formats.common import (
     COUNTRY_ALIASES,
     DAY_NAMES,
+    MAX_FEED_BYTES,
     FeedError,
     ImportResult,
     RecordError,
     RecordProblem,
+    check_record,
     clean_text,
     country_code,
+    parse_json,
     slugify,
 )
 from directory.formats.meeting_guide.codes import (
@@ -79,7 +82,6 @@ from directory.formats.meeting_guide.codes import (
 )
 from directory.formats.meeting_guide.write import STAND_IN_PLACE
 
-MAX_FEED_BYTES = 32 * 1024 * 1024  # the largest real feeds are a few MB
 FETCH_TIMEOUT_SECONDS = 30
 SOURCE_NAME = "meeting-guide"
 BY_APPOINTMENT = "By appointment"
@@ -140,6 +142,10 @@ _UPDATED = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)
 _UPDATED_SLASHES = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\b")  # "8/28/2021 3:04:05 PM"
 # The rest of a slug our feed gives each weekly time of a meeting: `-<day>-<HHMM>[-<HHMM>]`.
 _WINDOW_SLUG = re.compile(r"^-(sun|mon|tue|wed|thu|fri|sat)-(\d{4})(?:-\d{4})?$")
+# Fields of free text, cut to the data file's limit rather than the record left out.
+FREE_TEXT = frozenset(
+    {"notes", "location_notes", "conference_url_notes", "conference_phone_notes", "group_notes"}
+)
 # Fields that differ between the records of one meeting's weekly times.
 WINDOW_KEYS = frozenset({"slug", "day", "time", "end_time", "end_time_next_day"})
 
@@ -174,15 +180,12 @@ def read_source(
 
 
 def parse_feed(data: bytes, source: str = "feed") -> list[Any]:
-    """Return the list of meeting records in a Meeting Guide JSON feed."""
-    try:
-        feed = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FeedError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise FeedError(
-            f"{source}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from exc
+    """Return the list of meeting records in a Meeting Guide JSON feed.
+
+    Text that is not UTF-8 is kept apart for `convert`, which leaves out the records carrying
+    it (common.check_record); the feed as a whole must be JSON and not absurdly nested.
+    """
+    feed = parse_json(data, source)
     if isinstance(feed, Mapping) and isinstance(feed.get("meetings"), list):
         feed = feed["meetings"]  # some servers wrap the list
     if not isinstance(feed, list):
@@ -964,6 +967,9 @@ def convert(
 
     verified = _verified_dates(existing_entries)
     result = ImportResult(total=len(meetings))
+    # Each record checked before anything reads it; one that cannot be read is left out alone.
+    checks = [check_record(m, FREE_TEXT) for m in meetings]
+    raw, meetings = meetings, [c.record for c in checks]
     iso = iso_days(meetings)
     if iso:
         result.problems.append(
@@ -978,8 +984,9 @@ def convert(
     id_prefix = f"{prefix}-" if prefix else ""
     for members in meeting_groups(meetings):
         index, meeting = members[0]
-        if not isinstance(meeting, Mapping):
-            result.problems.append(RecordProblem(index, None, "not a JSON object"))
+        checked = checks[index - 1]
+        if meeting is None:
+            result.problems.append(RecordProblem(index, _key_of(raw[index - 1]), checked.reason))
             continue
         raw_slug = meeting.get("slug")
         key = None if raw_slug is None else str(raw_slug)
@@ -1032,14 +1039,29 @@ def convert(
                 for i, m in members[1:]
             )
             continue
+        for member_index, _ in members:
+            result.problems.extend(
+                RecordProblem(member_index, key, note, "note")
+                for note in checks[member_index - 1].notes
+            )
         later = verified.get(rid)
         if later is not None and record.get("last_verified") and later > record["last_verified"]:
             del record["last_verified"]  # the maintainer's own, later date stays
         taken[rid] = index
-        result.records.append(record)
+        result.take(record, index, key, "slug")
         result.problems.extend(RecordProblem(index, key, note, "note") for note in notes)
     result.problems.sort(key=lambda p: p.index)
     return result
+
+
+def _key_of(meeting: Any) -> str | None:
+    """Return a left-out record's slug to name it by, when the slug itself is readable."""
+    slug = meeting.get("slug") if isinstance(meeting, Mapping) else None
+    if isinstance(slug, int) and not isinstance(slug, bool):
+        return str(slug)
+    if isinstance(slug, str) and slug.isprintable() and len(slug) <= 100:
+        return slug
+    return None  # its slug may be what is wrong with it: the position names it
 
 
 def _verified_dates(entries: Sequence[Mapping[str, Any]] | None) -> dict[str, date]:
