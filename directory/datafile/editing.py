@@ -111,6 +111,8 @@ class Document:
     path: Path | None = None
     # The last parse, for reading (text, tree): edits take the tree and leave none behind.
     _parsed: tuple[str, Any] | None = field(default=None, repr=False, compare=False)
+    # The text an edit last checked (read back as meant): it needs no parse before writing.
+    _checked: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def modified(self) -> bool:
@@ -516,9 +518,10 @@ def _upsert(
             meant[i if is_seq else item_id] = plain(node)
             continue
         changes.added.append(item_id)
-        fast = entry_text.entry_lines(record, block.indent) if is_seq else None
-        if fast is not None:
-            added.append((item_id, record, fast))
+        lines_of = entry_text.entry_lines(record, block.indent) if is_seq else None
+        if lines_of is not None:
+            # One text per entry: a list of its 25 lines each, 100,000 times, costs 200 MB.
+            added.append((item_id, record, ["".join(lines_of)]))
         else:
             added.append((item_id, to_node(dict(record), key=None if is_seq else "location"), None))
     for (_, _, span), rendered in zip(changed, _render(changed, block.indent, is_seq), strict=True):
@@ -539,6 +542,9 @@ def _upsert(
             edits.append((key_line, key_line + 1, [f"{key}:\n", *added_lines]))
     if edits:
         new_text = "".join(_splice(lines, edits))
+        # The new entries' text is in new_text now; the check needs only what they mean.
+        tail = [(item_id, v if fast is not None else plain(v)) for item_id, v, fast in added]
+        del added, added_lines, edits
 
         def expected() -> Iterator[Any]:
             for n, item in enumerate(entry_text.read_items(before, key)):
@@ -547,12 +553,11 @@ def _upsert(
                     yield meant[where] if is_seq else (where, meant[where])
                 else:
                     yield item
-            for item_id, value, fast in added:
-                data = value if fast is not None else plain(value)
+            for item_id, data in tail:
                 yield data if is_seq else (item_id, data)
 
         _check(new_text, key, expected())
-        doc.text = new_text
+        doc.text = doc._checked = new_text
     return changes
 
 
@@ -610,7 +615,7 @@ def remove_resources(doc: Document, ids: Iterable[str]) -> Changes:
     new_text = "".join(_splice(lines, edits))
     kept = (e for n, e in enumerate(entry_text.read_items(before, "resources")) if n not in gone)
     _check(new_text, "resources", kept)
-    doc.text = new_text
+    doc.text = doc._checked = new_text
     return changes
 
 
@@ -680,11 +685,12 @@ def write_document(
     target = Path(path) if path is not None else doc.path
     if target is None:
         raise EditError("no path to write the resource file to")
-    try:
-        for _ in entry_text.read_items(doc.text, "resources"):  # YAML at all? (libyaml, streamed)
-            pass
-    except ValueError as exc:
-        raise EditError(f"not valid YAML: {exc}") from exc
+    if doc._checked is not doc.text:  # an edit has just read it back; else, is it YAML?
+        try:
+            for _ in entry_text.read_items(doc.text, "resources"):  # libyaml, streamed
+                pass
+        except ValueError as exc:
+            raise EditError(f"not valid YAML: {exc}") from exc
     validator = _default_validator() if validate is True else (validate or None)
     if validator is not None:
         problems = list(validator(doc.text, str(target)))

@@ -41,6 +41,7 @@ _NUMBER_LIKE = re.compile(r"^[\d+\-. ]+$")
 # not U+FEFF, the C1 controls or the surrogates.
 _PRINTABLE = re.compile(r"^[\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_FLOW_MARK = re.compile(r"[,\[\]{}]")
 _FLOAT = re.compile(r"^-?\d+\.\d+$")
 _RESOLVER = VersionedResolver()
 # First characters for which ruamel.yaml's resolver might read a plain scalar as not text.
@@ -67,7 +68,7 @@ def _plain_ok(value: str, flow: bool) -> bool:
     if first in "?:":
         flow_marks |= size == 1
         block_marks |= followed
-    if any(c in value[1:] for c in ",[]{}"):
+    if _FLOW_MARK.search(value, 1):
         flow_marks = True
     if value.find(": ", 1) != -1 or (size > 1 and value[-1] == ":") or " #" in value:
         flow_marks = block_marks = True
@@ -231,6 +232,19 @@ _NO_KEY = object()
 _MERGE = object()  # the key `<<`, written plain: merge the mapping(s) it names
 
 
+class _Chunks:
+    """The text handed to libyaml a piece at a time: given the whole, it copies it as UTF-8."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.at = text, 0
+
+    def read(self, size: int = -1) -> str:
+        size = len(self.text) if size < 0 else size
+        piece = self.text[self.at : self.at + size]
+        self.at += len(piece)
+        return piece
+
+
 def read_items(text: str, key: str) -> Iterator[Any]:
     """Yield the items of the file's top-level `key`, as `datafile.load` reads them.
 
@@ -238,7 +252,7 @@ def read_items(text: str, key: str) -> Iterator[Any]:
     empty. Only one item is held at a time (and the values anchors name). Raise ValueError when
     the text is not YAML.
     """
-    loader = _LOADER(text)
+    loader = _LOADER(_Chunks(text))
     anchors: dict[str, Any] = {}
     # Each open collection: [container, its pending key, its anchor, mappings merged into it].
     stack: list[list[Any]] = []

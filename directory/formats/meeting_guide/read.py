@@ -942,6 +942,7 @@ def convert(
     feed_timezone: str | None = None,
     existing_entries: Sequence[Mapping[str, Any]] | None = None,
     locations: Mapping[str, Any] | None = None,
+    release: bool = False,
 ) -> ImportResult:
     """Turn a feed's records into resource entries; report each one that cannot be taken.
 
@@ -950,6 +951,8 @@ def convert(
     key. `feed` names the feed in `extra.feed`, which is what `--prune` goes by.
     `existing_entries` (the file's) keep a later `last_verified`; `locations` (the file's
     shared venues) are referred to by id when a meeting's place is exactly one of them.
+    With `release` (a list the caller no longer needs), each record is dropped from `meetings`
+    once read, so a large feed holds either its records or its entries, not both at once.
     """
     if feed_timezone and feed_timezone not in _timezones():
         raise FeedError(f"'{feed_timezone}' is not an IANA time zone (like America/Chicago)")
@@ -982,7 +985,14 @@ def convert(
     taken: dict[str, int] = {}
     slugs = {slugify(m.get("slug")) for m in meetings if isinstance(m, Mapping) and m.get("slug")}
     id_prefix = f"{prefix}-" if prefix else ""
-    for members in meeting_groups(meetings):
+    groups = meeting_groups(meetings)
+    done: list[tuple[int, Any]] = []
+    for n in range(len(groups)):
+        members, groups[n] = groups[n], None
+        if release:
+            for i, _ in done:  # the group before this one has been read
+                raw[i - 1] = meetings[i - 1] = checks[i - 1] = None  # type: ignore[index]
+            done = members
         index, meeting = members[0]
         checked = checks[index - 1]
         if meeting is None:
@@ -1101,4 +1111,5 @@ def import_feed(
         feed_timezone,
         existing_entries=existing_entries,
         locations=locations,
+        release=True,  # nothing else holds the parsed feed
     )
