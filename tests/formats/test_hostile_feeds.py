@@ -254,3 +254,12 @@ def test_hsds_a_long_description_is_cut_and_a_long_name_leaves_out_its_row(tmp_p
     assert any("description: 300,000 characters, cut to the 5,000" in m for m in messages)
     assert any("name: 6,000 characters, more than the 5,000" in m and m.endswith("left out")
                for m in messages)  # fmt: skip
+
+
+def test_hsds_a_package_description_nested_deeply_is_a_clear_error(tmp_path):
+    package = tmp_path / "package"
+    shutil.copytree(FIXTURES / "import" / "hsds", package)
+    (package / "datapackage.json").write_bytes(b"[" * 1_000 + b"]" * 1_000)
+    with pytest.raises(FeedError, match="nested too deeply to be a feed"):
+        hsds.read_package(package)
+    assert hsds.feed_name(package) == "package"  # named by its folder instead

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -52,6 +51,7 @@ from directory.formats.common import (
     check_record,
     clean_text,
     country_code,
+    parse_json,
     slugify,
 )
 from directory.formats.hsds.write import NOT_PUBLISHED, hsds_id
@@ -180,10 +180,13 @@ def feed_name(package: str | Path) -> str:
     """Return the package's name: datapackage.json's `name`, else the folder's name."""
     path = Path(package)
     try:
-        name = json.loads((path / "datapackage.json").read_text(encoding="utf-8")).get("name")
-    except (OSError, ValueError, AttributeError):
-        name = None
-    return str(name) if name else path.resolve().name
+        described = parse_json((path / "datapackage.json").read_bytes(), "datapackage.json")
+    except (OSError, FeedError):
+        described = None  # read_package says what is wrong with it
+    name = described.get("name") if isinstance(described, Mapping) else None
+    if not isinstance(name, str) or not slugify(name) or not name.isprintable():
+        return path.resolve().name
+    return name[:100]
 
 
 def read_package(
@@ -205,7 +208,7 @@ def read_package(
     meta = path / "datapackage.json"
     if meta.exists():
         try:
-            described = json.loads(meta.read_text(encoding="utf-8")).get("resources", [])
+            described = parse_json(meta.read_bytes(), str(meta)).get("resources", [])
             files.update(
                 {
                     r["name"]: r["path"]
