@@ -576,16 +576,20 @@ def sync_resources(
     if prune is None:
         return changes
     keep = {str(r["id"]) for r in records}
-    gone = [e["id"] for e in resource_entries(doc) if str(e.get("id")) not in keep and prune(e)]
+    # Read as the app reads the file, one entry at a time: no second ruamel.yaml parse.
+    entries = (e for e in entry_text.read_items(doc.text, "resources") if isinstance(e, dict))
+    gone = [e.get("id") for e in entries if str(e.get("id")) not in keep and prune(e)]
     return changes.merge(remove_resources(doc, gone))
 
 
 def remove_resources(doc: Document, ids: Iterable[str]) -> Changes:
     """Remove the resources with these ids; ids not in the file are ignored."""
     ids = {str(i) for i in ids}
+    if not ids:
+        return Changes()  # without parsing the file
     root = _root(doc)
     collection = root.get("resources")
-    if not ids or not collection:
+    if not collection:
         return Changes()
     lines = _ensure_newline(doc.text.splitlines(keepends=True))
     block = _block_of(root, "resources", lines)
