@@ -2,9 +2,10 @@
 by default.
 
 Plain click commands in the `import` group. Each prints
-the records it left out and why, a count of what would be added / changed / unchanged /
+the records it left out and why (an entry the file's validation refuses among them: see
+`directory.formats.importing`), a count of what would be added / changed / unchanged /
 removed, and a unified diff; only `--write` touches the file (validated, atomic, with a
-timestamped backup next to it: see `directory.editing`).
+timestamped backup next to it: see `directory.datafile.editing`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from directory.datafile import editing
-from directory.formats import bmlt
+from directory.formats import bmlt, importing
 from directory.formats.common import FeedError, ImportResult
 from directory.formats.hsds import read as hsds
 from directory.formats.meeting_guide import read as meeting_guide
@@ -56,42 +57,36 @@ def _apply(
     prune: Callable[[dict[str, Any]], bool] | None,
     write: bool,
     show_diff: bool,
+    verbose: bool,
 ) -> None:
     try:
-        changes = editing.sync_resources(doc, result.records, owned_keys, prune)
+        outcome = importing.put_into(doc, result, owned_keys, prune, str(into))
     except editing.EditError as exc:
         raise click.ClickException(str(exc)) from exc
+    _report(result, verbose)  # with the entries the file's validation refused
     verb = "" if write else "would be "
+    changes = outcome.changes
     click.echo(f"{into}: {verb}{changes.summary()}")
     if changes.removed:
         click.echo(f"  {verb}removed: {', '.join(changes.removed)}")
+    if not write and show_diff and doc.text != doc.original:
+        click.echo(editing.diff_text(doc.original, doc.text, into.name), nl=False)
+    for problem in outcome.errors:  # the file's own entries: the maintainer's to fix
+        click.echo(f"error: {problem}", err=True)
+    if outcome.errors:
+        raise click.ClickException("the result would not validate; nothing can be written")
     if not write:
-        if show_diff and doc.text != doc.original:
-            click.echo(editing.diff_text(doc.original, doc.text, into.name), nl=False)
-        problems = _validate(doc.text, str(into))
-        errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
-        for problem in errors:
-            click.echo(f"error: {problem}", err=True)
-        if errors:
-            raise click.ClickException("the result would not validate; nothing can be written")
         click.echo("dry run: nothing written (add --write to apply)")
         return
     if doc.text == doc.original and into.exists():
         click.echo("nothing to write")
         return
     try:
-        backup = editing.write_document(doc, into)
+        # Validated just now, this very text: once is enough (a large file takes a while).
+        backup = editing.write_document(doc, into, validate=False)
     except editing.EditError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {into}" + (f" (previous version kept as {backup.name})" if backup else ""))
-
-
-def _validate(text: str, path: str) -> list[Any]:
-    try:
-        from directory.datafile.load import validate_text
-    except ImportError:  # the catalog is optional for a dry run; --write still checks YAML
-        return []
-    return list(validate_text(text, path))
 
 
 def _prune_selector(source: str, feed: str) -> Callable[[dict[str, Any]], bool]:
@@ -135,7 +130,11 @@ def _with_common_options(command: Callable) -> Callable:
 
 @click.command("meeting-guide")
 @click.argument("source")
-@click.option("--fellowship", required=True, help="AA, NA, Al-Anon, ...: how codes are read.")
+@click.option(
+    "--fellowship",
+    required=True,
+    help="AA, NA, Al-Anon, ...: how codes are read, for records that do not name their own.",
+)
 @_with_common_options
 def meeting_guide_command(
     source: str,
@@ -160,12 +159,14 @@ def meeting_guide_command(
             timezone=info.get("timezone"),
             country=info.get("country") or "US",
             feed_timezone=timezone,
+            existing_entries=editing.resource_entries(doc),
+            locations=editing.location_entries(doc),
         )
     except FeedError as exc:
         raise click.ClickException(str(exc)) from exc
-    _report(result, verbose)
     selector = _prune_selector(meeting_guide.SOURCE_NAME, meeting_guide.feed_name(source))
-    _apply(doc, into, result, meeting_guide.OWNED_KEYS, selector if prune else None, write, diff)
+    owned = meeting_guide.OWNED_KEYS
+    _apply(doc, into, result, owned, selector if prune else None, write, diff, verbose)
 
 
 @click.command("hsds")
@@ -204,9 +205,8 @@ def hsds_command(
         )
     except FeedError as exc:
         raise click.ClickException(str(exc)) from exc
-    _report(result, verbose)
     selector = _prune_selector(hsds.SOURCE_NAME, hsds.feed_name(package))
-    _apply(doc, into, result, hsds.OWNED_KEYS, selector if prune else None, write, diff)
+    _apply(doc, into, result, hsds.OWNED_KEYS, selector if prune else None, write, diff, verbose)
 
 
 @click.command("bmlt")
@@ -243,9 +243,8 @@ def bmlt_command(
         )
     except FeedError as exc:
         raise click.ClickException(str(exc)) from exc
-    _report(result, verbose)
     selector = _prune_selector(bmlt.SOURCE_NAME, meeting_guide.feed_name(source))
-    _apply(doc, into, result, bmlt.OWNED_KEYS, selector if prune else None, write, diff)
+    _apply(doc, into, result, bmlt.OWNED_KEYS, selector if prune else None, write, diff, verbose)
 
 
 @click.group("import")

@@ -13,16 +13,21 @@ so a kill at any moment leaves the old file, or the new one, and whole backups. 
 left by such a kill is removed by the next write (under a lock on the folder, so never one that
 another write is still using). The file keeps its line endings (a Windows file stays CRLF) and
 its byte-order mark: edits are made on text with plain newlines and written back as found.
+
+New entries are written by `entry_text` in the very text ruamel.yaml would give them, and the
+check after each edit reads the file as the app reads it (libyaml, one entry at a time), so an
+import of many thousands of entries takes seconds and memory that grows with them, not minutes
+and gigabytes of node trees.
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
-import copy
 import datetime as dt
 import difflib
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -40,6 +45,8 @@ try:  # POSIX; elsewhere a stray temporary file is left for the maintainer to re
     import fcntl
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
+
+from directory.datafile import entry_text
 
 # The order keys are written in for new entries, and where new keys go in existing ones.
 RESOURCE_KEY_ORDER = (
@@ -123,6 +130,10 @@ class Document:
         """Return the bytes the file is written as."""
         text = self.text.replace("\n", self.newline) if self.newline != "\n" else self.text
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
+    # The last parse, for reading (text, tree): edits take the tree and leave none behind.
+    _parsed: tuple[str, Any] | None = field(default=None, repr=False, compare=False)
+    # The text an edit last checked (read back as meant): it needs no parse before writing.
+    _checked: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def modified(self) -> bool:
@@ -185,8 +196,10 @@ def load_document(path: str | os.PathLike[str]) -> Document:
     # The file's own convention: CRLF when most of its lines end so.
     newline = "\r\n" if 2 * text.count("\r\n") > text.count("\n") else "\n"
     text = text.replace("\r\n", "\n")
-    _load(text)  # fail now, not after an import has been computed
-    return Document(text=text, original=text, path=path, newline=newline, bom=bom)
+    tree = _load(text)  # fail now, not after an import has been computed
+    return Document(
+        text=text, original=text, path=path, newline=newline, bom=bom, _parsed=(text, tree)
+    )
 
 
 def new_document(name: str, timezone: str, country: str = "US") -> Document:
@@ -223,23 +236,29 @@ def plain(node: Any) -> Any:
 
 def resource_entries(doc: Document) -> list[dict[str, Any]]:
     """Return the resources of the document as plain dicts, in file order."""
-    seq = _root(doc).get("resources") or []
+    seq = _root(doc, reading=True).get("resources") or []
     return [plain(item) for item in seq if isinstance(item, Mapping)]
 
 
 def location_entries(doc: Document) -> dict[str, dict[str, Any]]:
     """Return the shared locations of the document as plain dicts, by id."""
-    return plain(_root(doc).get("locations") or {})
+    return plain(_root(doc, reading=True).get("locations") or {})
 
 
 def directory_block(doc: Document) -> dict[str, Any]:
     """Return the document's `directory:` block as a plain dict (empty when missing)."""
-    info = plain(_root(doc).get("directory"))
+    info = plain(_root(doc, reading=True).get("directory"))
     return info if isinstance(info, dict) else {}
 
 
-def _root(doc: Document) -> CommentedMap:
-    root = _load(doc.text)
+def _root(doc: Document, reading: bool = False) -> CommentedMap:
+    """Return the document's tree; `reading` only reads it, so the last parse may serve."""
+    if doc._parsed is not None and doc._parsed[0] is doc.text:
+        root = doc._parsed[1]
+    else:
+        root = _load(doc.text)
+    # An edit changes the tree it is given: it must not be read again as the text's.
+    doc._parsed = (doc.text, root) if reading else None
     if root is None:
         return CommentedMap()
     if not isinstance(root, CommentedMap):
@@ -512,9 +531,10 @@ def _upsert(
     edits: list[tuple[int, int, list[str]]] = []
     added_lines: list[str] = []
     gap = ["\n"] if block.separated(lines) else []
-    expected = copy.deepcopy(plain(collection)) if collection else ([] if is_seq else {})
+    before = doc.text
+    meant: dict[Any, Any] = {}  # position (a list) or key (a mapping) -> the data it now holds
     changed: list[tuple[str, Any, tuple[int, int] | None]] = []
-    added: list[tuple[str, Any, tuple[int, int] | None]] = []
+    added: list[tuple[str, Any, list[str] | None]] = []  # (id, node or record, fast lines)
     for item_id, record in items:
         if item_id in index:
             i = index[item_id]
@@ -526,23 +546,22 @@ def _upsert(
                 continue
             changed.append((item_id, node, _span(block, i, lines)))
             changes.changed.append(item_id)
-            if is_seq:
-                expected[i] = plain(node)
-            else:
-                expected[item_id] = plain(node)
+            meant[i if is_seq else item_id] = plain(node)
+            continue
+        changes.added.append(item_id)
+        lines_of = entry_text.entry_lines(record, block.indent) if is_seq else None
+        if lines_of is not None:
+            # One text per entry: a list of its 25 lines each, 100,000 times, costs 200 MB.
+            added.append((item_id, record, ["".join(lines_of)]))
         else:
-            node = to_node(dict(record), key="location" if not is_seq else None)
-            added.append((item_id, node, None))
-            changes.added.append(item_id)
-            if is_seq:
-                expected.append(plain(node))
-            else:
-                expected[item_id] = plain(node)
+            added.append((item_id, to_node(dict(record), key=None if is_seq else "location"), None))
     for (_, _, span), rendered in zip(changed, _render(changed, block.indent, is_seq), strict=True):
         edits.append((span[0], span[1], rendered))
-    for rendered in _render(added, block.indent, is_seq):
+    slow = iter(_render([(i, node, None) for i, node, fast in added if fast is None],
+                        block.indent, is_seq))  # fmt: skip
+    for _, _, fast in added:
         # No blank line between `resources:` and the first entry of an empty list.
-        added_lines += (gap if block.starts or added_lines else []) + rendered
+        added_lines += (gap if block.starts or added_lines else []) + (fast or next(slow))
 
     if added_lines:
         if block.starts:
@@ -554,8 +573,22 @@ def _upsert(
             edits.append((key_line, key_line + 1, [f"{key}:\n", *added_lines]))
     if edits:
         new_text = "".join(_splice(lines, edits))
-        _check(new_text, key, expected)
-        doc.text = new_text
+        # The new entries' text is in new_text now; the check needs only what they mean.
+        tail = [(item_id, v if fast is not None else plain(v)) for item_id, v, fast in added]
+        del added, added_lines, edits
+
+        def expected() -> Iterator[Any]:
+            for n, item in enumerate(entry_text.read_items(before, key)):
+                where = n if is_seq else item[0]
+                if where in meant:
+                    yield meant[where] if is_seq else (where, meant[where])
+                else:
+                    yield item
+            for item_id, data in tail:
+                yield data if is_seq else (item_id, data)
+
+        _check(new_text, key, expected())
+        doc.text = doc._checked = new_text
     return changes
 
 
@@ -574,16 +607,20 @@ def sync_resources(
     if prune is None:
         return changes
     keep = {str(r["id"]) for r in records}
-    gone = [e["id"] for e in resource_entries(doc) if str(e.get("id")) not in keep and prune(e)]
+    # Read as the app reads the file, one entry at a time: no second ruamel.yaml parse.
+    entries = (e for e in entry_text.read_items(doc.text, "resources") if isinstance(e, dict))
+    gone = [e.get("id") for e in entries if str(e.get("id")) not in keep and prune(e)]
     return changes.merge(remove_resources(doc, gone))
 
 
 def remove_resources(doc: Document, ids: Iterable[str]) -> Changes:
     """Remove the resources with these ids; ids not in the file are ignored."""
     ids = {str(i) for i in ids}
+    if not ids:
+        return Changes()  # without parsing the file
     root = _root(doc)
     collection = root.get("resources")
-    if not ids or not collection:
+    if not collection:
         return Changes()
     lines = _ensure_newline(doc.text.splitlines(keepends=True))
     block = _block_of(root, "resources", lines)
@@ -591,7 +628,7 @@ def remove_resources(doc: Document, ids: Iterable[str]) -> Changes:
         raise EditError("resources: written in flow style ([...]); make it a block first")
     changes = Changes()
     edits = []
-    expected = []
+    gone: set[int] = set()
     for i, item in enumerate(collection):
         item_id = str(item.get("id")) if isinstance(item, Mapping) else None
         if item_id in ids:
@@ -601,27 +638,37 @@ def remove_resources(doc: Document, ids: Iterable[str]) -> Changes:
                 start -= 1  # the blank line that separated it goes with it
             edits.append((start, end, []))
             changes.removed.append(item_id)
-        else:
-            expected.append(plain(item))
+            gone.add(i)
     if not edits:
         return changes
-    if len(expected) == 0:
+    before = doc.text
+    if len(gone) == len(collection):
         # No items left: a bare `resources:` would read as null, which is still a valid empty list
         # for the reader, but `[]` says what is meant.
         key_line = root.lc.key("resources")[0]
         edits.append((key_line, key_line + 1, ["resources: []\n"]))
     new_text = "".join(_splice(lines, edits))
-    _check(new_text, "resources", expected)
-    doc.text = new_text
+    kept = (e for n, e in enumerate(entry_text.read_items(before, "resources")) if n not in gone)
+    _check(new_text, "resources", kept)
+    doc.text = doc._checked = new_text
     return changes
 
 
-def _check(text: str, key: str, expected: Any) -> None:
-    """Parse the spliced text and make sure it holds exactly the intended data."""
-    root = _load(text)
-    got = plain(root.get(key)) if root is not None else None
-    if (got or type(expected)()) != expected:
-        raise EditError(f"internal error: the edited {key} do not read back as intended")
+_END = object()
+
+
+def _check(text: str, key: str, expected: Iterable[Any]) -> None:
+    """Read the spliced text as the app reads it; make sure it holds exactly the intended data.
+
+    Both are streamed, an entry at a time, so the check costs what the file's text costs.
+    """
+    try:
+        pairs = itertools.zip_longest(expected, entry_text.read_items(text, key), fillvalue=_END)
+        for meant, read in pairs:
+            if meant is _END or read is _END or not entry_text.same(meant, read):
+                raise EditError(f"internal error: the edited {key} do not read back as intended")
+    except ValueError as exc:
+        raise EditError(f"internal error: the edited file is not YAML: {exc}") from exc
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -673,7 +720,12 @@ def write_document(
     target = Path(path) if path is not None else doc.path
     if target is None:
         raise EditError("no path to write the resource file to")
-    _load(doc.text)
+    if doc._checked is not doc.text:  # an edit has just read it back; else, is it YAML?
+        try:
+            for _ in entry_text.read_items(doc.text, "resources"):  # libyaml, streamed
+                pass
+        except ValueError as exc:
+            raise EditError(f"not valid YAML: {exc}") from exc
     validator = _default_validator() if validate is True else (validate or None)
     if validator is not None:
         problems = list(validator(doc.text, str(target)))

@@ -19,7 +19,6 @@ list are assumed. Decisions, as for Meeting Guide feeds (formats/meeting_guide/r
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,8 +31,10 @@ from directory.formats.common import (
     ImportResult,
     RecordError,
     RecordProblem,
+    check_record,
     clean_text,
     country_code,
+    parse_json,
     slugify,
 )
 from directory.formats.meeting_guide.read import feed_name, read_source
@@ -61,21 +62,25 @@ DEFAULT_KEYS = {
 }  # fmt: skip
 LANGUAGE_KEYS = {"ES": "es", "FIN": "fi", "ENG": "en", "PER": "fa"}
 DEFAULT_MINUTES = 60
+# Fields of free text, cut to the data file's limit rather than the meeting left out.
+FREE_TEXT = frozenset(
+    {"comments", "location_info", "virtual_meeting_additional_info", "bus_lines", "train_lines"}
+)
 _ZONES = frozenset(available_timezones())
 _HMS = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 def parse_answer(data: bytes, source: str = "feed") -> tuple[list[Any], dict[str, dict]]:
-    """Return the meetings of a GetSearchResults answer and its formats by key."""
-    try:
-        answer = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FeedError(f"{source}: not UTF-8 text (byte {exc.start})") from exc
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise FeedError(f"{source}: not valid JSON ({str(exc)[:80]})") from exc
+    """Return the meetings of a GetSearchResults answer and its formats by key.
+
+    As for Meeting Guide feeds, text that is not UTF-8 is kept apart for `convert`, which leaves
+    out the meetings carrying it; a format that cannot be read is left out of the list.
+    """
+    answer = parse_json(data, source)
     formats: dict[str, dict] = {}
     if isinstance(answer, Mapping) and isinstance(answer.get("meetings"), list):
         for item in answer.get("formats") or []:
+            item = check_record(item).record
             if isinstance(item, Mapping) and isinstance(item.get("key_string"), str):
                 formats[item["key_string"]] = dict(item)
         answer = answer["meetings"]
@@ -243,9 +248,11 @@ def convert(
     existing = dict(existing or {})
     result = ImportResult(total=len(meetings))
     used: set[str] = set()
-    for index, meeting in enumerate(meetings, start=1):
-        if not isinstance(meeting, Mapping):
-            result.problems.append(RecordProblem(index, None, "not a JSON object", key_name="id"))
+    for index, raw in enumerate(meetings, start=1):
+        checked = check_record(raw, FREE_TEXT)
+        meeting = checked.record
+        if meeting is None:
+            result.problems.append(RecordProblem(index, None, checked.reason, key_name="id"))
             continue
         key = str(meeting.get("id_bigint") or "") or None
         if key is None:
@@ -264,12 +271,13 @@ def convert(
         except RecordError as exc:
             result.problems.append(RecordProblem(index, key, str(exc), key_name="id"))
             continue
-        if record.get("timezone") == timezone:
-            del record["timezone"]
+        if timezone is not None and record.get("timezone") == timezone:
+            del record["timezone"]  # the directory's own zone goes without saying
         if feed:
             record["extra"]["feed"] = feed
         used.add(rid)
-        result.records.append(record)
+        result.take(record, index, key, "id")
+        notes = checked.notes + notes
         result.problems.extend(RecordProblem(index, key, n, "note", key_name="id") for n in notes)
     return result
 

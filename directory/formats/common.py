@@ -1,13 +1,38 @@
-"""What the importers share: their errors, their report of records left out, small parsers."""
+"""What the importers share: their limits, errors, report of records left out, small parsers.
+
+Every importer (Meeting Guide, BMLT, HSDS) reads untrusted input, so every one parses it with
+`parse_json` (or reads CSV leniently) and passes each record through `check_record` before
+looking at it: a record that is not text, nests deeper than a record can, or holds a value
+longer than the data file allows is left out with its reason (or its free text cut, noted),
+and the rest of the feed is imported.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import unicodedata
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pycountry
+
+# --- limits --------------------------------------------------------------------------------------
+# MAX_FIELD_CHARS must equal the data file's own limit (issue 12 adds it as MAX_FIELD_CHARS in
+# directory/datafile/limits.py and DIRECTORY_DATA_MAX_FIELD_CHARS): an import must never write
+# a value the file would then refuse or cut. Import it from there once that has landed.
+MAX_FIELD_CHARS = 5_000  # a description is a few sentences; 5,000 characters is two pages
+# The feed itself, which is not the data file: a region's BMLT answer or a large intergroup's
+# Meeting Guide feed (100,000 meetings are about 80 MB of JSON).
+MAX_FEED_BYTES = 128 * 1024 * 1024
+# A record is flat: a mapping of scalars and lists (`types`, `regions`, `day`), one level of
+# mappings at most. These bound the work one record can cause, not what real feeds use (about
+# 40 fields, a dozen codes).
+MAX_RECORD_DEPTH = 4
+MAX_RECORD_ITEMS = 500  # fields of a record, or items of one of its lists
 
 DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 COUNTRY_ALIASES = {
@@ -57,6 +82,13 @@ class ImportResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     problems: list[RecordProblem] = field(default_factory=list)
     total: int = 0  # records in the feed
+    # Entry id -> (position, key, key name) of the record it came from, to report it by.
+    origins: dict[str, tuple[int, str | None, str]] = field(default_factory=dict)
+
+    def take(self, record: dict[str, Any], index: int, key: str | None, key_name: str) -> None:
+        """Add an entry made from the feed's record `index`."""
+        self.records.append(record)
+        self.origins[str(record["id"])] = (index, key, key_name)
 
     @property
     def skipped(self) -> list[RecordProblem]:
@@ -65,6 +97,144 @@ class ImportResult:
     @property
     def notes(self) -> list[RecordProblem]:
         return [p for p in self.problems if p.kind == "note"]
+
+
+# --- untrusted input ---------------------------------------------------------------------------
+
+
+def decode_leniently(data: bytes) -> str:
+    """Return UTF-8 text; bytes that are not UTF-8 become lone surrogates, for `check_record`.
+
+    A byte that is not UTF-8 inside one record's text must not stop the whole feed: it is kept
+    apart (surrogateescape) so that the record carrying it can be named and left out.
+    """
+    return data.decode("utf-8-sig", errors="surrogateescape")
+
+
+def parse_json(data: bytes, source: str) -> Any:
+    """Return a JSON document, or raise FeedError saying plainly what is wrong with it."""
+    try:
+        return json.loads(decode_leniently(data))
+    except json.JSONDecodeError as exc:
+        where = f"at line {exc.lineno}, column {exc.colno}"
+        bad = exc.doc[exc.pos : exc.pos + 1]
+        if bad and 0xDC80 <= ord(bad) <= 0xDCFF:  # a byte that is not UTF-8, outside any text
+            raise FeedError(
+                f"{source}: not UTF-8 text {where} (byte 0x{ord(bad) - 0xDC00:02X}), outside any"
+                " record's text"
+            ) from exc
+        raise FeedError(f"{source}: not valid JSON: {exc.msg} {where}") from exc
+    except RecursionError:
+        # The C parser stops at Python's recursion limit, long before memory runs short.
+        raise FeedError(
+            f"{source}: nested too deeply to be a feed (lists or objects inside each other"
+            " about a thousand times)"
+        ) from None
+    except MemoryError:
+        raise FeedError(f"{source}: too large to read into memory") from None
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# C0 and C1 control characters, DEL; not tab, line feed or carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SUSPECT = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # either
+MAX_NAME_CHARS = 100  # no format has a field name this long
+
+
+def _not_text(value: str) -> str:
+    """Say why a string with lone surrogates is not text, naming the bytes when it can."""
+    found = _SURROGATE.findall(value)
+    raw = [ord(c) - 0xDC00 for c in found if 0xDC80 <= ord(c) <= 0xDCFF]
+    if raw:
+        shown = ", ".join(f"0x{b:02X}" for b in dict.fromkeys(raw[:4]))
+        return f"not UTF-8 text (byte{'s' if len(raw) > 1 else ''} {shown})"
+    return f"not text (an unpaired surrogate \\u{ord(found[0]):04x})"
+
+
+@dataclass
+class CheckedRecord:
+    """`check_record`'s answer: the record to read (None: left out, `reason` says why)."""
+
+    record: Any
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def check_record(
+    record: Any, free_text: Collection[str] = (), max_chars: int = MAX_FIELD_CHARS
+) -> CheckedRecord:
+    """Return a feed record fit to read, or the reason it cannot be, before anything reads it.
+
+    Left out: text that is not UTF-8 (or not text at all), nesting past MAX_RECORD_DEPTH, more
+    than MAX_RECORD_ITEMS fields or list items, a value longer than `max_chars` in a field that
+    is not free text (a name, an address or a link that long is not one). Free text (`free_text`,
+    top-level keys such as `notes`) longer than that is cut at the limit, which loses its end
+    rather than the whole record; control characters are removed. Both are noted. A record
+    that needs neither is returned as it is, not copied.
+    """
+    if not isinstance(record, Mapping):
+        return CheckedRecord(None, "not a JSON object")
+    notes: list[str] = []
+    fixes: list[tuple[list[Any], str]] = []  # (path, new text)
+    # Iterative, so a hostile record cannot exhaust the stack: (value, path, depth).
+    stack: list[tuple[Any, list[Any], int]] = [(record, [], 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        where = _where(path)
+        if isinstance(value, Mapping | list):
+            if depth > MAX_RECORD_DEPTH:
+                return CheckedRecord(None, f"{where}: nested deeper than a record can be")
+            if len(value) > MAX_RECORD_ITEMS:
+                return CheckedRecord(None, f"{where or 'the record'}: {len(value):,} items")
+            if isinstance(value, list):
+                stack.extend((item, [*path, n], depth + 1) for n, item in enumerate(value))
+                continue
+            for key, item in value.items():
+                name = str(key)
+                if _SURROGATE.search(name):
+                    return CheckedRecord(None, f"a field's name is {_not_text(name)}")
+                if len(name) > MAX_NAME_CHARS or _CONTROL.search(name):
+                    return CheckedRecord(None, f"a field's name is not a name: {name[:40]!r}")
+                stack.append((item, [*path, key], depth + 1))
+            continue
+        if not isinstance(value, str):
+            continue
+        text = value
+        if _SUSPECT.search(text):
+            if _SURROGATE.search(text):
+                return CheckedRecord(None, f"{where}: {_not_text(text)}")
+            text = _CONTROL.sub("", text)
+            notes.append(f"{where}: control characters removed")
+        if len(text) > max_chars:
+            if where not in free_text:
+                return CheckedRecord(
+                    None,
+                    f"{where}: {len(text):,} characters, more than the {max_chars:,} a field of"
+                    " the data file may hold",
+                )
+            notes.append(
+                f"{where}: {len(text):,} characters, cut to the {max_chars:,} a field of the"
+                " data file may hold"
+            )
+            text = text[:max_chars].rstrip()
+        if text is not value:
+            fixes.append((path, text))
+    if fixes:
+        record = copy.deepcopy(record)  # bounded: the checks above passed
+        for path, text in fixes:
+            parent = record
+            for step in path[:-1]:
+                parent = parent[step]
+            parent[path[-1]] = text
+    return CheckedRecord(record, None, sorted(notes))
+
+
+def _where(path: list[Any]) -> str:
+    """Name a place in a record: `notes`, `types[2]`, `location.name`."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
 
 
 def slugify(value: Any) -> str:
@@ -79,11 +249,13 @@ def clean_text(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         value = str(value)
+    value = _CONTROL.sub("", value)  # check_record has said so; never into the file
     lines = [line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return text or None
 
 
+@lru_cache(maxsize=4096)  # bounded; a feed names a handful of countries many times over
 def country_code(name: str) -> str | None:
     """Return the ISO 3166-1 alpha-2 code for a country name or code, if it is one."""
     key = name.strip().lower()

@@ -353,6 +353,10 @@ class MeetingSchema(Schema):
     country = _text()
     formatted_address = _text()
     approximate = _text('"yes" when the place is only an area, not a street address.')
+    stand_in_place = _text(
+        'Extension: "yes" when the town is not the meeting\'s own but the area it is listed in '
+        "(its group's city or the directory's), for a meeting with no place of its own."
+    )
     latitude = fields.Float()
     longitude = fields.Float()
     region = _text()

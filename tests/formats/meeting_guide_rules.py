@@ -18,7 +18,7 @@ FEED_STRINGS = (
     "conference_phone_notes notes location_notes group updated url approximate"
 ).split()
 # Ours, documented in formats/meeting_guide/write.py; readers ignore keys they do not know.
-EXTENSION_STRINGS = ("fellowship", "end_time_next_day", "attendance_option")
+EXTENSION_STRINGS = ("fellowship", "end_time_next_day", "attendance_option", "stand_in_place")
 EXTENSION_LISTS = ("fellowship_types", "languages", "accessibility", "populations")
 
 

@@ -121,3 +121,9 @@ def test_the_command_dry_runs_then_writes_and_a_second_import_changes_nothing(tm
     renamed.write_text(ANSWER.read_text().replace("Sunday Serenity", "Sunday Serenity Group"))
     moved = runner.invoke(bmlt_command, [str(renamed), "--into", str(into)])
     assert "1 changed" in moved.output and "sunday-serenity-group-101" not in moved.output
+
+
+def test_without_a_directory_zone_every_meeting_keeps_its_own():
+    # Asked without the directory's zone (a new file, a script), nothing is taken for it.
+    records = bmlt.import_answer(str(ANSWER)).records
+    assert len(records) == 3 and all("extra" in r for r in records)

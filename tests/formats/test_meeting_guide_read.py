@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import shutil
 import threading
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -127,7 +128,9 @@ def test_days_and_times_fixture_reports_each_record_it_cannot_take():
     assert "end" not in meetings["bad-end"]["schedule"][0]
     assert _messages(result) == [
         "record 5 (slug 'bad-time'): time '25:99' is not a time",
-        "record 6 (slug 'bad-day'): day 7 is not a day (0 = Sunday ... 6 = Saturday)",
+        # The feed also uses 0 for Sunday, so its 7 cannot be the ISO Sunday.
+        "record 6 (slug 'bad-day'): day 7 is not a day (0 = Sunday ... 6 = Saturday; this feed"
+        " uses 0 too, so its 7 cannot be Sunday)",
         "record 7 (slug 'no-time'): day 4 given without a time",
     ]
     assert len(_messages(result, "note")) == 2
@@ -503,3 +506,177 @@ def test_house_codes_and_typos_read_as_the_spec_code():
     assert meetings["typo"]["extra"]["unknown_types"] == ["zz"]
     al_anon = _by_id(mg.convert([{"slug": "x", "name": "X", "types": ["AC", "POA"]}], "Al-Anon"))
     assert al_anon["x"]["types"] == ["AC", "POA"]
+
+
+# --- what our own feed and other directories' feeds add to the spec ------------------------------
+
+
+def _one(record: dict, fellowship: str = "AA", **options) -> tuple[dict, list[str]]:
+    result = mg.convert([{"slug": "m", "name": "M", "day": 1, "time": "19:00", **record}],
+                        fellowship, **options)  # fmt: skip
+    assert not result.skipped, _messages(result)
+    return result.records[0], [p.message for p in result.notes]
+
+
+def test_a_feed_numbered_1_to_7_has_sunday_at_7_and_says_so():
+    records = [{"slug": "a", "name": "A", "day": 7, "time": "19:00"},
+               {"slug": "b", "name": "B", "day": "1", "time": "19:00"},
+               {"slug": "c", "name": "C", "day": [6, 7], "time": "19:00"}]  # fmt: skip
+    result = mg.convert(records, "AA")
+    days = {r["id"]: r["schedule"][0]["days"] for r in result.records}
+    assert days == {"a": ["sun"], "b": ["mon"], "c": ["sun", "sat"]}
+    assert _messages(result, "note") == ["the feed numbers days 1 to 7: 7 is read as Sunday"]
+    # A feed numbered 0 to 6 reads as always: 6 is Saturday, and nothing is said.
+    plain = mg.convert([{"slug": "d", "name": "D", "day": 6, "time": "19:00"},
+                        {"slug": "e", "name": "E", "day": 0, "time": "19:00"}], "AA")  # fmt: skip
+    assert [r["schedule"][0]["days"] for r in plain.records] == [["sat"], ["sun"]]
+    assert plain.problems == []
+
+
+def test_coordinates_as_one_lat_lon_text():
+    record, notes = _one({"coordinates": "37.3382, -121.8863", "city": "San Jose", "state": "CA",
+                          "address": "1 Main St"})  # fmt: skip
+    assert (record["location"]["lat"], record["location"]["lon"]) == (37.3382, -121.8863)
+    assert notes == []
+    _, notes = _one({"coordinates": "37.3,-121.9,37.4,-121.8", "formatted_address": "Nowhere"})
+    assert notes[0] == "coordinates '37.3,-121.9,37.4,-121.8' are an area, not a point; left out"
+    _, notes = _one({"coordinates": "north", "formatted_address": "Nowhere"})
+    assert notes[0] == "coordinates 'north' are not \"lat,lon\"; left out"
+
+
+@pytest.mark.parametrize(
+    ("ends", "expected", "note"),
+    [
+        ({"end_time_next_day": "00:30"}, "00:30", None),
+        ({"end_time_next_day": "23:30"}, None, "end_time_next_day 23:30 is not before the start"),
+        ({"end_time_next_day": "soon"}, None, "end_time_next_day: time 'soon' is not a time"),
+        ({"end_time": "20:00", "end_time_next_day": "01:00"}, "01:00", "both end_time and"),
+        ({"end_time": "01:00"}, "01:00", None),  # before the start: past midnight too
+    ],
+)
+def test_an_end_past_midnight(ends, expected, note):
+    record, notes = _one({"time": "23:00", **ends})
+    assert record["schedule"][0].get("end") == expected
+    assert notes[0].startswith(note) if note else notes == [], notes
+
+
+def _windows(*times, **fields) -> list[dict]:
+    """The records our feed writes for one meeting that meets at several weekly times."""
+    return [{"slug": f"hope-{day_name}-{time.replace(':', '')}", "name": "Hope", "day": day,
+             "time": time, "url": "https://other.example/resources/hope", **fields}
+            for day, day_name, time in times]  # fmt: skip
+
+
+def test_one_meetings_weekly_times_come_back_as_one_entry():
+    records = _windows((1, "mon", "19:00"), (3, "wed", "19:00"), (6, "sat", "09:00"))
+    records.append({"slug": "other", "name": "Other", "day": 2, "time": "12:00",
+                    "url": "https://other.example/resources/other"})  # fmt: skip
+    result = mg.convert(records, "AA")
+    assert result.problems == []
+    hope = _by_id(result)["hope"]
+    assert hope["schedule"] == [{"days": ["mon", "wed"], "start": "19:00"},
+                                {"days": ["sat"], "start": "09:00"}]  # fmt: skip
+    assert "slug" not in hope["extra"]  # the id is the source's own
+    assert list(_by_id(result)) == ["hope", "other"]
+
+
+def test_records_that_only_look_like_one_meeting_stay_apart():
+    # Same url and slug pattern, but not the same meeting: each keeps its own entry.
+    records = _windows((1, "mon", "19:00")) + _windows((3, "wed", "19:00"), notes="Different")
+    result = mg.convert(records, "AA")
+    assert [r["id"] for r in result.records] == ["hope", "hope-2"]
+    assert _messages(result, "note") == [
+        "record 2 (slug 'hope-wed-1900'): slug also used by record 1; imported as 'hope-2'"
+    ]
+    # A slug whose day or time is not the record's own is not one of our weekly times.
+    (record,) = mg.convert(_windows((2, "mon", "19:00")), "AA").records
+    assert record["id"] == "hope-mon-1900"
+    # TSML sites end `url` with the whole slug: never read as weekly times of one meeting.
+    tsml = [{"slug": "hope-mon-1900", "name": "Hope", "day": 1, "time": "19:00",
+             "url": "https://intergroup.example/meetings/hope-mon-1900/"}]  # fmt: skip
+    assert [r["id"] for r in mg.convert(tsml, "AA").records] == ["hope-mon-1900"]
+
+
+def test_a_record_names_its_own_fellowship_and_codes():
+    record, _ = _one({"fellowship": "Al-Anon", "types": ["O"], "fellowship_types": ["O", "POA"]})
+    assert record["fellowship"] == "Al-Anon" and record["types"] == ["O", "POA"]
+    record, _ = _one({"fellowship": "narcotics anonymous", "types": ["C"]})
+    assert record["fellowship"] == "NA" and record["types"] == ["C"]
+    record, _ = _one({"types": ["POA"]}, "AA")  # no fellowship of its own: the one given
+    assert record["fellowship"] == "AA" and record["types"] == ["POA"]
+
+
+def test_languages_accessibility_and_populations_from_codes_and_extensions():
+    record, notes = _one({"types": ["O", "S", "RUS", "X", "BA"], "languages": ["uk", "klingon"],
+                          "accessibility": ["hearing-loop", "Wheel Chair"],
+                          "populations": ["veterans"]})  # fmt: skip
+    assert record["types"] == ["O", "S", "RUS", "X", "BA"]
+    assert record["languages"] == ["uk", "es", "ru"]
+    assert record["accessibility"] == ["hearing-loop", "wheelchair", "childcare"]
+    assert record["populations"] == ["veterans"]
+    assert notes == [
+        "languages: 'klingon' is not one; left out",
+        "accessibility: 'Wheel Chair' is not one; left out",
+    ]
+    # English alone is the default, and is not written.
+    record, _ = _one({"types": ["EN"]})
+    assert "languages" not in record
+
+
+def test_updated_is_when_the_meeting_was_last_verified():
+    record, notes = _one({"updated": "2026-09-01 00:00:00"})
+    assert record["last_verified"] == date(2026, 9, 1) and notes == []
+    record, notes = _one({"updated": "2999-01-01"})
+    assert "last_verified" not in record
+    assert notes == ["updated 2999-01-01 is in the future; last_verified left out"]
+    record, notes = _one({"updated": "last week"})
+    assert notes == ["updated 'last week' is not a date; last_verified left out"]
+    # A maintainer's later date stays (the key is not the importer's to remove either).
+    record, _ = _one({"updated": "2026-09-01"},
+                     existing_entries=[{"id": "m", "last_verified": "2026-10-01"}])  # fmt: skip
+    assert "last_verified" not in record and "last_verified" not in mg.OWNED_KEYS
+
+
+def test_a_stand_in_town_is_no_location():
+    record, _ = _one({"conference_url": "https://zoom.us/j/1", "city": "Portland", "state": "OR",
+                      "formatted_address": "Portland, OR, US", "approximate": "yes",
+                      "attendance_option": "online", "stand_in_place": "yes"})  # fmt: skip
+    assert "location" not in record and record["online"] == {"url": "https://zoom.us/j/1"}
+
+
+def test_a_place_that_is_a_shared_venue_refers_to_it():
+    venue = {"name": "Hall", "address": "1 Main St", "city": "Portland", "state": "OR",
+             "postal_code": "97214", "lat": 45.5, "lon": -122.65}  # fmt: skip
+    fields = {"location": "Hall", "address": "1 Main St", "city": "Portland", "state": "OR",
+              "postal_code": "97214", "latitude": 45.5, "longitude": -122.65}  # fmt: skip
+    record, _ = _one(fields, locations={"main-hall": venue})
+    assert record["location"] == "main-hall"
+    record, _ = _one(fields, locations={"main-hall": {**venue, "notes": "Side door"}})
+    assert record["location"] == venue  # not the same place: written out
+
+
+def test_a_closed_place_with_no_way_to_join_is_a_closed_meeting():
+    record, _ = _one({"types": ["TC", "O"], "formatted_address": "1 Main St, Portland, OR 97214"})
+    assert record["status"] == "temporarily-closed" and record["types"] == ["O"]
+    online = {"conference_url": "https://zoom.us/j/1", "attendance_option": "online"}
+    record, _ = _one({"types": ["TC", "O"], "formatted_address": "1 Main St, Portland, OR 97214",
+                      **online})  # fmt: skip
+    assert "status" not in record and record["types"] == ["TC", "O"]
+    assert record["location"]["address"] == "1 Main St"  # its place, closed for now
+
+
+def test_dates_with_slashes_are_read_the_one_way_the_feed_writes_them():
+    records = [{"slug": s, "name": s, "day": 1, "time": "19:00", "updated": u}
+               for s, u in (("a", "8/28/2021"), ("b", "9/6/2021 3:04:05 PM"))]  # fmt: skip
+    result = mg.convert(records, "AA")
+    assert [r["last_verified"] for r in result.records] == [date(2021, 8, 28), date(2021, 9, 6)]
+    assert _messages(result, "note") == ["the feed writes dates month/day/year"]
+    european = mg.convert([{**records[1], "updated": "28/8/2021"}, records[1]], "AA")
+    assert european.records[1]["last_verified"] == date(2021, 6, 9)
+    # Nothing over 12: either reading could be right, so neither is taken.
+    (record,) = (result := mg.convert(records[1:], "AA")).records
+    assert "last_verified" not in record
+    assert _messages(result, "note") == [
+        "record 1 (slug 'b'): updated '9/6/2021 3:04:05 PM': the feed's dates could be month/day"
+        " or day/month; last_verified left out"
+    ]

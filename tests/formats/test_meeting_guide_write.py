@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from directory.formats.meeting_guide import read as meeting_guide
 from directory.formats.meeting_guide import write as mg_write
 from tests.formats.conftest import by_slug, url_of
 from tests.formats.meeting_guide_rules import check_meeting_guide_record
@@ -79,24 +76,6 @@ def test_services_and_inactive_entries_are_not_meetings(edges):
         "hybrid-spanish",
         "by-appointment",
     }
-
-
-@pytest.mark.xfail(strict=True, reason="the importer drops the closed place of a TC meeting")
-def test_the_importer_reads_the_feed_back_to_the_same_attendance(edges):
-    feed = mg_write.meeting_guide_feed(edges, url_of)
-    result = meeting_guide.convert(
-        [r for r in feed if r["slug"] != "by-appointment"], "AA", timezone="America/Los_Angeles"
-    )
-    assert not result.skipped
-    back = {r["id"]: r for r in result.records}
-    assert back["closed-online"]["online"]["url"] == "https://meet.example/abc"
-    assert "location" in back["closed-online"] and "status" not in back["closed-online"]
-    assert back["closed-only"]["status"] == "temporarily-closed"
-    assert back["hybrid-spanish-sat-2300"]["languages"] == ["es"]
-    assert back["hybrid-spanish-sat-2300"]["schedule"] == [
-        {"days": ["sat"], "start": "23:00", "end": "01:00"}
-    ]
-    assert back["hybrid-spanish-sat-2300"]["location"]["address"] == "10 Main St, Room 4"
 
 
 GROUPS = """\

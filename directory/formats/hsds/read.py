@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -49,14 +48,22 @@ from directory.formats.common import (
     ImportResult,
     RecordError,
     RecordProblem,
+    check_record,
     clean_text,
     country_code,
+    parse_json,
     slugify,
 )
 from directory.formats.hsds.write import NOT_PUBLISHED, hsds_id
 
 SOURCE_NAME = "hsds"
 MAX_TABLE_BYTES = 64 * 1024 * 1024
+# Columns of free text, cut to the data file's limit rather than the row left out.
+FREE_TEXT = frozenset(
+    {"description", "application_process", "fees", "fees_description", "eligibility",
+     "eligibility_description", "details", "transportation", "accessibility", "alert",
+     "interpretation_services", "wait_time", "licenses", "accreditations", "notes"}
+)  # fmt: skip
 OWNED_KEYS = frozenset(
     {
         "name",
@@ -173,14 +180,24 @@ def feed_name(package: str | Path) -> str:
     """Return the package's name: datapackage.json's `name`, else the folder's name."""
     path = Path(package)
     try:
-        name = json.loads((path / "datapackage.json").read_text(encoding="utf-8")).get("name")
-    except (OSError, ValueError, AttributeError):
-        name = None
-    return str(name) if name else path.resolve().name
+        described = parse_json((path / "datapackage.json").read_bytes(), "datapackage.json")
+    except (OSError, FeedError):
+        described = None  # read_package says what is wrong with it
+    name = described.get("name") if isinstance(described, Mapping) else None
+    if not isinstance(name, str) or not slugify(name) or not name.isprintable():
+        return path.resolve().name
+    return name[:100]
 
 
-def read_package(package: str | Path) -> dict[str, list[dict[str, str]]]:
-    """Return each known table of the package as a list of rows (missing tables are empty)."""
+def read_package(
+    package: str | Path, problems: list[RecordProblem] | None = None
+) -> dict[str, list[dict[str, str]]]:
+    """Return each known table of the package as a list of rows (missing tables are empty).
+
+    A row that cannot be read (text that is not UTF-8, a value longer than the data file allows
+    in a column that is not free text) is left out of its table, with its reason in `problems`;
+    the rest of the table, and of the package, is read.
+    """
     path = Path(package)
     if not path.is_dir():
         raise FeedError(f"{package}: not a folder of HSDS CSV files")
@@ -191,7 +208,7 @@ def read_package(package: str | Path) -> dict[str, list[dict[str, str]]]:
     meta = path / "datapackage.json"
     if meta.exists():
         try:
-            described = json.loads(meta.read_text(encoding="utf-8")).get("resources", [])
+            described = parse_json(meta.read_bytes(), str(meta)).get("resources", [])
             files.update(
                 {
                     r["name"]: r["path"]
@@ -212,17 +229,38 @@ def read_package(package: str | Path) -> dict[str, list[dict[str, str]]]:
             continue
         if file.stat().st_size > MAX_TABLE_BYTES:
             raise FeedError(f"{file}: larger than {MAX_TABLE_BYTES // (1024 * 1024)} MB")
-        try:
-            with file.open(encoding="utf-8-sig", newline="") as handle:
-                tables[table] = [
-                    {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
-                    for row in csv.DictReader(handle)
-                ]
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise FeedError(f"{file}: cannot read the CSV: {exc}") from exc
+        tables[table] = _read_table(file, filename, problems if problems is not None else [])
     if not tables["service"]:
         raise FeedError(f"{package}: no services ({files['service']} is missing or empty)")
     return _as_one_version(tables)
+
+
+def _read_table(file: Path, name: str, problems: list[RecordProblem]) -> list[dict[str, str]]:
+    """Return a CSV table's rows, each checked like a feed's record (common.check_record)."""
+    rows = []
+    # A long value must reach check_record (cut or refused there), not stop the whole table.
+    limit = csv.field_size_limit(MAX_TABLE_BYTES)
+    try:
+        with file.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            reader = csv.DictReader(handle)
+            for row in reader:
+                fields = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+                checked = check_record(fields, FREE_TEXT)
+                where = f"{name} line {reader.line_num}"
+                row_id = fields.get("id") if checked.record is not None else None
+                if checked.record is None:
+                    problems.append(RecordProblem(0, None, f"{where}: {checked.reason}; left out"))
+                    continue
+                for note in checked.notes:
+                    problems.append(
+                        RecordProblem(0, None, f"{where} (id '{row_id}'): {note}", "note")
+                    )
+                rows.append(checked.record)
+    except csv.Error as exc:
+        raise FeedError(f"{file}: cannot read the CSV: {exc}") from exc
+    finally:
+        csv.field_size_limit(limit)
+    return rows
 
 
 def _as_one_version(tables: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:
@@ -753,7 +791,7 @@ def convert(
                     n += 1
                     rid = f"{stem}-{n}"
                 used.add(rid)
-            result.records.append({"id": rid, **record})
+            result.take({"id": rid, **record}, index, sid, "id")
             for note in notes:
                 if note not in said:  # an organization's bad phone is said once, not per place
                     said.add(note)
@@ -791,10 +829,11 @@ def import_package(
     existing_entries: list[dict[str, Any]] | None = None,
 ) -> ImportResult:
     """Read a package folder and convert it (FeedError when it cannot be read)."""
-    tables = read_package(package)
+    problems: list[RecordProblem] = []
+    tables = read_package(package, problems)
     feed = feed_name(package)
     existing = existing_keys(existing_entries or [], feed)
-    return convert(
+    result = convert(
         tables,
         id_prefix,
         timezone,
@@ -804,3 +843,5 @@ def import_package(
         load_mapping(categories),
         existing,
     )
+    result.problems[:0] = problems  # the rows left out of their tables come first
+    return result

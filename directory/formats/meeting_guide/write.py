@@ -11,9 +11,11 @@ are its main readers. Decisions, each checked against what those readers do:
   or time ("by appointment").
 - Every record has geographic information (the format requires it; TSML UI drops a record
   without it). A meeting with no place to go to (online only) gets an approximate place: the
-  city its group meets in elsewhere in the directory, else the directory's own area, with
-  `approximate: "yes"`, no street and no coordinates, and `attendance_option: "online"`, so no
-  reader sends anyone to an address.
+  town of its own location if it has one, else the city its group meets in elsewhere in the
+  directory, else the directory's own area, with `approximate: "yes"`, no street and no
+  coordinates, and `attendance_option: "online"`, so no reader sends anyone to an address.
+  A town that is not the meeting's own (its group's, the directory's) is marked
+  `stand_in_place: "yes"`, so our importer does not give the meeting a location it never had.
 - Attendance is said the way the current spec says it: a place is an address, online is a
   `conference_url` or `conference_phone`, and `TC` marks a temporarily closed place. The legacy
   `ONL` code is never written (readers infer online from the conference fields).
@@ -29,7 +31,9 @@ are its main readers. Decisions, each checked against what those readers do:
 - Extension fields, ignored by readers that do not know them (TSML UI and the Meeting Guide
   importer ignore unknown keys): `fellowship`, `fellowship_types`, `end_time_next_day`,
   `attendance_option` (TSML's own), `languages`, `accessibility` and `populations` (our words,
-  for what no type code says). With them an export imported back is the same directory.
+  for what no type code says), `stand_in_place`. With them an export imported back is the
+  same directory (formats/meeting_guide/read.py; tests/formats/test_meeting_guide_round_trip.py
+  says exactly what differs).
 """
 
 from __future__ import annotations
@@ -44,21 +48,20 @@ from directory.core import vocabulary
 from directory.core.model import Catalog, Location, Resource
 from directory.core.schedule import DAYS, MINUTES_PER_DAY, Window, hh_mm
 from directory.formats.common import slugify
+from directory.formats.meeting_guide.codes import (
+    ACCESSIBILITY_TYPES,
+    CLOSED_TYPE,
+    LEGACY_ONLINE_TYPE,
+    language_type,
+)
 
 ResourceUrl = Callable[[Resource], str]
 
-LEGACY_ONLINE_TYPE = "ONL"
-CLOSED_TYPE = "TC"
-# Accessibility words that a Meeting Guide type code says (the others travel in `accessibility`).
-ACCESSIBILITY_TYPES: dict[str, str] = {
-    "wheelchair": "X",
-    "accessible-restroom": "XB",
-    "asl": "ASL",
-    "fragrance-free": "FF",
-    "childcare": "BA",
-}
 # How the spec names attendance in TSML's `attendance_option`; the same words as our model's.
 ATTENDANCE_OPTIONS = ("in_person", "online", "hybrid", "inactive")
+# Says that a record's town is only the area it is listed in (its group's city or the
+# directory's), for a meeting with no place of its own; see the module's docstring.
+STAND_IN_PLACE = "stand_in_place"
 
 
 @dataclass(frozen=True)
@@ -216,8 +219,13 @@ def _meeting_base(
     place = {}
     if resource.location is not None and (resource.attendance != "online" or _closed(resource)):
         place = _meeting_place(resource.location, country)
+    elif resource.location is not None:
+        place = _meeting_area(resource.location, country)  # online: only the town it is in
     if "formatted_address" not in place:
-        place.update(area.fields())  # the area stands in; a point of its own is kept
+        # The area stands in (a point of its own is kept), and says so: an importer must not
+        # take the town of its group or of the directory for the meeting's own.
+        place.update(area.fields())
+        place[STAND_IN_PLACE] = "yes"
     record.update(place)
     record["attendance_option"] = resource.attendance
     online = resource.online
@@ -276,6 +284,24 @@ def _meeting_place(location: Location, country: str) -> dict[str, Any]:
     return {k: v for k, v in place.items() if v is not None and v != ""}
 
 
+def _meeting_area(location: Location, country: str) -> dict[str, Any]:
+    """Return the town fields of an online meeting's own location (no street, no point)."""
+    if not location.city:
+        return {}
+    place = {
+        "city": location.city,
+        "state": location.state,
+        "postal_code": location.postal_code,
+        "country": location.country or country,
+        "region": location.region,
+        "sub_region": location.sub_region,
+    }
+    town = " ".join(p for p in (location.state, location.postal_code) if p)
+    place["formatted_address"] = ", ".join(p for p in (location.city, town, place["country"]) if p)
+    place["approximate"] = "yes"
+    return {k: v for k, v in place.items() if v}
+
+
 def meeting_types(resource: Resource) -> list[str]:
     """Return a meeting's type codes as its fellowship uses them, with what other fields say.
 
@@ -314,14 +340,3 @@ def spec_types(fellowship: str | None, codes: Iterable[str]) -> list[str]:
         elif meaning.casefold() in by_name:
             out.append(by_name[meaning.casefold()])
     return list(dict.fromkeys(out))
-
-
-def language_type(language: str, fellowship: str | None, known: frozenset[str]) -> str | None:
-    """Return the type code naming a language the meeting is held in ("es" -> "S"), if any."""
-    if language == "en":
-        return None  # the default; Meeting Guide readers assume it
-    name = vocabulary.language_name(language).lower()
-    for code in sorted(known):
-        if vocabulary.type_name(fellowship, code).lower() == name:
-            return code
-    return None
