@@ -13,6 +13,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from directory.core.model import (
 )
 from directory.core.schedule import Schedule
 from directory.datafile.limits import DEFAULT_LIMITS, MAX_PROBLEMS, DataLimits
+from directory.datafile.quick_check import Loader, Slow, compile_schema
 from directory.datafile.schemas import SLUG, DirectorySchema, LocationSchema, ResourceSchema
 from directory.datafile.yaml_lines import (
     Mapping,
@@ -233,6 +235,12 @@ class _Checker:
 
     def _schema_problems(self, schema: Schema, node, base: list, resource_id=None):
         """Load `node` with `schema`; record its errors; return the loaded data or None."""
+        quick = _quick_loader(type(schema))
+        if quick is not None:
+            try:
+                return quick(node)
+            except Slow:
+                pass  # something to report, or unusual: marshmallow's messages say what
         try:
             return schema.load(dict(node))
         except ValidationError as exc:
@@ -482,6 +490,11 @@ class _Checker:
                         field_name,
                         "warning",
                     )
+
+
+@cache
+def _quick_loader(schema_class: type[Schema]) -> Loader | None:
+    return compile_schema(schema_class())
 
 
 def _schedule_item(item: dict) -> dict:
