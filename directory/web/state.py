@@ -24,6 +24,7 @@ from flask import Flask, current_app
 
 from directory.config import data_limits
 from directory.core.model import Catalog
+from directory.datafile.cache import parse_cached
 from directory.datafile.isolated import ParseFailed, parse_isolated
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
 from directory.datafile.load import parse_bytes
@@ -289,12 +290,8 @@ class DirectoryState:
         return Snapshot(service, version.mtime, time.time())
 
     def _parse(self, data: bytes):
-        if self.isolate:
-            return parse_isolated(data, self.data_path, self.limits)
-        try:
-            return parse_bytes(data, self.data_path, self.limits)
-        except (MemoryError, RecursionError) as exc:
-            raise ParseFailed(f"reading the file ran out of {type(exc).__name__[:-5]}") from None
+        parse = parse_isolated if self.isolate else _parse_here
+        return parse_cached(data, self.data_path, self.limits, self.index_dir, parse)
 
     def baseline(self) -> Version | None:
         """Return the version a new file must not shrink from: in memory, else in the index."""
@@ -349,6 +346,13 @@ class DirectoryState:
                 self.snapshot = Snapshot(service, old.data_mtime, old.loaded_at)
                 return True
         return self.reload()
+
+
+def _parse_here(data: bytes, path: str, limits: DataLimits):
+    try:
+        return parse_bytes(data, path, limits)
+    except (MemoryError, RecursionError) as exc:
+        raise ParseFailed(f"reading the file ran out of {type(exc).__name__[:-5]}") from None
 
 
 def init_app(app: Flask) -> None:
