@@ -8,6 +8,7 @@ from flask import current_app
 from directory.config import data_limits
 from directory.core.model import Catalog
 from directory.datafile.cache import parse_cached
+from directory.datafile.feeds import read_feed_files
 from directory.datafile.load import read_limited
 
 
@@ -16,9 +17,11 @@ def load_or_exit(path: str, refused: str | None = None) -> Catalog:
     limits = data_limits(current_app.config)
     try:
         data = read_limited(path, limits)
+        feeds = read_feed_files(path, limits.max_bytes)
     except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
-    catalog, problems = parse_cached(data, path, limits, current_app.config["INDEX_DIR"])
+    index_dir = current_app.config["INDEX_DIR"]
+    catalog, problems = parse_cached(data, path, limits, index_dir, feed_files=feeds)
     if catalog is None:
         for problem in problems:
             click.echo(str(problem), err=True)

@@ -1,11 +1,11 @@
 """Keep the validated catalog of each file version, so an unchanged file is never parsed twice.
 
 Reading and validating 100,000 entries takes most of a minute; unpickling the catalog they give
-takes a second or two. `parse_cached` looks for the answer under a key made of the file's bytes
-(SHA-256), its path, the limits it is checked against, this format and a fingerprint of the code
-and libraries that validate it (so a new rule, vocabulary or ZIP table means a new parse, never
-a stale verdict). Only files without errors are kept: they are what restarts and the CLI read
-again; a refused file is parsed each time it changes, as before.
+takes seconds. `parse_cached` looks for the answer under a key made of the bytes of the file and
+of its feed files (SHA-256), its path, the limits it is checked against, this format and a
+fingerprint of the code and libraries that validate it (so a new rule, vocabulary or ZIP table
+means a new parse, never a stale verdict). Only files without errors are kept: they are what
+restarts and the CLI read again; a refused file is parsed each time it changes, as before.
 
 The entries live in the index folder's `catalogs/` (derived data, next to the index built from
 the same file), written whole and renamed into place; an entry that cannot be read is a miss and
@@ -21,12 +21,13 @@ import json
 import logging
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 from directory.core.model import Catalog
+from directory.datafile.feeds import bundle_fingerprint
 from directory.datafile.limits import DataLimits
 from directory.datafile.load import Problem, parse_bytes
 
@@ -57,10 +58,12 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(data: bytes, path: str, limits: DataLimits) -> str:
+def cache_key(
+    data: bytes, path: str, limits: DataLimits, feed_files: Mapping[str, bytes] | None = None
+) -> str:
     parts = [CACHE_FORMAT, code_fingerprint(), path, sorted(limits.__dict__.items())]
     digest = hashlib.sha256(json.dumps(parts).encode())
-    digest.update(hashlib.sha256(data).digest())
+    digest.update(bytes.fromhex(bundle_fingerprint(data, feed_files)))
     return digest.hexdigest()
 
 
@@ -69,18 +72,19 @@ def parse_cached(
     path: str,
     limits: DataLimits,
     index_dir: str | Path | None,
-    parse: Callable[[bytes, str, DataLimits], Parsed] = parse_bytes,
+    parse: Callable[..., Parsed] = parse_bytes,
+    feed_files: Mapping[str, bytes] | None = None,
 ) -> Parsed:
-    """Return `parse(data, path, limits)`, from the cache when this version was read before."""
+    """Return `parse(data, path, limits, feed_files)`, from the cache when read before."""
     if index_dir is None:
-        return parse(data, path, limits)
+        return parse(data, path, limits, feed_files)
     folder = Path(index_dir) / FOLDER
-    key = cache_key(data, path, limits)
+    key = cache_key(data, path, limits, feed_files)
     hit = _read(folder / f"{key}.pickle", key)
     if hit is not None:
         log.info("%s: validated before, read from the catalog cache", path)
         return hit
-    catalog, problems = parse(data, path, limits)
+    catalog, problems = parse(data, path, limits, feed_files)
     if catalog is not None:
         _write(folder, key, (catalog, problems))
     return catalog, problems

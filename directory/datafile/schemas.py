@@ -364,3 +364,23 @@ class ResourceSchema(StrictSchema):
             for key in ("fellowship", "types", "group"):
                 if key in data:
                     raise ValidationError("only meetings have this key", key)
+
+
+FEED_FORMATS = ("meeting-guide", "bmlt")
+
+
+class FeedSchema(StrictSchema):
+    """One entry of `feeds:`: an imported feed, kept in feeds/<name>.yaml by `flask sync`."""
+
+    name = Slug(required=True)
+    url = Url()
+    path = Text()
+    format = Choice(FEED_FORMATS, "feed format")
+    fellowship = Text(required=True)
+    timezone = TimeZone()
+    prefix = Slug(required=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _one_source(self, data, **kwargs):
+        if ("url" in data) == ("path" in data):
+            raise ValidationError("give the feed's url or its path (one of them)", "url")
