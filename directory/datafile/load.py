@@ -8,6 +8,7 @@ grows with them, so a hostile or broken file costs little to refuse.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import math
@@ -189,6 +190,12 @@ def parse_bytes(
                 "each key may appear only once in a mapping",
             )
         catalog = checker.check(document, bundle_fingerprint(data, feed_files))
+        if checker.warnings > MAX_PROBLEMS:
+            more = checker.warnings - MAX_PROBLEMS
+            summary = Problem(path, 0, f"{more:,} more warnings not listed", severity="warning")
+            checker.problems.append(summary)
+            if catalog is not None:
+                catalog = dataclasses.replace(catalog, warnings=(*catalog.warnings, summary))
     except _TooManyProblems:
         checker.problems.append(
             Problem(path, 0, f"stopped after {MAX_PROBLEMS:,} problems: fix these first")
@@ -251,12 +258,19 @@ class _Checker:
         self.limits = limits
         self.problems: list[Problem] = []
         self._seen: dict[str, tuple[str, int]] = {}  # resource id -> (file, line)
+        self.warnings = 0
         self._center: Point | None = None
         self._resource_schema = ResourceSchema()
         self._location_schema = LocationSchema()
 
     def add(self, line, message, resource_id=None, field=None, severity="error"):
-        if len(self.problems) >= MAX_PROBLEMS:
+        if severity == "warning":
+            # Warnings never stop validation (a national directory far from its centre has
+            # thousands): past MAX_PROBLEMS they are counted, not listed.
+            self.warnings += 1
+            if self.warnings > MAX_PROBLEMS:
+                return
+        elif len(self.problems) - min(self.warnings, MAX_PROBLEMS) >= MAX_PROBLEMS:
             raise _TooManyProblems
         self.problems.append(Problem(self.path, line, message, resource_id, field, severity))
 

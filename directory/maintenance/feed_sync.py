@@ -278,7 +278,6 @@ def sync_feed(
     target = feed_files.feed_file(curated_path, feed.name)
     try:
         old_bytes = target.read_bytes() if target.exists() else None
-        old = _entries(old_bytes)
         validators = state.get(feed.name, {}) if old_bytes is not None else {}
         if validators.get("source") != feed.source:
             validators = {}  # a new address: ask for everything
@@ -286,6 +285,7 @@ def sync_feed(
         if fetched.data is None:
             outcome.status = "not-modified"
             return outcome
+        old = _entries(old_bytes)  # read only when there is something to compare it with
         result = convert(feed, fetched.data, directory, list(old.values()), locations)
         outcome.problems = result.problems
         text, problems = _validated(feed, result, curated, curated_path, limits)

@@ -257,3 +257,25 @@ def test_a_local_path_is_a_feed_too(tmp_path):
 def test_names_not_declared_are_refused(app):
     result = _sync(app, "nowhere")
     assert result.exit_code == 1 and "not declared under feeds: nowhere" in result.output
+
+
+def test_a_bmlt_feed_is_synced_with_its_own_format(tmp_path):
+    curated = tmp_path / "resources.yaml"
+    (tmp_path / "na.json").write_bytes((FIXTURES / "import" / "bmlt" / "search.json").read_bytes())
+    curated.write_text(
+        (FIXTURES / "minimal.yaml").read_text()
+        + "feeds:\n  - {name: na, path: na.json, format: bmlt, fellowship: NA, prefix: na}\n"
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATA_PATH": str(curated),
+            "INDEX_DIR": str(tmp_path / "index"),
+        }  # fmt: skip
+    )
+    result = _sync(app)
+    assert result.exit_code == 0, result.output
+    assert "na: written:" in result.output
+    catalog = app.extensions["directory"].current().catalog
+    assert any(r.id.startswith("na-") and r.fellowship == "NA" for r in catalog.resources)
