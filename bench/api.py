@@ -111,8 +111,9 @@ def run(tree: Path, data: Path, name: str, rounds: int, scratch: Path) -> dict[s
         text=True,
         check=False,
     )
-    if done.returncode:
-        raise SystemExit(f"{tree}: {done.stderr.strip().splitlines()[-1:]}")
+    if done.returncode:  # an older version may not read a newer file: no figures from it
+        print(f"  ({name} on {tree.name}: {done.stderr.strip().splitlines()[-1:]})", flush=True)
+        return {}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -152,10 +153,11 @@ def main(argv: list[str] | None = None) -> int:
                 for kind in figures["now"]:
                     cells = []
                     for version in trees:
-                        t = figures[version][kind]
-                        cells.append(f"{percentile(t, 0.5):6.1f} / {percentile(t, 0.95):6.1f} ms")
+                        t = figures[version].get(kind)
+                        cells.append(f"{percentile(t, 0.5):6.1f} / {percentile(t, 0.95):6.1f} ms"
+                                     if t else f"{'none':>16}")  # fmt: skip
                     line = f"{name:10} {kind:12} " + "  ".join(cells)
-                    if args.before:
+                    if args.before and figures["before"].get(kind):
                         now, before = figures["now"][kind], figures["before"][kind]
                         p50 = percentile(now, 0.5) / percentile(before, 0.5)
                         p95 = percentile(now, 0.95) / percentile(before, 0.95)
