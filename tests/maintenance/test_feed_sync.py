@@ -229,7 +229,7 @@ def test_a_dry_run_shows_the_diff_and_writes_nothing(app, curated, server):
     result = _sync(app, "--dry-run", "--diff", "benlomond")
     assert result.exit_code == 0, result.output
     assert "benlomond: would be written: 35 added" in result.output
-    assert "+- id: bl-daily-reflections" in result.output
+    assert '+- {"id": "bl-daily-reflections", "name": "Daily Reflections"' in result.output
     assert not (curated.parent / "feeds").exists()
 
 
@@ -279,3 +279,25 @@ def test_a_bmlt_feed_is_synced_with_its_own_format(tmp_path):
     assert "na: written:" in result.output
     catalog = app.extensions["directory"].current().catalog
     assert any(r.id.startswith("na-") and r.fellowship == "NA" for r in catalog.resources)
+
+
+def test_a_feed_file_reads_back_exactly_what_was_written():
+    import datetime as dt
+
+    from directory.core.model import Feed
+    from directory.datafile.yaml_lines import load_bounded
+
+    odd = 'Line\u2028sep \x85 C1 \ufeff bom \U0001f600 "quoted" back\\slash: #no comment, [x]'
+    records = [
+        {"id": "x-1", "name": odd, "types": ["O", "19:00", "1e5", "yes", "~"], "n": 1.5},
+        {"id": "x-2", "last_verified": dt.date(2026, 6, 1), "extra": {"empty": [], "no": None}},
+    ]
+    text = feed_sync.render(Feed("x", "x.json", "AA", "x"), records)
+    document, duplicates, long_texts = load_bounded(text.decode("utf-8"))
+    assert not duplicates and not long_texts
+    assert document["resources"][0] == records[0]
+    assert document["resources"][1] == {**records[1], "last_verified": "2026-06-01"}
+    assert document["feed"] == {"name": "x", "source": "x.json"}
+    assert (
+        load_bounded(feed_sync.render(Feed("x", "x", "AA", "x"), []).decode())[0]["resources"] == []
+    )
