@@ -89,5 +89,29 @@ def _compile_field(field: fields.Field, name: str) -> Callable[[Any], Any] | Non
     custom = getattr(field, "quick_loader", None)
     if custom is not None:
         return custom()
-    deserialize = field.deserialize
-    return lambda value: deserialize(value, name, None)
+    plain = (
+        not field.allow_none
+        and not field.pre_load
+        and not field.post_load
+        and type(field).deserialize is fields.Field.deserialize
+        and type(field)._validate_missing is fields.Field._validate_missing
+        and type(field)._validate is fields.Field._validate
+    )
+    if not plain:
+        deserialize = field.deserialize
+        return lambda value: deserialize(value, name, None)
+    # Field.deserialize without its general cases: a None (not allowed here) gives up, and
+    # the validators run as marshmallow runs them (one returning False fails).
+    convert = field._deserialize
+    validators = tuple(field.validators)
+
+    def leaf(value: Any) -> Any:
+        if value is None:
+            raise Slow
+        out = convert(value, name, None)
+        for validator in validators:
+            if validator(out) is False:
+                raise Slow
+        return out
+
+    return leaf
