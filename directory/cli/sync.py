@@ -24,8 +24,19 @@ from directory.maintenance import feed_sync
     "--timeout", type=float, default=feed_sync.FETCH_SECONDS, show_default=True,
     help="Seconds to wait for a feed's server.",
 )  # fmt: skip
+@click.option(
+    "--jobs", type=click.IntRange(1, 16), default=None,
+    help="Feeds synced at once, each in its own process (default: 2 on 2 cores or more).",
+)  # fmt: skip
 @with_appcontext
-def sync(names: tuple[str, ...], dry_run: bool, diff: bool, allow_shrink: bool, timeout: float):
+def sync(
+    names: tuple[str, ...],
+    dry_run: bool,
+    diff: bool,
+    allow_shrink: bool,
+    timeout: float,
+    jobs: int | None,
+):
     """Fetch each feed declared under `feeds:` in the resource file and update its file.
 
     NAMES limits the sync to those feeds. Each feed is fetched (a URL with the ETag and
@@ -77,6 +88,7 @@ def sync(names: tuple[str, ...], dry_run: bool, diff: bool, allow_shrink: bool, 
         document.get("directory") or {},
         document.get("locations") or {},
         report,
+        jobs=jobs,
         write=not dry_run,
         allow_shrink=allow_shrink,
         max_shrink=cfg["RELOAD_MAX_SHRINK"],

@@ -301,3 +301,15 @@ def test_a_feed_file_reads_back_exactly_what_was_written():
     assert (
         load_bounded(feed_sync.render(Feed("x", "x", "AA", "x"), []).decode())[0]["resources"] == []
     )
+
+
+def test_feeds_synced_in_parallel_make_the_same_files_as_one_at_a_time(app, curated, server):
+    import shutil
+
+    assert _sync(app, "--jobs", "1").exit_code == 0
+    one_at_a_time = {name: body for name, (_, body) in _files(curated).items()}
+    shutil.rmtree(curated.parent / "feeds")
+    result = _sync(app, "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output.index("benlomond:") < result.output.index("kansas-city:")  # in order
+    assert {name: body for name, (_, body) in _files(curated).items()} == one_at_a_time
