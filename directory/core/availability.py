@@ -100,24 +100,40 @@ def day_heading(occurrence: Occurrence, at: datetime, in_progress: bool) -> tupl
     return start.date().isoformat(), f"{DAY_LABELS[start.isoweekday() % 7]}, {start:%b} {start.day}"
 
 
-def checked(last_verified: date | None, today: date, stale_after_days: int) -> dict:
-    """Say how fresh a listing is: {"text": "Checked 3 weeks ago", "stale": False}."""
+class _English:
+    """The words of `checked`, as written (a translation seam passes its own)."""
+
+    def text(self, message: str, **values: object) -> str:
+        return message % values if values else message
+
+    def plural(self, singular: str, plural: str, count: int, **values: object) -> str:
+        return self.text(singular if count == 1 else plural, count=count, **values)
+
+
+def checked(last_verified: date | None, today: date, stale_after_days: int, words=None) -> dict:
+    """Say how fresh a listing is: {"text": "Checked 3 weeks ago", "stale": False}.
+
+    `words` (text, plural) says it in another language: the referral sheet's SheetWords.
+    """
+    words = words or _English()
     if last_verified is None:
-        return {"text": "Not checked yet", "stale": True}
+        return {"text": words.text("Not checked yet"), "stale": True}
     days = max(0, (today - last_verified).days)
     if days == 0:
-        ago = "today"
+        text = words.text("Checked today")
     elif days == 1:
-        ago = "yesterday"
+        text = words.text("Checked yesterday")
     elif days < 14:
-        ago = f"{days} days ago"
+        text = words.plural("Checked %(count)d day ago", "Checked %(count)d days ago", days)
     elif days < 63:
-        ago = f"{days // 7} weeks ago"
+        text = words.plural("Checked %(count)d week ago", "Checked %(count)d weeks ago", days // 7)
     elif days < 730:
-        ago = f"{days // 30} months ago"
+        months = days // 30
+        text = words.plural("Checked %(count)d month ago", "Checked %(count)d months ago", months)
     else:
-        ago = f"{days // 365} years ago"
-    return {"text": f"Checked {ago}", "stale": days > stale_after_days}
+        years = days // 365
+        text = words.plural("Checked %(count)d year ago", "Checked %(count)d years ago", years)
+    return {"text": text, "stale": days > stale_after_days}
 
 
 def _day_and_time(occurrence: Occurrence, local_now: datetime, short: bool = False) -> str:
