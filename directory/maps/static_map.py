@@ -15,9 +15,10 @@ from directory.core.geo import BoundingBox, haversine_miles
 from directory.maps.outlines import Outlines, within
 
 WIDTH, HEIGHT = 600, 360  # the drawing's own units; the page scales it to its column
-SMALL_WIDTH, SMALL_HEIGHT = 600, 280  # a listing's map
+SMALL_WIDTH, SMALL_HEIGHT = 400, 220  # a listing's map
 PADDING = 36  # units kept clear around the pins, so a pin and its number are never cut
 MIN_SPAN_MILES = 2.0  # one pin alone is shown with a couple of miles around it
+LISTING_SPAN_MILES = 40.0  # a listing's map shows the county around the place, for bearings
 PIN_SPACING = 22  # pins closer than this share one marker ("3,4")
 SCALE_MILES = (0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -49,6 +50,7 @@ def draw(
     outlines: Outlines,
     width: int = WIDTH,
     height: int = HEIGHT,
+    min_span_miles: float = MIN_SPAN_MILES,
 ) -> dict | None:
     """Return what the SVG shows: outline paths, labels, markers, the place and a scale bar.
 
@@ -59,8 +61,8 @@ def draw(
         return None
     xs, ys = zip(*(_mercator(lat, lon) for lat, lon in points), strict=True)
     mid_lat = _latitude((min(ys) + max(ys)) / 2)
-    # At least MIN_SPAN_MILES across, in radians of Mercator x at this latitude.
-    min_span = MIN_SPAN_MILES / (3958.76 * math.cos(math.radians(mid_lat)))
+    # At least min_span_miles across, in radians of Mercator x at this latitude.
+    min_span = min_span_miles / (3958.76 * math.cos(math.radians(mid_lat)))
     span_x = max(max(xs) - min(xs), min_span)
     span_y = max(max(ys) - min(ys), min_span * (height - 2 * PADDING) / (width - 2 * PADDING))
     scale = min((width - 2 * PADDING) / span_x, (height - 2 * PADDING) / span_y)

@@ -58,13 +58,14 @@ def search_map(data: dict) -> dict:
             "pins": [
                 {
                     "n": p.number,
+                    "name": p.name,
                     "lat": p.lat,
                     "lon": p.lon,
                     "approximate": p.approximate,
                     "card": p.target,
                 }
                 for p in pins
-            ],  # fmt: skip
+            ],
             "place": None if near is None else {"lat": near["lat"], "lon": near["lon"]},
             "tiles": tiles_for_script(),
         },
@@ -79,7 +80,12 @@ def listing_map(detail: dict) -> dict | None:
     pin = Pin(number=1, lat=point["lat"], lon=point["lon"], approximate=detail["approximate"],
               name=detail["name"])  # fmt: skip
     drawing = static_map.draw(
-        [pin], None, outlines.shipped(), static_map.SMALL_WIDTH, static_map.SMALL_HEIGHT
+        [pin],
+        None,
+        outlines.shipped(),
+        static_map.SMALL_WIDTH,
+        static_map.SMALL_HEIGHT,
+        static_map.LISTING_SPAN_MILES,
     )
     return {"pin": pin, "drawing": drawing}
 
