@@ -85,10 +85,12 @@
     marker.on("add", function () { label(marker, marker.options.pinLabel, "button"); });
     marker.bindPopup(function () { return card(pin.card); }, { maxWidth: Math.min(320, box.clientWidth - 60), minWidth: Math.min(220, box.clientWidth - 60), autoPanPadding: [12, 12] });
     marker.on("popupopen", function (e) {
+      hideCovered(e.popup.getElement(), marker.getElement());
       var first = e.popup.getElement().querySelector(".leaflet-popup-content a, .leaflet-popup-content button");
       if (first) first.focus({ preventScroll: true });
     });
     marker.on("popupclose", function (e) {
+      hideCovered(null, null);
       // Back to the pin, unless the person has already moved on elsewhere on the page.
       var active = document.activeElement;
       var icon = marker.getElement();
@@ -119,6 +121,26 @@
     icon.title = text;
   }
 
+  // Pins the open card covers cannot be tapped or seen: out of the keys' and the reader's way
+  // until it closes (a covered target is no target, WCAG 2.5.8).
+  function hideCovered(popup, own) {
+    var over = popup && popup.getBoundingClientRect();
+    box.querySelectorAll(".map-marker, .map-cluster").forEach(function (icon) {
+      var r = icon.getBoundingClientRect();
+      var covered = over && icon !== own && r.left < over.right && r.right > over.left &&
+        r.top < over.bottom && r.bottom > over.top;
+      if (covered) {
+        icon.setAttribute("aria-hidden", "true");
+        icon.setAttribute("tabindex", "-1");
+        icon.classList.add("covered");
+      } else if (icon.classList.contains("covered")) {
+        icon.removeAttribute("aria-hidden");
+        icon.setAttribute("tabindex", "0");
+        icon.classList.remove("covered");
+      }
+    });
+  }
+
   function labelClusters() {
     box.querySelectorAll(".map-cluster").forEach(function (icon) {
       var text = say(words.labelCluster, { count: icon.textContent });
@@ -137,6 +159,14 @@
     var copy = original.cloneNode(true);
     copy.removeAttribute("id");
     copy.querySelectorAll("[id]").forEach(function (el) { el.removeAttribute("id"); });
+    // In the list a card's name may be an h4 under a day's h3; on the map it sits under the
+    // results' h2, so it is an h3 there (headings never skip a level).
+    var name = copy.querySelector("h3, h4");
+    if (name && name.tagName === "H4") {
+      var heading = document.createElement("h3");
+      while (name.firstChild) heading.appendChild(name.firstChild);
+      name.parentNode.replaceChild(heading, name);
+    }
     list.appendChild(copy);
     return list;
   }
