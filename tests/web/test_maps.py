@@ -211,18 +211,15 @@ def test_the_pmtiles_file_is_served_in_byte_ranges(tiles_app, tiles_file):
         "lines=0-10",
         "bytes=-0",
         "bytes=0-\x00",
+        "bytes=0-1, 0-1",
         "bytes=" + "9" * 5000,
     ],
 )
-def test_a_hostile_range_is_refused_or_ignored_never_an_error(tiles_app, tiles_file, value):
+def test_a_range_that_cannot_be_answered_is_416_never_an_error(tiles_app, tiles_file, value):
     client = tiles_app.test_client()
     response = ranged(client, value)
-    assert response.status_code in (200, 206, 416), response.status_code
-    size = tiles_file.stat().st_size
-    if response.status_code == 416:
-        assert response.headers["Content-Range"] == f"bytes */{size}"
-    if response.status_code == 200:
-        assert len(response.data) == size
+    assert response.status_code == 416, response.status_code
+    assert response.headers["Content-Range"] == f"bytes */{tiles_file.stat().st_size}"
 
 
 def test_an_unsatisfiable_range_is_416(tiles_app, tiles_file):
