@@ -383,3 +383,80 @@ def test_readme_screenshots(browser, base_url):
             page.wait_for_load_state("networkidle")
         page.locator("#map").screenshot(path=DOCS / f"{name}.png")
         context.close()
+
+
+def _png(width: int = 256, height: int = 256) -> bytes:
+    """A plain light tile as a real PNG (zlib and CRCs from the standard library)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xee\xea\xe0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = chunk(b"IDAT", zlib.compress(rows))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + idat + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def tile_server():
+    """The operator's own tile server: another origin (localhost, not 127.0.0.1)."""
+    from werkzeug.wrappers import Request, Response
+
+    png = _png()
+    asked: list[str] = []
+
+    @Request.application
+    def tiles(request):
+        asked.append(request.path)
+        if not re.fullmatch(r"/tiles/\d+/\d+/\d+\.png", request.path):
+            return Response("no such tile", status=404)
+        return Response(png, mimetype="image/png")
+
+    with live_server(tiles) as url:
+        yield url.replace("127.0.0.1", "localhost"), asked
+
+
+@needs_npm
+def test_raster_tiles_come_from_the_configured_origin_only(browser, tile_server, tmp_path):
+    tiles_base, asked = tile_server
+    app = create_app(
+        {
+            "SECRET_KEY": "raster-tests-" + "s" * 32,
+            "ENV_NAME": "development",
+            "DATA_PATH": str(SAMPLE),
+            "INDEX_DIR": str(tmp_path / "index"),
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAP_TILES_URL": tiles_base + "/tiles/{z}/{x}/{y}.png",
+            "MAP_TILES_ATTRIBUTION": "Test tiles",
+        }
+    )
+    tile_origin = urlparse(tiles_base).netloc
+    with live_server(app) as url:
+        context = browser.new_context(base_url=url, viewport=DESKTOP)
+        hosts: list[str] = []
+        context.on("request", lambda req: hosts.append(urlparse(req.url).netloc))
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        response = page.goto(MAP_SEARCH)
+        csp = response.headers["content-security-policy"]
+        assert f"img-src 'self' data: {tiles_base};" in csp
+        page.wait_for_selector(".live-map .map-marker, .live-map .map-cluster")
+        page.wait_for_load_state("networkidle")
+        _until(
+            page,
+            "[...document.querySelectorAll('.live-map img.leaflet-tile')]"
+            ".some(i => i.complete && i.naturalWidth === 256)",
+        )
+        assert "Test tiles" in page.locator(".leaflet-control-attribution").inner_text()
+        # Tiles instead of the outlines: nothing asked of /map/outlines.json.
+        fetched = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+        assert not any("/map/outlines.json" in name for name in fetched)
+        context.close()
+    assert errors == []
+    assert asked and all(path.startswith("/tiles/") for path in asked)
+    assert set(hosts) == {urlparse(url).netloc, tile_origin}, set(hosts)
