@@ -17,6 +17,7 @@ from directory.config import ConfigError
 from directory.core.geo import BoundingBox
 from directory.maps import outlines, static_map, tiles
 from directory.maps.static_map import Pin
+from directory.web.security import rate_limit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("maps", __name__)
@@ -118,6 +119,7 @@ def parse_box(text: str) -> BoundingBox | None:
 
 
 @bp.get("/map/outlines.json")
+@rate_limit("api")  # cutting lines to a box costs up to tens of milliseconds: bounded per client
 def outlines_json():
     """The offline base within a box: state and county lines as [lat, lon] lists, and labels."""
     box = parse_box(request.args.get("bbox", ""))

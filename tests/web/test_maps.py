@@ -289,3 +289,11 @@ def test_a_pmtiles_setting_that_cannot_work_stops_the_start(data_path, tmp_path)
     junk.write_bytes(b"not a pmtiles file" * 20)
     with pytest.raises(ConfigError, match="not a PMTiles"):
         _app(data_path, tmp_path, MAP_PMTILES_FILE=str(junk))
+
+
+def test_outlines_are_rate_limited_like_the_api(data_path, tmp_path):
+    app = _app(data_path, tmp_path, RATE_LIMIT_API="2 per minute",
+               RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ENABLED=True)  # fmt: skip
+    client = app.test_client()
+    box = "/map/outlines.json?bbox=-123.2,45.2,-122.2,45.8"
+    assert [client.get(box).status_code for _ in range(3)] == [200, 200, 429]
