@@ -54,7 +54,7 @@
 
   if (setup.place) {
     var place = L.marker([setup.place.lat, setup.place.lon], {
-      icon: L.divIcon({ className: "map-place-marker", iconSize: [16, 16] }),
+      icon: L.divIcon({ className: "map-place-marker", html: "<span></span>", iconSize: [18, 18] }),
       keyboard: false, interactive: false, zIndexOffset: 1000  // above the pins: it is where the distances are from
     }).addTo(map);
     label(place, say(words.labelPlace, { place: words.placeName }), "img");
