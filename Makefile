@@ -6,19 +6,27 @@ STAMP := $(VENV)/.installed-stamp
 # The JavaScript clients the format tests read our exports with (ical.js, luxon), pinned by
 # tests/node/package-lock.json; skipped with a note where Node.js is not installed.
 NODE_STAMP := tests/node/node_modules/.installed-stamp
+# The map's browser libraries, pinned by map/package-lock.json and copied into static/vendor/,
+# so every page is served from our own origin (nothing is fetched from a CDN, at run time or
+# ever). Without npm the map view is the server's SVG drawing alone.
+MAP_STAMP := map/node_modules/.installed-stamp
+VENDOR := static/vendor
+VENDOR_STAMP := $(VENDOR)/.copied-stamp
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install vendor lint bench clean
 
 # Development server: reloads on code changes and needs no secret key (a random one per start).
-run: $(STAMP)
+run: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/flask --app directory validate
 	$(BIN)/flask --app directory index
 	DIRECTORY_ENV_NAME=development $(BIN)/flask --app directory run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(VENDOR_STAMP)
 	$(BIN)/python -m pytest
 
 install: $(STAMP)
+
+vendor: $(VENDOR_STAMP)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -34,6 +42,20 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 		cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
 	else echo "npm not found: the tests that read our files with ical.js and luxon will be skipped"; fi
 
+$(MAP_STAMP): map/package.json map/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd map && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
+	else echo "npm not found: maps will be the server's drawing only (no zoomable map)"; fi
+
+$(VENDOR_STAMP): $(MAP_STAMP)
+	@if [ -d map/node_modules/leaflet ]; then \
+		rm -rf $(VENDOR) && mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster $(VENDOR)/protomaps-leaflet && \
+		cp map/node_modules/leaflet/dist/leaflet.js map/node_modules/leaflet/dist/leaflet.css map/node_modules/leaflet/LICENSE $(VENDOR)/leaflet/ && \
+		cp map/node_modules/leaflet.markercluster/dist/leaflet.markercluster.js map/node_modules/leaflet.markercluster/dist/MarkerCluster.css map/node_modules/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/leaflet.markercluster/ && \
+		cp map/node_modules/protomaps-leaflet/dist/protomaps-leaflet.js map/node_modules/protomaps-leaflet/LICENSE $(VENDOR)/protomaps-leaflet/ && \
+		touch $(VENDOR_STAMP); \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check directory tests bench
 	$(BIN)/ruff format --check directory tests bench
@@ -44,4 +66,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis tests/node/node_modules
+	rm -rf $(VENV) instance .pytest_cache .hypothesis tests/node/node_modules map/node_modules $(VENDOR)

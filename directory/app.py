@@ -14,6 +14,7 @@ from directory.web import (
     health,
     layout,
     logs,
+    maps,
     pages,
     referrals,
     report_form,
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     layout.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    maps.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(referrals.bp)

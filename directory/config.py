@@ -236,6 +236,26 @@ SETTINGS: tuple[Setting, ...] = (
         "the geocoder's answers, so an address is never asked twice",
         shown="instance/geocode-cache.json",
     ),
+    Setting(
+        "MAP_PMTILES_FILE",
+        None,
+        "a PMTiles file of vector tiles (a regional extract of a Protomaps basemap) the app serves"
+        " itself, with range requests, at `/map/basemap.pmtiles`; see [Maps](#maps)",
+    ),
+    Setting(
+        "MAP_TILES_URL",
+        None,
+        "or tiles on your own server: a template (`https://tiles.example.org/{z}/{x}/{y}.png`,"
+        " `.mvt` or `.pbf` for vector tiles) or a `.pmtiles` file your proxy serves; its origin is"
+        " the only other one the CSP allows. Neither set: maps draw on the outlines that ship"
+        " with the app",
+    ),
+    Setting(
+        "MAP_TILES_ATTRIBUTION",
+        "© OpenStreetMap contributors",
+        "credit shown on the map with the tiles (OpenStreetMap data, as in Protomaps basemaps,"
+        " must be credited)",
+    ),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

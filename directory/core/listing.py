@@ -73,6 +73,18 @@ def directions_url(resource: Resource) -> str | None:
     return _google(*found) if found else None
 
 
+def map_point(resource: Resource) -> dict[str, float] | None:
+    """Return where a result goes on a map, or None when there is no door to go to.
+
+    An online-only resource may name the town its group is based in, but a marker there would
+    send someone to a place where nothing happens. An approximate point is kept (the card says
+    "about"); it is the area the listing gives, never a private address.
+    """
+    if resource.online_only or resource.location is None or resource.point is None:
+        return None
+    return {"lat": resource.point.lat, "lon": resource.point.lon}
+
+
 def summary(
     resource: Resource,
     at: datetime,
@@ -100,6 +112,7 @@ def summary(
         "address": location.one_line() if location and location.shows_address else None,
         "area": _area(resource),
         "approximate": bool(location and location.approximate),
+        "point": map_point(resource),
         "phone": resource.phone,
         "text": resource.text,
         "online_url": resource.online.url if resource.online else None,

@@ -53,6 +53,11 @@ class ScheduleGroupSchema(Schema):
     label = _text('"In progress", "Today", "Tomorrow", "Tuesday, Dec 8".')
 
 
+class PointSchema(Schema):
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+
+
 class SummarySchema(Schema):
     id = _text("The stable id of the resource (a slug).", required=True)
     name = _text(required=True)
@@ -69,6 +74,14 @@ class SummarySchema(Schema):
     area = _maybe("Neighbourhood and city.")
     approximate = fields.Boolean(
         metadata={"description": "The point is only near the place (distances are 'about')."}
+    )
+    point = fields.Nested(
+        PointSchema,
+        allow_none=True,
+        metadata={
+            "description": "Where a map shows it; null when there is no place to go (online"
+            " only). With `approximate`, only the area."
+        },
     )
     phone = _maybe()
     text = _maybe("A number to send text messages to.")

@@ -18,6 +18,7 @@ MESSAGES = {
     404: ("We could not find that page", "The listing may have been removed or the link is wrong."),
     405: ("That is not allowed here", "Go back and use the form on the page."),
     413: ("That was too much to send", "Shorten what you typed and try again."),
+    416: ("That part of the file is not there", "Reload the page to ask for the map again."),
     429: (
         "Too many requests",
         "Please wait a minute and try again. If you need help right now, call or text 988.",
@@ -62,6 +63,9 @@ def init_app(app: Flask) -> None:
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         if status == 429:
             response.headers["Retry-After"] = "60"
+        if status == 416 and exc.get_response().headers.get("Content-Range"):
+            # A map tile file's range past its end: say how long the file is (RFC 9110).
+            response.headers["Content-Range"] = exc.get_response().headers["Content-Range"]
         if status == 413:
             # The body was not read: say so, and gunicorn closes the connection as it says
             # (gunicorn_conf.py), instead of claiming keep-alive and then dropping it.

@@ -16,6 +16,7 @@ from directory.formats.schema_org import script_text, structured_data
 from directory.referrals import render
 from directory.search.arguments import LIMITS, RADIUS_CHOICES
 from directory.search.service import BadSearch
+from directory.web import maps
 from directory.web.calendars import webcal
 from directory.web.links import public_url
 from directory.web.security import rate_limit
@@ -58,6 +59,7 @@ def search():
     def page_url(number: int) -> str:
         return _search_url(page=[str(number)])
 
+    shown = maps.view()
     return render_template(
         "search.html",
         data=data,
@@ -68,6 +70,9 @@ def search():
         groups=schedule_groups(data),
         radius_choices=RADIUS_CHOICES,
         empty_message=empty_message(data),
+        view=shown,
+        view_urls={"list": _search_url(view=None), "map": _search_url(view=["map"])},
+        map_view=maps.search_map(data) if shown == "map" else None,
     )
 
 
@@ -169,6 +174,7 @@ def resource(resource_id: str):
         subscriptions=subscriptions(item),
         back_url=url_for("pages.search"),
         share_qr=render.qr_svg(public_url(item), render.SCREEN_ERROR_LEVEL),
+        small_map=maps.listing_map(data),
         ics_url=url_for("pages.resource_ics", resource_id=item.id),
         zone_name=datetime.now(zone).tzname()
         if item.timezone != catalog.directory.timezone

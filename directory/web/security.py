@@ -15,6 +15,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from directory.maps import tiles
 from directory.web import rate_store  # noqa: F401  # why: registers the sqlite:// storage
 from directory.web.keys import pseudonym
 from directory.web.session_cookie import EncryptedCookieSessionInterface
@@ -27,7 +28,6 @@ CSP = (
     "object-src 'none'; frame-ancestors 'none'"
 )
 HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "geolocation=(self), camera=(), microphone=(), payment=(), usb=()",
@@ -151,8 +151,22 @@ def storage_uri(app: Flask) -> str:
     return "sqlite:///" + os.path.join(app.instance_path, "rate-limits.sqlite").lstrip("/")
 
 
+def content_security_policy(tile_origin: str = "") -> str:
+    """Return the CSP: this site only, plus the operator's own tile origin for images and
+    fetches when one is configured (maps.tiles checked it is a bare origin)."""
+    if not tile_origin:
+        return CSP
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {tile_origin}").replace(
+        "connect-src 'self'", f"connect-src 'self' {tile_origin}"
+    )
+
+
 def init_app(app: Flask) -> None:
     _check_serving_settings(app)
+    try:
+        csp = content_security_policy(tiles.csp_sources(app.config))
+    except tiles.TileSettingError as exc:
+        raise UnsafeSettings(str(exc)) from None
     proxies = app.config["PROXY_COUNT"]
     if proxies:
         trusted = parse_networks(app.config["TRUSTED_PROXIES"])
@@ -172,6 +186,7 @@ def init_app(app: Flask) -> None:
         if session.modified:
             # The session cookie carries messages about a referral list: never cache it.
             response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Content-Security-Policy", csp)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if app.config["HSTS"]:

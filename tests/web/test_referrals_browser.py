@@ -12,6 +12,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser import live_server, needs_chromium
@@ -97,7 +98,7 @@ def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
     assert items.first.locator("h3").inner_text() == "Eastside Bridge Clinic"
     assert page.locator("#note-eastside-bridge-clinic").input_value() == "Ask for the intake desk"
     items.filter(has_text="Legal Aid").get_by_role("button", name="Remove").click()
-    assert page.locator("li.referral-item").count() == 9
+    expect(page.locator("li.referral-item")).to_have_count(9)  # after the form's round trip
     # The details, then the sheet.
     page.get_by_label("First name or initials").fill("Robin")
     page.get_by_label("Health").fill("Sleep through the night")
