@@ -62,6 +62,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/loading.py
+	$(BIN)/python bench/sync.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis tests/node/node_modules map/node_modules $(VENDOR)

@@ -111,7 +111,7 @@ def test_unexpected_error_is_a_plain_500(app, client):
     assert "secret detail" not in response.get_data(as_text=True)
 
 
-def test_maintainer_commands_run_without_a_secret_key(monkeypatch):
+def test_maintainer_commands_run_without_a_secret_key(monkeypatch, tmp_path):
     from flask.cli import ScriptInfo
 
     from directory.cli.data import validate
@@ -123,6 +123,8 @@ def test_maintainer_commands_run_without_a_secret_key(monkeypatch):
     from tests.conftest import FIXTURES
 
     monkeypatch.setenv("DIRECTORY_DATA_PATH", str(FIXTURES / "minimal.yaml"))
+    # validate keeps the catalog it checked in the index folder: not the checkout's instance/
+    monkeypatch.setenv("DIRECTORY_INDEX_DIR", str(tmp_path / "index"))
     result = CliRunner().invoke(validate, obj=ScriptInfo(create_app=lambda: create_app()))
     assert result.exit_code == 0, result.output
 

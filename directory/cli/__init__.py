@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from directory.cli import data, exports, imports, maintenance
+from directory.cli import data, exports, imports, maintenance, sync
 
-COMMANDS = (*data.COMMANDS, *imports.COMMANDS, *exports.COMMANDS, *maintenance.COMMANDS)
+COMMANDS = (
+    *data.COMMANDS,
+    *imports.COMMANDS,
+    *exports.COMMANDS,
+    *maintenance.COMMANDS,
+    *sync.COMMANDS,
+)
 
 
 def init_app(app: Flask) -> None:

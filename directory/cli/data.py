@@ -14,8 +14,10 @@ from flask.cli import with_appcontext
 
 from directory import config
 from directory.cli.loading import load_or_exit
+from directory.datafile.cache import parse_cached
 from directory.datafile.editing import atomic_write_bytes, locked_folder, remove_stray_temporaries
-from directory.datafile.load import Problem, parse_bytes, read_limited
+from directory.datafile.feeds import read_feed_files
+from directory.datafile.load import Problem, read_limited
 from directory.datafile.versions import Version, git_version, shrink_refusal
 from directory.maintenance.stats import catalog_stats
 from directory.search.index import build_index
@@ -62,7 +64,10 @@ def validate(path: str | None, output: str, allow_shrink: bool) -> None:
     path = path or current_app.config["DATA_PATH"]
     limits = config.data_limits(current_app.config)
     try:
-        catalog, problems = parse_bytes(read_limited(path, limits), path, limits)
+        data = read_limited(path, limits)
+        feeds = read_feed_files(path, limits.max_bytes)
+        index_dir = current_app.config["INDEX_DIR"]
+        catalog, problems = parse_cached(data, path, limits, index_dir, feed_files=feeds)
     except OSError as exc:
         catalog, problems = None, [Problem(path, 0, f"cannot read the file: {exc.strerror or exc}")]
     if catalog is not None and not allow_shrink:
@@ -125,7 +130,13 @@ def reload(source: str | None, allow_shrink: bool) -> None:
         raise click.ClickException(f"{source} changed while it was read; try again") from None
     except OSError as exc:
         raise click.ClickException(f"cannot read {source}: {exc.strerror or exc}") from None
-    catalog, problems = parse_bytes(version.data, source, limits)
+    try:  # the feed files the server reads: those next to the data file
+        feeds = read_feed_files(target, limits.max_bytes)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read the feed files: {exc.strerror or exc}") from None
+    catalog, problems = parse_cached(
+        version.data, source, limits, cfg["INDEX_DIR"], feed_files=feeds
+    )
     for problem in problems:
         click.echo(str(problem), err=True)
     if catalog is None:

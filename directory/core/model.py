@@ -157,6 +157,18 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Feed:
+    """An imported feed the resource file declares: fetched by `sync` into feeds/<name>.yaml."""
+
+    name: str
+    source: str  # an http(s) URL, or a path relative to the resource file's folder
+    fellowship: str
+    prefix: str  # every id the feed brings starts with `<prefix>-`
+    timezone: str | None = None
+    format: str = "meeting-guide"
+
+
+@dataclass(frozen=True)
 class Catalog:
     directory: DirectoryInfo
     resources: tuple[Resource, ...]
@@ -164,6 +176,7 @@ class Catalog:
     fingerprint: str
     path: str = ""
     warnings: tuple = ()  # datafile.load.Problem: what loading warned about
+    feeds: tuple[Feed, ...] = ()  # the imported feeds the file declares, merged in
     _by_id: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from directory.core.model import Catalog
@@ -37,13 +38,20 @@ class ParseFailed(RuntimeError):
 
 
 def parse_isolated(
-    data: bytes, path: str, limits: DataLimits = DEFAULT_LIMITS
+    data: bytes,
+    path: str,
+    limits: DataLimits = DEFAULT_LIMITS,
+    feed_files: Mapping[str, bytes] | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
-    """Return parse_bytes(data, path, limits), computed in a capped child process.
+    """Return parse_bytes(data, path, limits, feed_files), computed in a capped child process.
 
     Raise ParseFailed with a reason a maintainer can act on when the child does not finish.
     """
-    header = json.dumps({"path": path, "limits": limits.__dict__}).encode("utf-8") + b"\n"
+    feed_files = dict(feed_files or {})
+    sizes = [[name, len(body)] for name, body in feed_files.items()]
+    header = {"path": path, "limits": limits.__dict__, "feeds": sizes}
+    header = json.dumps(header).encode("utf-8") + b"\n"
+    data = b"".join([data, *feed_files.values()])
     command = [sys.executable, "-m", "directory.datafile.isolated"]
     try:
         child = subprocess.Popen(
@@ -139,8 +147,12 @@ def _child(stdin: Any, stdout: Any) -> int:
     limits = DataLimits(**header["limits"])
     _cap(limits)
     data = stdin.read()
+    feed_files = {}
+    for name, size in reversed(header.get("feeds", [])):  # sent after the resource file
+        data, feed_files[name] = data[: len(data) - size], data[len(data) - size :]
     try:
-        answer = pickle.dumps(parse_bytes(data, header["path"], limits), pickle.HIGHEST_PROTOCOL)
+        parsed = parse_bytes(data, header["path"], limits, feed_files)
+        answer = pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)
     except MemoryError:
         return OUT_OF_MEMORY
     stdout.write(answer)

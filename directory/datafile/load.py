@@ -8,11 +8,14 @@ grows with them, so a hostile or broken file costs little to refuse.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import math
+from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +26,23 @@ from directory.core.model import (
     Catalog,
     CrisisLine,
     DirectoryInfo,
+    Feed,
     Location,
     Online,
     Point,
     Resource,
 )
 from directory.core.schedule import Schedule
+from directory.datafile.feeds import bundle_fingerprint, feed_file
 from directory.datafile.limits import DEFAULT_LIMITS, MAX_PROBLEMS, DataLimits
-from directory.datafile.schemas import SLUG, DirectorySchema, LocationSchema, ResourceSchema
+from directory.datafile.quick_check import Loader, Slow, compile_schema
+from directory.datafile.schemas import (
+    SLUG,
+    DirectorySchema,
+    FeedSchema,
+    LocationSchema,
+    ResourceSchema,
+)
 from directory.datafile.yaml_lines import (
     Mapping,
     Sequence,
@@ -39,7 +51,9 @@ from directory.datafile.yaml_lines import (
     load_bounded,
 )
 
-TOP_LEVEL_KEYS = ("format", "directory", "locations", "resources")
+TOP_LEVEL_KEYS = ("format", "directory", "locations", "feeds", "resources")
+FEED_FILE_KEYS = ("format", "feed", "resources")
+FEEDS_HELP = "a list of feeds, each with name, url (or path), fellowship and prefix"
 SUPPORTED_FORMAT = 1
 FAR_FROM_CENTER_MILES = 150  # further than this from directory.center is probably a typo
 FAR_FROM_ZIP_MILES = 15  # a point this far from its ZIP code's centre is probably wrong
@@ -123,9 +137,16 @@ class _TooManyProblems(Exception):
 
 
 def parse_bytes(
-    data: bytes, path: str, limits: DataLimits = DEFAULT_LIMITS
+    data: bytes,
+    path: str,
+    limits: DataLimits = DEFAULT_LIMITS,
+    feed_files: AnyMapping[str, bytes] | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
-    """Return the catalog in a file's bytes (None if it has errors) and every problem found."""
+    """Return the catalog in a file's bytes (None if it has errors) and every problem found.
+
+    `feed_files` holds the bytes of the feed files by feed name (datafile/feeds.py): those the
+    file declares are merged in, each checked by the same rules.
+    """
     if len(data) > limits.max_bytes:
         return None, [
             Problem(
@@ -135,7 +156,7 @@ def parse_bytes(
                 " (DIRECTORY_DATA_MAX_BYTES); refused without reading it",
             )
         ]
-    checker = _Checker(path)
+    checker = _Checker(path, feed_files, limits)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -168,7 +189,13 @@ def parse_bytes(
                 f"duplicate key '{dup.key}' (first at line {dup.first_line}); "
                 "each key may appear only once in a mapping",
             )
-        catalog = checker.check(document, fingerprint_of(data))
+        catalog = checker.check(document, bundle_fingerprint(data, feed_files))
+        if checker.warnings > MAX_PROBLEMS:
+            more = checker.warnings - MAX_PROBLEMS
+            summary = Problem(path, 0, f"{more:,} more warnings not listed", severity="warning")
+            checker.problems.append(summary)
+            if catalog is not None:
+                catalog = dataclasses.replace(catalog, warnings=(*catalog.warnings, summary))
     except _TooManyProblems:
         checker.problems.append(
             Problem(path, 0, f"stopped after {MAX_PROBLEMS:,} problems: fix these first")
@@ -219,20 +246,42 @@ def _field_name(path: tuple) -> str:
 class _Checker:
     """Collects problems while turning the YAML document into domain objects."""
 
-    def __init__(self, path: str):
+    def __init__(
+        self,
+        path: str,
+        feed_files: AnyMapping[str, bytes] | None = None,
+        limits: DataLimits = DEFAULT_LIMITS,
+    ):
         self.path = path
+        self.main_path = path
+        self.feed_files = feed_files or {}
+        self.limits = limits
         self.problems: list[Problem] = []
+        self._seen: dict[str, tuple[str, int]] = {}  # resource id -> (file, line)
+        self.warnings = 0
         self._center: Point | None = None
         self._resource_schema = ResourceSchema()
         self._location_schema = LocationSchema()
 
     def add(self, line, message, resource_id=None, field=None, severity="error"):
-        if len(self.problems) >= MAX_PROBLEMS:
+        if severity == "warning":
+            # Warnings never stop validation (a national directory far from its centre has
+            # thousands): past MAX_PROBLEMS they are counted, not listed.
+            self.warnings += 1
+            if self.warnings > MAX_PROBLEMS:
+                return
+        elif len(self.problems) - min(self.warnings, MAX_PROBLEMS) >= MAX_PROBLEMS:
             raise _TooManyProblems
         self.problems.append(Problem(self.path, line, message, resource_id, field, severity))
 
     def _schema_problems(self, schema: Schema, node, base: list, resource_id=None):
         """Load `node` with `schema`; record its errors; return the loaded data or None."""
+        quick = _quick_loader(type(schema))
+        if quick is not None:
+            try:
+                return quick(node)
+            except Slow:
+                pass  # something to report, or unusual: marshmallow's messages say what
         try:
             return schema.load(dict(node))
         except ValidationError as exc:
@@ -261,6 +310,9 @@ class _Checker:
         self._center = info.center if info else None
         locations = self._locations(document)
         resources = self._resources(document, info, locations)
+        feeds = self.feeds(document)
+        if resources is not None:
+            resources += self._feed_resources(document, feeds, info, locations)
         if info is None or resources is None:
             return None
         return Catalog(
@@ -270,7 +322,138 @@ class _Checker:
             fingerprint=fingerprint,
             path=self.path,
             warnings=tuple(p for p in self.problems if p.severity == "warning"),
+            feeds=tuple(feeds),
         )
+
+    # --- feeds: declared in the curated file, each in its own generated file ----------------
+
+    def feeds(self, document) -> list[Feed]:
+        """Return the feeds declared under `feeds:`, recording what is wrong with any."""
+        node = document.get("feeds")
+        if node is None:
+            return []
+        if not isinstance(node, Sequence):
+            self.add(_line_of(document, ["feeds"]), f"feeds: {FEEDS_HELP}")
+            return []
+        out: list[Feed] = []
+        names: dict[str, int] = {}
+        prefixes: dict[str, int] = {}
+        for index, item in enumerate(node):
+            line = _line_of(node, [index])
+            if not isinstance(item, Mapping):
+                self.add(line, f"feeds[{index}]: each feed must be a mapping: {FEEDS_HELP}")
+                continue
+            data = self._schema_problems(_feed_schema(), item, ["feeds", index])
+            if data is None:
+                continue
+            name, prefix = data["name"], data["prefix"]
+            if name in names:
+                self.add(line, f"feed '{name}' is declared twice (first at line {names[name]})")
+                continue
+            clash = next(
+                (p for p in prefixes
+                 if p == prefix or prefix.startswith(p + "-") or p.startswith(prefix + "-")),
+                None,
+            )  # fmt: skip
+            if clash is not None:
+                self.add(
+                    _line_of(item, ["prefix"]),
+                    f"id prefix '{prefix}' overlaps '{clash}' (line {prefixes[clash]}); each"
+                    " feed needs its own, so that ids stay unique across feeds",
+                    field="prefix",
+                )
+                continue
+            names[name] = prefixes[prefix] = line
+            out.append(
+                Feed(
+                    name=name,
+                    source=data.get("url") or data["path"],
+                    fellowship=data["fellowship"],
+                    prefix=prefix,
+                    timezone=data.get("timezone"),
+                    format=data.get("format", "meeting-guide"),
+                )
+            )
+        return out
+
+    def _feed_resources(self, document, feeds: list[Feed], info, locations) -> list[Resource]:
+        declared = {f.name for f in feeds}
+        for name in sorted(set(self.feed_files) - declared):
+            self.add(
+                _line_of(document, ["feeds"]) if "feeds" in document else 0,
+                f"{feed_file(self.main_path, name)} is not declared under feeds:; not loaded",
+                severity="warning",
+            )
+        out: list[Resource] = []
+        for index, feed in enumerate(feeds):
+            data = self.feed_files.get(feed.name)
+            if data is None:
+                self.add(
+                    _line_of(document, ["feeds", index]),
+                    f"feed '{feed.name}' has no file yet ({feed_file(self.main_path, feed.name)});"
+                    " `flask --app directory sync` fetches it",
+                    severity="warning",
+                )
+                continue
+            self.path = str(feed_file(self.main_path, feed.name))
+            try:
+                out += self._feed_file(feed, data, info, locations)
+            finally:
+                self.path = self.main_path
+        total = len(self._seen)
+        if total > self.limits.max_resources:
+            self.add(
+                0,
+                f"{total:,} resources with the feeds' files; the most allowed is"
+                f" {self.limits.max_resources:,} (DIRECTORY_DATA_MAX_RESOURCES)",
+            )
+        return out
+
+    def _feed_file(self, feed: Feed, data: bytes, info, locations) -> list[Resource]:
+        """Check one feed file (self.path names it) and return its resources."""
+        limits = self.limits
+        if len(data) > limits.max_bytes:
+            self.add(0, f"the file is larger than {limits.max_bytes:,} bytes, the most allowed"
+                        " (DIRECTORY_DATA_MAX_BYTES)")  # fmt: skip
+            return []
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.add(data[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text")
+            return []
+        try:
+            document, duplicates, long_texts = load_bounded(text, limits.max_field_chars)
+        except YAMLStructureError as exc:
+            self.add(exc.line, exc.message)
+            return []
+        except YAMLSyntaxError as exc:
+            self.add(exc.line, f"YAML syntax error: {exc.message}")
+            return []
+        for long in long_texts:
+            self.add(long.line, f"this value is {long.length:,} characters long; the most"
+                                f" allowed is {limits.max_field_chars:,}")  # fmt: skip
+        for dup in duplicates:
+            self.add(dup.line, f"duplicate key '{dup.key}' (first at line {dup.first_line})")
+        if not isinstance(document, Mapping):
+            self.add(1, "a feed file must be a mapping with format and resources")
+            return []
+        for key in document:
+            if key not in FEED_FILE_KEYS:
+                self.add(_line_of(document, [key]), _unknown_key(str(key), FEED_FILE_KEYS))
+        if document.get("format") != SUPPORTED_FORMAT:
+            self.add(_line_of(document, ["format"]), f"format: must be {SUPPORTED_FORMAT}")
+        resources = self._resources(document, info, locations) or []
+        start = f"{feed.prefix}-"
+        for resource in resources:
+            if not resource.id.startswith(start):
+                self.add(
+                    resource.line,
+                    f"id '{resource.id}' must start with '{start}', the id prefix of feed"
+                    f" '{feed.name}'",
+                    resource.id,
+                    "id",
+                )
+        return [r for r in resources if r.id.startswith(start)]
 
     def _directory(self, document) -> DirectoryInfo | None:
         node = document.get("directory")
@@ -321,7 +504,7 @@ class _Checker:
             line = _line_of(document, ["resources"]) if "resources" in document else 1
             self.add(line, "resources: a list of resources is required")
             return None
-        seen: dict[str, int] = {}
+        seen = self._seen
         out: list[Resource] = []
         for index, item in enumerate(node):
             line = _line_of(node, [index])
@@ -332,20 +515,27 @@ class _Checker:
             data = self._schema_problems(self._resource_schema, item, [], rid)
             if rid is not None:
                 if rid in seen:
+                    other_path, other_line = seen[rid]
+                    here = f"line {line}" if other_path == self.path else f"{self.path}:{line}"
+                    there = f"line {other_line}" if other_path == self.path else (
+                        f"{other_path}:{other_line}"
+                    )  # fmt: skip
                     self.add(
-                        line,
-                        f"duplicate id '{rid}': also used by the resource at line {seen[rid]}",
-                        rid,
+                        line, f"duplicate id '{rid}': also used by the resource at {there}", rid,
                         "id",
-                    )
-                    self.add(
-                        seen[rid],
-                        f"duplicate id '{rid}': also used by the resource at line {line}",
-                        rid,
-                        "id",
-                    )
+                    )  # fmt: skip
+                    path, self.path = self.path, other_path
+                    try:
+                        self.add(
+                            other_line,
+                            f"duplicate id '{rid}': also used by the resource at {here}",
+                            rid,
+                            "id",
+                        )
+                    finally:
+                        self.path = path
                 else:
-                    seen[rid] = line
+                    seen[rid] = (self.path, line)
             if data is None or info is None:
                 continue
             resource = self._resource(data, item, line, info, locations)
@@ -482,6 +672,23 @@ class _Checker:
                         field_name,
                         "warning",
                     )
+
+
+@cache
+def _feed_schema() -> FeedSchema:
+    return FeedSchema()
+
+
+def declared_feeds(document: Any, path: str) -> tuple[list[Feed], list[Problem]]:
+    """Return the feeds a resource file's document declares, and what is wrong with them."""
+    checker = _Checker(path)
+    feeds = checker.feeds(document) if isinstance(document, Mapping) else []
+    return feeds, checker.problems
+
+
+@cache
+def _quick_loader(schema_class: type[Schema]) -> Loader | None:
+    return compile_schema(schema_class())
 
 
 def _schedule_item(item: dict) -> dict:

@@ -283,8 +283,30 @@ class LocationField(fields.Field):
                 raise ValidationError(f"'{value}' is not a location id; {SLUG_MESSAGE}")
             return value
         if isinstance(value, dict):
-            return LocationSchema().load(value)
+            return _location_schema().load(value)
         raise ValidationError("must be a location mapping or the id of an entry under locations:")
+
+    def quick_loader(self):
+        """Return this field's loader for datafile/quick_check.py (None: give up there)."""
+        from directory.datafile.quick_check import Slow, compile_schema
+
+        location = compile_schema(_location_schema())
+        if location is None:
+            return None
+
+        def load(value):
+            if isinstance(value, str) and SLUG.match(value):
+                return value
+            if isinstance(value, dict):
+                return location(value)
+            raise Slow
+
+        return load
+
+
+@cache
+def _location_schema() -> LocationSchema:
+    return LocationSchema()  # a schema is reusable; building one copies every field
 
 
 class OnlineSchema(StrictSchema):
@@ -342,3 +364,23 @@ class ResourceSchema(StrictSchema):
             for key in ("fellowship", "types", "group"):
                 if key in data:
                     raise ValidationError("only meetings have this key", key)
+
+
+FEED_FORMATS = ("meeting-guide", "bmlt")
+
+
+class FeedSchema(StrictSchema):
+    """One entry of `feeds:`: an imported feed, kept in feeds/<name>.yaml by `flask sync`."""
+
+    name = Slug(required=True)
+    url = Url()
+    path = Text()
+    format = Choice(FEED_FORMATS, "feed format")
+    fellowship = Text(required=True)
+    timezone = TimeZone()
+    prefix = Slug(required=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _one_source(self, data, **kwargs):
+        if ("url" in data) == ("path" in data):
+            raise ValidationError("give the feed's url or its path (one of them)", "url")

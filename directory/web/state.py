@@ -24,6 +24,8 @@ from flask import Flask, current_app
 
 from directory.config import data_limits
 from directory.core.model import Catalog
+from directory.datafile.cache import parse_cached
+from directory.datafile.feeds import feed_files_on_disk
 from directory.datafile.isolated import ParseFailed, parse_isolated
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
 from directory.datafile.load import parse_bytes
@@ -181,11 +183,28 @@ class DirectoryState:
 
     # --- noticing a new version -------------------------------------------------------------
 
-    def file_signature(self) -> tuple[int, int, int] | None:
+    def file_signature(self) -> tuple | None:
+        """Return the signature of the resource file and its feed files (None: no file)."""
         try:
-            return signature_of(os.stat(self.data_path))
+            main = signature_of(os.stat(self.data_path))
         except OSError:
             return None
+        try:
+            feeds = tuple(
+                (p.name, signature_of(p.stat())) for p in feed_files_on_disk(self.data_path)
+            )
+        except OSError:
+            feeds = ("unreadable",)
+        return (main, feeds)
+
+    def newest_mtime(self) -> float:
+        """Return the latest modification time of the resource file and its feed files."""
+        times = [os.stat(self.data_path).st_mtime]
+        try:
+            times += [p.stat().st_mtime for p in feed_files_on_disk(self.data_path)]
+        except OSError:
+            pass
+        return max(times)
 
     def data_changed(self) -> bool:
         """Return True when the file on disk is not the one last read (good or refused)."""
@@ -210,7 +229,7 @@ class DirectoryState:
         if signature is None or self.settle <= 0:
             return True
         try:
-            if time.time() - os.stat(self.data_path).st_mtime >= self.settle:
+            if time.time() - self.newest_mtime() >= self.settle:
                 return True  # written a while ago (renamed into place, or long finished)
         except OSError:
             return True
@@ -253,14 +272,30 @@ class DirectoryState:
         except OSError as exc:
             self.attempted = self.file_signature()
             return self._refuse(f"cannot read {self.data_path}: {exc.strerror or exc}")
-        self.attempted = version.signature
+        try:
+            feeds = {
+                p.stem: read_once(str(p), self.limits.max_bytes)
+                for p in feed_files_on_disk(self.data_path)
+            }
+        except FileChanging:
+            self._retry_at = time.monotonic()
+            return self._refuse("a feed file changed while it was read; reading it again",
+                                "settling")  # fmt: skip
+        except OSError as exc:
+            self.attempted = self.file_signature()
+            return self._refuse(f"cannot read the feed files: {exc.strerror or exc}")
+        feed_files = {name: read.data for name, read in feeds.items()}
+        signature = (version.signature, tuple(
+            (f"{name}.yaml", read.signature) for name, read in sorted(feeds.items())
+        ))  # fmt: skip
+        self.attempted = signature
         catalog = None
-        if self._unindexed is not None and self._unindexed[0] == version.signature:
+        if self._unindexed is not None and self._unindexed[0] == signature:
             catalog = self._unindexed[1]  # validated already; only the index was missing
         else:
             self._unindexed = None
             try:
-                catalog, problems = self._parse(version.data)
+                catalog, problems = self._parse(version.data, feed_files)
             except ParseFailed as exc:
                 return self._refuse(str(exc))
             if catalog is None:
@@ -274,7 +309,7 @@ class DirectoryState:
         try:
             searcher = ensure_index(catalog, self.index_dir)
         except (OSError, IndexUnavailable) as exc:
-            self._unindexed = (version.signature, catalog)
+            self._unindexed = (signature, catalog)
             self._retry_at = time.monotonic() + self.index_retry_seconds
             why = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
             return self._refuse(
@@ -288,13 +323,9 @@ class DirectoryState:
         service = SearchService(catalog, searcher, gazetteer_for(catalog), self.stale_after_days)
         return Snapshot(service, version.mtime, time.time())
 
-    def _parse(self, data: bytes):
-        if self.isolate:
-            return parse_isolated(data, self.data_path, self.limits)
-        try:
-            return parse_bytes(data, self.data_path, self.limits)
-        except (MemoryError, RecursionError) as exc:
-            raise ParseFailed(f"reading the file ran out of {type(exc).__name__[:-5]}") from None
+    def _parse(self, data: bytes, feed_files: dict[str, bytes]):
+        parse = parse_isolated if self.isolate else _parse_here
+        return parse_cached(data, self.data_path, self.limits, self.index_dir, parse, feed_files)
 
     def baseline(self) -> Version | None:
         """Return the version a new file must not shrink from: in memory, else in the index."""
@@ -349,6 +380,13 @@ class DirectoryState:
                 self.snapshot = Snapshot(service, old.data_mtime, old.loaded_at)
                 return True
         return self.reload()
+
+
+def _parse_here(data: bytes, path: str, limits: DataLimits, feed_files=None):
+    try:
+        return parse_bytes(data, path, limits, feed_files)
+    except (MemoryError, RecursionError) as exc:
+        raise ParseFailed(f"reading the file ran out of {type(exc).__name__[:-5]}") from None
 
 
 def init_app(app: Flask) -> None:

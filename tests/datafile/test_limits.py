@@ -102,6 +102,17 @@ def test_junk_keys_stop_validation_after_a_bounded_number_of_problems():
     assert problems[-1].message == f"stopped after {MAX_PROBLEMS:,} problems: fix these first"
 
 
+def test_warnings_never_stop_validation_past_the_bound_they_are_counted():
+    meeting = "  - {id: m%s, name: M, category: meeting, fellowship: AA, types: [ZZZ]}\n"
+    text = HEAD + "resources:\n" + "".join(meeting % i for i in range(MAX_PROBLEMS + 500))
+    catalog, problems = parse_bytes(text.encode(), "w.yaml")
+    assert catalog is not None and len(catalog.resources) == MAX_PROBLEMS + 500
+    assert len(problems) == MAX_PROBLEMS + 1
+    (summary,) = [p for p in problems if p.line == 0]
+    assert summary.message == "500 more warnings not listed"
+    assert catalog.warnings[-1] == summary
+
+
 @pytest.mark.parametrize("name", ["yaml-syntax.yaml", "unknown-key.yaml"])
 def test_ordinary_broken_files_are_unchanged_by_the_limits(name):
     assert any(p.severity == "error" for p in validate_file(FIXTURES / "broken" / name))

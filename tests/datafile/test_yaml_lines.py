@@ -7,6 +7,9 @@ import math
 import pytest
 
 from directory.datafile.yaml_lines import YAMLSyntaxError, load
+from tests.conftest import FIXTURES, SAMPLE
+
+FIXTURE_FILES = (*FIXTURES.rglob("*.yaml"), SAMPLE)
 
 
 def test_lines_of_keys_and_items():
@@ -50,3 +53,59 @@ def test_syntax_errors_carry_a_line(text):
 def test_explicit_str_tag_keeps_text():
     doc, _ = load("a: !!str 123\nb: 123\n")
     assert doc == {"a": "123", "b": 123}
+
+
+def _general(text: str, max_chars: int | None):
+    """The general path alone: libyaml's node tree, checked, then converted."""
+    import yaml
+
+    from directory.datafile import yaml_lines
+
+    node = yaml.compose(text, Loader=yaml_lines._LOADER)
+    duplicates, long_texts = [], []
+    yaml_lines.check_structure(node)
+    converter = yaml_lines._Converter(duplicates, long_texts, max_chars)
+    return converter.convert(node), duplicates, long_texts
+
+
+def _shape(value):
+    """A value with every line it carries, comparable with ==."""
+    if isinstance(value, dict):
+        items = sorted((repr(k), _shape(v)) for k, v in value.items())
+        return ("map", value.line, sorted(value.lines.items(), key=repr), items)
+    if isinstance(value, list):
+        return ("seq", value.line, list(value.lines), [_shape(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+TRICKY = (
+    "a: 1\nb: 01\nc: 08\nd: 1e5\ne: 1.5\nf: .5\ng: -3\nh: 0x1f\ni: 1_000\nj: 3.\nk: 0b101\n",
+    "a: yes\nb: No\nc: TRUE\nd: null\ne: ~\nf:\ng: .inf\nh: -.Inf\ni: .NaN\nj: 0o17\n",
+    "t: 19:00\nd: 2026-01-31\nq: '7'\nr: \"8\"\ns: !!str 9\nl: |\n  two\n  lines\n",
+    "a: 1\na: {b: [x" + ", x" * 3 + "], b: 2}\nc: {d: 1, d: " + "y" * 30 + "}\n1: x\ntrue: y\n",
+    "resources:\n  - id: a\n    name: " + "n" * 40 + "\n    " + "k" * 30 + ": v\n  -\n    id: b\n",
+)
+
+
+@pytest.mark.parametrize("name", [*sorted(p.name for p in FIXTURE_FILES), *range(len(TRICKY))])
+def test_the_fast_path_reads_exactly_what_the_general_path_reads(name):
+    from directory.datafile.yaml_lines import _load_events
+
+    path = next((p for p in FIXTURE_FILES if p.name == name), None)
+    text = path.read_text() if path else TRICKY[name]
+    for max_chars in (None, 20):
+        fast = _load_events(text, max_chars)
+        if fast is None:  # aliases, merges, tags or errors: only the general path reads them
+            assert path is None or name in ("yaml-syntax.yaml", "hand_edited.yaml")
+            continue
+        document, duplicates, long_texts = _general(text, max_chars)
+        assert _shape(fast[0]) == _shape(document)
+        assert (fast[1], fast[2]) == (duplicates, long_texts)
+
+
+def test_aliases_and_merges_are_read_the_general_way():
+    from directory.datafile.yaml_lines import _load_events
+
+    assert _load_events("a: &x 1\nb: *x\n", None) is None
+    assert _load_events("a: {x: 1}\nb:\n  <<: {y: 2}\n", None) is None
+    assert _load_events("a: !custom 1\n", None) is None

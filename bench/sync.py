@@ -1,0 +1,129 @@
+"""How long `flask sync` takes: the first sync of many feeds, a quiet re-sync, then a load.
+
+    .venv/bin/python bench/sync.py                          # 6 feeds of 1,000 meetings
+    .venv/bin/python bench/sync.py --feeds 20 --meetings 5000   # 100,000 meetings
+
+The feeds are bench/import_feed.py's synthetic Meeting Guide feeds, served with an ETag by an
+HTTP server on 127.0.0.1 (never the internet). The curated file is the shipped sample with a
+`feeds:` section naming them. Reported: the first sync (fetch, convert, validate, write each
+feed file), a re-sync with nothing changed (every feed answers 304: no file written), and the
+cold load of the merged directory (curated file and feed files, no catalog cache). CPU seconds
+(this process's, the local server's thread included, and the sync's worker processes') are less
+noisy on a shared machine; feeds are synced two at a time on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from import_feed import generate_feed  # noqa: E402  # why: the generator of bench/import_feed.py
+
+from directory import create_app  # noqa: E402
+from directory.datafile.feeds import read_feed_files  # noqa: E402
+from directory.datafile.limits import DataLimits  # noqa: E402
+from directory.datafile.load import parse_bytes  # noqa: E402
+
+LIMITS = DataLimits(max_bytes=2_000_000_000, max_resources=10_000_000)
+
+
+def _server(bodies: dict[str, bytes]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802  # why: http.server's name
+            body = bodies[self.path]
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the sync's workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=6)
+    parser.add_argument("--meetings", type=int, default=1000, help="Meetings per feed.")
+    options = parser.parse_args(argv)
+    bodies = {
+        f"/feed-{i}.json": json.dumps(generate_feed(options.meetings, seed=1000 + i)).encode()
+        for i in range(options.feeds)
+    }
+    httpd = _server(bodies)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    work = Path(tempfile.mkdtemp(prefix="directory-sync-"))
+    try:
+        curated = work / "resources.yaml"
+        lines = [(ROOT / "data" / "resources.yaml").read_text(), "feeds:"]
+        for i in range(options.feeds):
+            lines.append(f"  - {{name: feed-{i}, url: '{url}/feed-{i}.json', fellowship: AA,"
+                         f" timezone: America/Chicago, prefix: f{i}}}")  # fmt: skip
+        curated.write_text("\n".join(lines) + "\n")
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "DATA_PATH": str(curated),
+                "INDEX_DIR": str(work / "index"),
+                "DATA_MAX_RESOURCES": 10_000_000,
+            }  # fmt: skip
+        )
+        runner = app.test_cli_runner()
+        total = options.feeds * options.meetings
+        for label in ("first sync", "re-sync, nothing changed"):
+            started, cpu = time.perf_counter(), _cpu()
+            result = runner.invoke(args=["sync"])
+            seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+            if result.exit_code != 0:
+                print(result.output)
+                return 1
+            print(f"{label:<26} {total:>8,} meetings in {options.feeds} feeds: {seconds:6.1f} s"
+                  f" ({cpu:.1f} s CPU)")  # fmt: skip
+        started = time.perf_counter()
+        catalog, problems = parse_bytes(
+            curated.read_bytes(), str(curated), LIMITS, read_feed_files(curated, LIMITS.max_bytes)
+        )
+        seconds = time.perf_counter() - started
+        if catalog is None:
+            print("\n".join(str(p) for p in problems if p.severity == "error")[:3000])
+            return 1
+        label = "cold load of the merge"
+        print(f"{label:<26} {len(catalog.resources):>8,} resources: {seconds:9.1f} s")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

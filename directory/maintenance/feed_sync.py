@@ -1,0 +1,442 @@
+"""Fetch each feed the resource file declares and rewrite its feeds/<name>.yaml when it changed.
+
+One feed at a time, each on its own: a feed that cannot be fetched, read, validated or that
+shrinks too much is reported and its file is left as it was, and the others go on. A feed is
+fetched with the validators of the last answer (If-None-Match, If-Modified-Since), within a time
+limit and a size limit; a 304, or an answer that makes the same file, writes nothing. The new
+file is validated with the curated file (its directory, locations and ids): an entry the rules
+refuse is left out, reported like an import's skipped record. It is written whole, to a
+temporary file renamed over the old one, so a server never reads half of it.
+
+The validators are kept in feeds/.sync-state.json, beside the files they describe.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import multiprocessing
+import os
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from directory.core.model import Feed
+from directory.datafile import feeds as feed_files
+from directory.datafile.editing import atomic_write_bytes, diff_text
+from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
+from directory.datafile.load import Problem, parse_bytes
+from directory.datafile.versions import ALLOW_SHRINK_HINT, Version, shrink_refusal
+from directory.datafile.yaml_lines import load_bounded
+from directory.formats import bmlt
+from directory.formats.common import FeedError, ImportResult, RecordProblem
+from directory.formats.meeting_guide import read as meeting_guide
+
+STATE_FILE = ".sync-state.json"
+FETCH_SECONDS = 30.0  # per feed: connecting, and each wait for more of the answer
+MAX_FEED_BYTES = 64 * 1024 * 1024  # a national intergroup's feed is a few MB
+MAX_PASSES = 3  # validation passes leaving out refused entries (as datafile imports do)
+USER_AGENT = "recovery-directory feed sync"
+
+
+@dataclass
+class Fetched:
+    data: bytes | None  # None: not modified since the last sync (304)
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FeedOutcome:
+    """What syncing one feed did."""
+
+    name: str
+    status: str  # written, would-write, unchanged, not-modified, failed, refused
+    message: str = ""
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)  # skipped records and notes
+    diff: str = ""
+    seconds: float = 0.0
+    validators: dict[str, str] | None = None  # what to send next time (ETag, Last-Modified)
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in ("failed", "refused")
+
+    def summary(self) -> str:
+        counts = (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+        )
+        skipped = sum(p.kind == "skipped" for p in self.problems)
+        text = {
+            "written": f"written: {counts}",
+            "would-write": f"would be written: {counts}",
+            "unchanged": "unchanged: the feed makes the same file; nothing written",
+            "not-modified": "not modified since the last sync (304); nothing written",
+        }.get(self.status, self.status)
+        if skipped:
+            text += f"; {skipped} record(s) skipped"
+        if self.message:
+            text += f": {self.message}" if not self.ok else f" ({self.message})"
+        return f"{self.name}: {text} [{self.seconds:.1f} s]"
+
+
+# --- fetching ------------------------------------------------------------------------------
+
+
+def fetch(
+    source: str,
+    base: Path,
+    validators: Mapping[str, str] | None = None,
+    max_bytes: int = MAX_FEED_BYTES,
+    timeout: float = FETCH_SECONDS,
+) -> Fetched:
+    """Return a feed's bytes (or None when the server says it has not changed); FeedError else.
+
+    `source` is an http(s) URL or a path, relative to `base` (the resource file's folder).
+    """
+    scheme = urllib.parse.urlsplit(source).scheme.lower()
+    if scheme not in ("http", "https"):
+        if scheme and len(scheme) > 1:
+            raise FeedError(f"{source}: only http(s) URLs and file paths can be synced")
+        path = base / source
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise FeedError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return Fetched(_bounded(data, max_bytes, source))
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    validators = validators or {}
+    if validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    request = urllib.request.Request(source, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # why: http(s) only, checked above
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise FeedError(_too_large(source, max_bytes))
+            data = response.read(max_bytes + 1)
+            etag = response.headers.get("ETag")
+            modified = response.headers.get("Last-Modified")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return Fetched(None, validators.get("etag"), validators.get("last_modified"))
+        raise FeedError(f"{source}: the server answered {exc.code} {exc.reason}") from None
+    except OSError as exc:  # URLError, timeouts, resets
+        reason = getattr(exc, "reason", None) or exc
+        raise FeedError(f"{source}: could not fetch the feed: {reason}") from None
+    return Fetched(_bounded(data, max_bytes, source), etag, _http_date(modified))
+
+
+def _bounded(data: bytes, max_bytes: int, source: str) -> bytes:
+    if len(data) > max_bytes:
+        raise FeedError(_too_large(source, max_bytes))
+    return data
+
+
+def _too_large(source: str, max_bytes: int) -> str:
+    return f"{source}: larger than {max_bytes:,} bytes; not synced"
+
+
+def _http_date(value: str | None) -> str | None:
+    """Keep a Last-Modified only when it is a date (it is sent back as it came)."""
+    if not value:
+        return None
+    try:
+        email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+# --- the feed file -------------------------------------------------------------------------
+
+
+def render(feed: Feed, records: list[dict[str, Any]]) -> bytes:
+    """Return the text of a feed file: the same records always give the same bytes.
+
+    Each entry is one line of JSON, which is YAML too (a flow mapping of double-quoted text):
+    written in milliseconds where a YAML emitter takes seconds, and a change to a meeting is a
+    change to its line. Characters YAML does not take as they are are escaped.
+    """
+    lines = [
+        f"# Generated by `flask --app directory sync` from the feed '{feed.name}' declared in"
+        " the resource file.",
+        "# Edits here are replaced at the next sync; correct the feed, or copy an entry into"
+        " the resource file.",
+        "format: 1",
+        "feed: " + _flow({"name": feed.name, "source": feed.source}),
+        "resources:" if records else "resources: []",
+    ]
+    lines += ["- " + _flow(record) for record in records]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# Characters YAML does not take as they are: not printable, or a line break YAML 1.1 folds.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def _flow(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=_plain, allow_nan=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to a feed file")
+
+
+def _entries(data: bytes | None) -> dict[str, Any]:
+    """Return the entries of a feed file by id (none for a missing or unreadable file)."""
+    if not data:
+        return {}
+    try:
+        document, _, _ = load_bounded(data.decode("utf-8"))
+    except Exception:  # a broken file is replaced by a good one: nothing to compare
+        return {}
+    items = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        return {}
+    return {str(e["id"]): e for e in items if isinstance(e, dict) and "id" in e}
+
+
+def _active(entries: Mapping[str, Any]) -> int:
+    return sum(1 for e in entries.values() if e.get("status", "active") != "inactive")
+
+
+# --- one feed --------------------------------------------------------------------------------
+
+
+def convert(feed: Feed, data: bytes, directory: Mapping[str, Any], old: list[dict], locations):
+    """Turn a fetched feed into resource entries (FeedError when it cannot be read)."""
+    timezone = directory.get("timezone")
+    country = directory.get("country") or "US"
+    if feed.format == "bmlt":
+        meetings, formats = bmlt.parse_answer(data, feed.source)
+        existing = bmlt.existing_ids(old, feed.name)
+        return bmlt.convert(
+            meetings, formats, feed.fellowship, feed.prefix, timezone, country, feed.name, existing
+        )
+    meetings = meeting_guide.parse_feed(data, feed.source)
+    return meeting_guide.convert(
+        meetings,
+        feed.fellowship,
+        feed.prefix,
+        timezone,
+        country,
+        feed.name,
+        feed.timezone,
+        existing_entries=old,
+        locations=locations,
+        release=True,
+    )
+
+
+def _validated(
+    feed: Feed,
+    result: ImportResult,
+    curated: bytes,
+    curated_path: str,
+    limits: DataLimits,
+) -> tuple[bytes | None, list[Problem]]:
+    """Render the feed file, leaving out entries the rules refuse; None when it stays invalid."""
+    target = str(feed_files.feed_file(curated_path, feed.name))
+    for _ in range(MAX_PASSES):
+        text = render(feed, result.records)
+        catalog, problems = parse_bytes(curated, curated_path, limits, {feed.name: text})
+        errors = [p for p in problems if p.severity == "error"]
+        if catalog is not None:
+            return text, problems
+        ours = {str(r["id"]) for r in result.records}
+        refused: dict[str, list[Problem]] = {}
+        for problem in errors:
+            if problem.path == target and problem.resource_id in ours:
+                refused.setdefault(problem.resource_id, []).append(problem)
+        if len(refused) < len({p.resource_id for p in errors}) or not refused:
+            return None, errors  # the curated file's, or the feed file's own: not an entry's
+        for rid, found in refused.items():
+            index, key, key_name = result.origins.get(rid, (0, rid, "id"))
+            said = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in found)
+            result.problems.append(
+                RecordProblem(index, key, f"refused by the validation: {said}", "skipped", key_name)
+            )
+        result.records = [r for r in result.records if str(r["id"]) not in refused]
+    return None, errors
+
+
+def sync_feed(
+    feed: Feed,
+    curated: bytes,
+    curated_path: str,
+    directory: Mapping[str, Any],
+    locations: Mapping[str, Any],
+    state: dict[str, dict[str, str]],
+    write: bool = True,
+    allow_shrink: bool = False,
+    max_shrink: float = 1.0,
+    limits: DataLimits = DEFAULT_LIMITS,
+    timeout: float = FETCH_SECONDS,
+    with_diff: bool = False,
+) -> FeedOutcome:
+    """Fetch, convert, validate and (with `write`) replace one feed's file; never raise."""
+    started = time.monotonic()
+    outcome = FeedOutcome(feed.name, "failed")
+    target = feed_files.feed_file(curated_path, feed.name)
+    try:
+        old_bytes = target.read_bytes() if target.exists() else None
+        validators = state.get(feed.name, {}) if old_bytes is not None else {}
+        if validators.get("source") != feed.source:
+            validators = {}  # a new address: ask for everything
+        fetched = fetch(feed.source, Path(curated_path).parent, validators, timeout=timeout)
+        if fetched.data is None:
+            outcome.status = "not-modified"
+            return outcome
+        old = _entries(old_bytes)  # read only when there is something to compare it with
+        result = convert(feed, fetched.data, directory, list(old.values()), locations)
+        outcome.problems = result.problems
+        text, problems = _validated(feed, result, curated, curated_path, limits)
+        if text is None:
+            outcome.status = "refused"
+            first = problems[0] if problems else "it does not validate"
+            outcome.message = f"{len(problems)} error(s); first: {first}"
+            return outcome
+        new = _entries(text)
+        outcome.added = sorted(set(new) - set(old))
+        outcome.removed = sorted(set(old) - set(new))
+        outcome.changed = sorted(i for i in set(new) & set(old) if new[i] != old[i])
+        if old_bytes is not None:
+            refusal = shrink_refusal(
+                _active(new), Version(_active(old), f"in {target.name}"), max_shrink
+            )
+            if refusal and not allow_shrink:
+                outcome.status = "refused"
+                outcome.message = refusal.replace(ALLOW_SHRINK_HINT, "") + (
+                    "If the feed dropped them on purpose: flask --app directory sync"
+                    f" {feed.name} --allow-shrink"
+                )
+                return outcome
+        if with_diff:
+            outcome.diff = diff_text((old_bytes or b"").decode("utf-8", "replace"),
+                                     text.decode("utf-8"), target.name)  # fmt: skip
+        if text == old_bytes:
+            outcome.status = "unchanged"
+        elif not write:
+            outcome.status = "would-write"
+            return outcome  # a dry run keeps the old validators too
+        else:
+            atomic_write_bytes(target, text)
+            outcome.status = "written"
+        state[feed.name] = {
+            k: v
+            for k, v in (
+                ("source", feed.source),
+                ("etag", fetched.etag),
+                ("last_modified", fetched.last_modified),
+            )
+            if v
+        }
+    except FeedError as exc:
+        outcome.status, outcome.message = "failed", str(exc)
+    except (TypeError, ValueError) as exc:  # a value no feed file can hold (render)
+        outcome.status, outcome.message = "failed", f"cannot write the feed file: {exc}"
+    except OSError as exc:
+        outcome.status, outcome.message = "failed", f"cannot write {target}: {exc.strerror or exc}"
+    finally:
+        outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+# --- every feed ------------------------------------------------------------------------------
+
+
+def read_state(folder: Path) -> dict[str, dict[str, str]]:
+    try:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(folder: Path, state: dict[str, dict[str, str]]) -> None:
+    """Write the validators, only when they changed (a quiet re-sync writes no file)."""
+    text = json.dumps(state, indent=1, sort_keys=True) + "\n"
+    path = folder / STATE_FILE
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except OSError:
+        pass
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sync_all(
+    feeds: list[Feed],
+    curated: bytes,
+    curated_path: str,
+    directory: Mapping[str, Any],
+    locations: Mapping[str, Any],
+    report: Callable[[FeedOutcome], None] = lambda outcome: None,
+    jobs: int | None = None,
+    **options: Any,
+) -> list[FeedOutcome]:
+    """Sync every feed, `jobs` at a time in separate processes; return what happened to each.
+
+    Each feed is converted and validated on its own, so on two cores two feeds at a time take
+    about half as long; the outcomes are reported in the order the feeds are declared.
+    """
+    folder = feed_files.feeds_folder(curated_path)
+    state = read_state(folder)
+    jobs = min(jobs or default_jobs(), len(feeds))
+    args = (curated, curated_path, dict(directory), dict(locations))
+    outcomes: list[FeedOutcome] = []
+    if jobs <= 1:
+        results = (_sync_one(feed, *args, state.get(feed.name), options) for feed in feeds)
+        for outcome in results:
+            outcomes.append(_record(outcome, state, report))
+    else:
+        # fork: the workers start at once with everything imported (a feed is seconds of work)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            futures = [pool.submit(_sync_one, feed, *args, state.get(feed.name), options)
+                       for feed in feeds]  # fmt: skip
+            for feed, future in zip(feeds, futures, strict=True):
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the worker died (out of memory, killed)
+                    outcome = FeedOutcome(feed.name, "failed", f"its sync process failed: {exc!r}")
+                outcomes.append(_record(outcome, state, report))
+    if options.get("write", True) and any(o.status in ("written", "unchanged") for o in outcomes):
+        write_state(folder, state)
+    return outcomes
+
+
+def default_jobs() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _sync_one(feed, curated, curated_path, directory, locations, validators, options):
+    state = {feed.name: validators} if validators else {}
+    outcome = sync_feed(feed, curated, curated_path, directory, locations, state, **options)
+    outcome.validators = state.get(feed.name)
+    return outcome
+
+
+def _record(outcome: FeedOutcome, state: dict, report: Callable[[FeedOutcome], None]):
+    if outcome.status in ("written", "unchanged") and outcome.validators:
+        state[outcome.name] = outcome.validators
+    report(outcome)
+    return outcome

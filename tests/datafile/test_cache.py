@@ -1,0 +1,108 @@
+"""The catalog cache: an unchanged file is parsed once; anything else is parsed again."""
+
+from __future__ import annotations
+
+import logging
+
+from directory import create_app
+from directory.datafile import cache
+from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
+from directory.datafile.load import parse_bytes
+from tests.conftest import FIXTURES, SAMPLE
+
+HIT = "read from the catalog cache"
+
+
+def _hits(caplog) -> int:
+    return sum(HIT in record.getMessage() for record in caplog.records)
+
+
+def test_an_unchanged_file_is_read_from_the_cache(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "directory.datafile.cache")
+    data = SAMPLE.read_bytes()
+    first = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    assert _hits(caplog) == 0
+    second = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    assert _hits(caplog) == 1
+    assert second[0] == first[0] == parse_bytes(data, "sample.yaml")[0]
+    assert second[1] == first[1]
+    assert len(list((tmp_path / cache.FOLDER).glob("*.pickle"))) == 1
+
+
+def test_another_version_path_or_limit_is_parsed_again(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "directory.datafile.cache")
+    data = SAMPLE.read_bytes()
+    cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    changed = data.replace(b"name:", b"name: ", 1)
+    catalog, _ = cache.parse_cached(changed, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    assert catalog.fingerprint == parse_bytes(changed, "x")[0].fingerprint
+    cache.parse_cached(data, "other.yaml", DEFAULT_LIMITS, tmp_path)
+    wider = DataLimits(**{**DEFAULT_LIMITS.__dict__, "max_field_chars": 9999})
+    cache.parse_cached(data, "sample.yaml", wider, tmp_path)
+    assert _hits(caplog) == 0
+    assert len(list((tmp_path / cache.FOLDER).glob("*.pickle"))) == cache.KEEP
+
+
+def test_a_file_with_errors_is_not_kept(tmp_path):
+    data = (FIXTURES / "broken" / "duplicate-id.yaml").read_bytes()
+    catalog, problems = cache.parse_cached(data, "broken.yaml", DEFAULT_LIMITS, tmp_path)
+    assert catalog is None and problems == parse_bytes(data, "broken.yaml")[1]
+    assert not list((tmp_path / cache.FOLDER).glob("*.pickle"))
+
+
+def test_a_damaged_entry_is_a_miss_and_is_replaced(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "directory.datafile.cache")
+    data = SAMPLE.read_bytes()
+    expected, _ = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    (entry,) = (tmp_path / cache.FOLDER).glob("*.pickle")
+    entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as by a full disk
+    catalog, _ = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    assert catalog == expected
+    assert _hits(caplog) == 0
+    assert cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)[0] == expected
+    assert _hits(caplog) == 1
+
+
+def test_a_folder_that_cannot_be_written_only_costs_the_parse(tmp_path):
+    blocker = tmp_path / "index"
+    blocker.write_text("a file where the folder should be")
+    data = SAMPLE.read_bytes()
+    catalog, _ = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, blocker)
+    assert catalog == parse_bytes(data, "sample.yaml")[0]
+
+
+def test_a_restart_with_an_unchanged_file_does_not_parse_it(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "directory.datafile.cache")
+    data_path = tmp_path / "resources.yaml"
+    data_path.write_bytes(SAMPLE.read_bytes())
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATA_PATH": str(data_path),
+        "INDEX_DIR": str(tmp_path / "index"),
+    }
+    for start in range(2):
+        app = create_app(settings)
+        assert app.test_client().get("/search?q=meeting").status_code == 200
+        assert _hits(caplog) == start
+
+
+def test_validate_then_index_parses_the_file_once(tmp_path, caplog):
+    """`make run`: validate, index, run; only the first reads the YAML."""
+    caplog.set_level(logging.INFO, "directory.datafile.cache")
+    data_path = tmp_path / "resources.yaml"
+    data_path.write_bytes(SAMPLE.read_bytes())
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATA_PATH": str(data_path),
+            "INDEX_DIR": str(tmp_path / "index"),
+        }
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["validate"]).exit_code == 0
+    assert _hits(caplog) == 0
+    assert runner.invoke(args=["index"]).exit_code == 0
+    assert app.test_client().get("/search?q=meeting").status_code == 200
+    assert _hits(caplog) == 2
