@@ -4,6 +4,11 @@
 // contact are kept in localStorage only when they ask ("Remember me"), until "Forget me".
 (function () {
   "use strict";
+  // Words shown by this script, in the page's language (base.html's #script-words).
+  function word(name) {
+    var words = document.getElementById("script-words");
+    return (words && words.dataset[name]) || "";
+  }
   var DRAFT = "directory.referrals.draft"; // sessionStorage: this tab, this sheet
   var ME = "directory.referrals.me"; // localStorage: this device, by choice
   var DRAFT_HOURS = 3; // a draft left longer than this (a computer left open) is dropped
@@ -86,7 +91,7 @@
         var said = status || document.querySelector("[data-forgotten]");
         if (said) {
           said.hidden = false;
-          said.textContent = "Forgotten: this device no longer remembers your name or how to reach you.";
+          said.textContent = word("forgotten");
         }
       });
     });
@@ -108,11 +113,11 @@
     box.addEventListener("change", function () {
       if (box.checked) {
         keepMe();
-        status.textContent = "Remembered on this device for your next sheets.";
+        status.textContent = word("remembered");
       } else {
         remove(local, ME);
         showRemembered(false);
-        status.textContent = "Not remembered: this device has forgotten your name and how to reach you.";
+        status.textContent = word("notRemembered");
       }
     });
     specialist.addEventListener("input", keepMe);

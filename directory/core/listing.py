@@ -85,7 +85,7 @@ def summary(
         "dimensions": list(resource.dimensions),
         "fellowship": resource.fellowship,
         "attendance": resource.attendance,
-        "attendance_label": vocabulary.ATTENDANCE[resource.attendance],
+        "attendance_label": vocabulary.attendance_label(resource.attendance),
         "status": resource.status,
         "when": {"text": when.text, "state": when.state, "zone": when.zone_note},
         "address": location.one_line() if location and location.shows_address else None,
@@ -159,7 +159,7 @@ def detail(
                 {
                     "code": m,
                     "name": vocabulary.label("medication", m),
-                    "explanation": vocabulary.MEDICATION_EXPLANATIONS.get(m),
+                    "explanation": vocabulary.medication_explanation(m),
                 }
                 for m in resource.medications
             ],

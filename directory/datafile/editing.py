@@ -130,6 +130,7 @@ class Document:
         """Return the bytes the file is written as."""
         text = self.text.replace("\n", self.newline) if self.newline != "\n" else self.text
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode("utf-8")
+
     # The last parse, for reading (text, tree): edits take the tree and leave none behind.
     _parsed: tuple[str, Any] | None = field(default=None, repr=False, compare=False)
     # The text an edit last checked (read back as meant): it needs no parse before writing.

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from directory.core import listing, vocabulary
 from directory.core.model import Resource
+from directory.core.translation import N_, _
 from directory.formats.common import slugify
 from directory.formats.icalendar import calendar_for
 from directory.formats.meeting_guide.write import fellowship_slug
@@ -35,9 +36,19 @@ def visible(resource_id: str) -> Resource:
 @bp.get("/")
 def home():
     get_catalog()  # 503 with the error page when there is no data to search
-    return render_template(
-        "home.html", medications=list(vocabulary.MEDICATION_EXPLANATIONS.items())
-    )
+    medications = [
+        (code, _(MEDICATION_NAMES[code]), vocabulary.medication_explanation(code))
+        for code in vocabulary.MEDICATION_EXPLANATIONS
+    ]
+    return render_template("home.html", medications=medications)
+
+
+# The home page's short names ("Buprenorphine"; the filter labels add brand names).
+MEDICATION_NAMES = {
+    "buprenorphine": N_("Buprenorphine"),
+    "methadone": N_("Methadone"),
+    "naltrexone": N_("Naltrexone"),
+}
 
 
 @bp.get("/search")

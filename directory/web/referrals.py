@@ -203,7 +203,7 @@ def sheet_ics():
 def sheet_page_css(language: str):
     """Return the sheet's page footers for the browser's Print, in the sheet's language (the
     PDF inlines the same rule; the CSP allows no inline style on a page)."""
-    if language not in wording.WORDS:
+    if language not in wording.languages():
         abort(404)
     data = referral.build_sheet([], referral.SheetDetails(date=_today()), get_catalog(),
                                 datetime.now(UTC), public_url)  # fmt: skip
@@ -423,7 +423,7 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
         dimensions=vocabulary.DIMENSIONS,
         dimension_descriptions=vocabulary.DIMENSION_DESCRIPTIONS,
         idle_text=_duration(current_app.config["REFERRALS_IDLE_MINUTES"]),
-        languages=wording.LANGUAGES,
+        languages=wording.languages(),
     )
     return make_response(page, status)
 

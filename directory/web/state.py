@@ -285,9 +285,7 @@ class DirectoryState:
                 "retrying",
             )
         self._unindexed = None
-        service = SearchService(
-            catalog, searcher, gazetteer_for(catalog), self.stale_after_days
-        )
+        service = SearchService(catalog, searcher, gazetteer_for(catalog), self.stale_after_days)
         return Snapshot(service, version.mtime, time.time())
 
     def _parse(self, data: bytes):
