@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from directory.core import translation
 from directory.core.model import Resource
 from directory.core.schedule import Occurrence, format_time
-from directory.core.translation import _, capitalized, ngettext
+from directory.core.translation import _, capitalized
 
 EVENING_STARTS = 17 * 60  # after this, "today" reads "tonight"
 
@@ -119,25 +119,39 @@ def day_heading(occurrence: Occurrence, at: datetime, in_progress: bool) -> tupl
     return start.date().isoformat(), capitalized(label)
 
 
-def checked(last_verified: date | None, today: date, stale_after_days: int) -> dict:
-    """Say how fresh a listing is: {"text": "Checked 3 weeks ago", "stale": False}."""
+class _InForce:
+    """The words of `checked` in the language in force (the sheet passes its own language's)."""
+
+    def text(self, message: str, **values: object) -> str:
+        return translation.gettext(message, **values)
+
+    def plural(self, singular: str, plural: str, count: int, **values: object) -> str:
+        return translation.ngettext(singular, plural, count, **values)
+
+
+def checked(last_verified: date | None, today: date, stale_after_days: int, words=None) -> dict:
+    """Say how fresh a listing is: {"text": "Checked 3 weeks ago", "stale": False}.
+
+    `words` (text, plural) says it in another language: the referral sheet's SheetWords.
+    """
+    words = words or _InForce()
     if last_verified is None:
-        return {"text": _("Not checked yet"), "stale": True}
+        return {"text": words.text("Not checked yet"), "stale": True}
     days = max(0, (today - last_verified).days)
     if days == 0:
-        text = _("Checked today")
+        text = words.text("Checked today")
     elif days == 1:
-        text = _("Checked yesterday")
+        text = words.text("Checked yesterday")
     elif days < 14:
-        text = ngettext("Checked %(count)s day ago", "Checked %(count)s days ago", days)
+        text = words.plural("Checked %(count)d day ago", "Checked %(count)d days ago", days)
     elif days < 63:
-        text = ngettext("Checked %(count)s week ago", "Checked %(count)s weeks ago", days // 7)
+        text = words.plural("Checked %(count)d week ago", "Checked %(count)d weeks ago", days // 7)
     elif days < 730:
-        weeks = days // 30
-        text = ngettext("Checked %(count)s month ago", "Checked %(count)s months ago", weeks)
+        months = days // 30
+        text = words.plural("Checked %(count)d month ago", "Checked %(count)d months ago", months)
     else:
         years = days // 365
-        text = ngettext("Checked %(count)s year ago", "Checked %(count)s years ago", years)
+        text = words.plural("Checked %(count)d year ago", "Checked %(count)d years ago", years)
     return {"text": text, "stale": days > stale_after_days}
 
 

@@ -13,7 +13,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from directory.core import vocabulary
+from directory.core.availability import checked
 from directory.core.geo import haversine_miles
+from directory.core.listing import DEFAULT_STALE_DAYS as STALE_AFTER_DAYS
 from directory.core.model import Catalog, CrisisLine, Resource
 from directory.core.places import Gazetteer, Place, PlaceNotFound
 from directory.core.schedule import Occurrence
@@ -192,6 +194,8 @@ def sheet_item(
         "id": resource.id,
         "name": resource.name,
         "url": url,
+        # How fresh the listing is, and "call first" when it was not checked for a year.
+        "checked": checked(resource.last_verified, local.date(), STALE_AFTER_DAYS, words),
         "dimension": dimension_of(resource),
         "kind": kind,
         "types": ", ".join(t for t in types if t),

@@ -213,15 +213,21 @@ class SearchService:
             )  # fmt: skip
         out = []
         for label, filters, day_offset, near in asks:
-            found = self.searcher.search(
-                SearchRequest(
-                    filters=filters, day_offset=day_offset, near=near, at=request.at,
-                    sort="soonest", per_page=1, stale_after_days=self.stale_after_days,
-                )
-            )  # fmt: skip
-            if found.hits and (found.hits[0].next_occurrences or found.hits[0].in_progress):
-                out.append({"label": label, "result": self._result(found.hits[0], found.at,
-                                                                   url_of)})  # fmt: skip
+            tries = [(label, filters)]
+            if "fellowship" in filters:  # none of theirs: any fellowship's, said so
+                wider = {k: v for k, v in filters.items() if k != "fellowship"}
+                tries.append((f"{label} (any fellowship)", wider))
+            for shown, wanted in tries:
+                found = self.searcher.search(
+                    SearchRequest(
+                        filters=wanted, day_offset=day_offset, near=near, at=request.at,
+                        sort="soonest", per_page=1, stale_after_days=self.stale_after_days,
+                    )
+                )  # fmt: skip
+                hit = found.hits[0] if found.hits else None
+                if hit is not None and (hit.next_occurrences or hit.in_progress):
+                    out.append({"label": shown, "result": self._result(hit, found.at, url_of)})
+                    break
         return out
 
     @functools.cached_property

@@ -231,6 +231,19 @@ def test_a_later_sheet_date_starts_the_seven_days_that_day(catalog):
     assert sheet["date_text"] == "Thursday, March 5, 2026"
 
 
+def test_each_listing_says_how_fresh_it_is_and_an_old_one_says_call_first(catalog):
+    sheet = sheet_for(catalog, ["eastside-bridge-clinic", "hawthorne-serenity-aa", "ged-classes"])
+    assert item_in(sheet, "eastside-bridge-clinic")[1]["checked"] == {
+        "text": "Checked 2 weeks ago",
+        "stale": False,
+    }
+    assert item_in(sheet, "hawthorne-serenity-aa")[1]["checked"] == {
+        "text": "Checked 16 months ago",
+        "stale": True,
+    }
+    assert item_in(sheet, "ged-classes")[1]["checked"] == {"text": "Not checked yet", "stale": True}
+
+
 def test_services_show_hours_not_dates(catalog):
     sheet = sheet_for(catalog, ["northside-methadone", "willow-counseling"])
     _, methadone = item_in(sheet, "northside-methadone")
