@@ -7,18 +7,32 @@ STAMP := $(VENV)/.installed-stamp
 # tests/node/package-lock.json; skipped with a note where Node.js is not installed.
 NODE_STAMP := tests/node/node_modules/.installed-stamp
 
-.PHONY: run test install lint bench clean
+# The gettext catalogs: messages.pot extracted from the code and templates (babel.cfg), each
+# language's messages.po updated from it, and compiled to the messages.mo the app reads.
+# `make translations` after changing any text shown to people; docs/translating.md.
+CATALOGS := directory/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test install lint bench clean translations
 
 # Development server: reloads on code changes and needs no secret key (a random one per start).
-run: $(STAMP)
+run: $(STAMP) $(MO_FILES)
 	$(BIN)/flask --app directory validate
 	$(BIN)/flask --app directory index
 	DIRECTORY_ENV_NAME=development $(BIN)/flask --app directory run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(MO_FILES)
 	$(BIN)/python -m pytest
 
-install: $(STAMP)
+install: $(STAMP) $(MO_FILES)
+
+translations: $(STAMP)
+	$(BIN)/python tools/extract_messages.py
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel compile -d $(CATALOGS) --statistics
+
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'

@@ -10,10 +10,10 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from directory.core import vocabulary
+from directory.core import translation, vocabulary
 from directory.core.availability import checked, describe_when
 from directory.core.model import Resource
-from directory.core.schedule import DAY_LABELS, format_time
+from directory.core.schedule import format_time
 
 DEFAULT_STALE_DAYS = 365  # config.STALE_AFTER_DAYS; past it a listing says "call first"
 
@@ -179,8 +179,13 @@ def next_times(resource: Resource, at: datetime) -> list[str]:
     if not resource.is_meeting or schedule is None or resource.attendance == "inactive":
         return []
     return [
-        f"{DAY_LABELS[o.start.isoweekday() % 7][:3]} {o.start:%b} {o.start.day}, "
-        f"{format_time(o.start)}"
+        translation.capitalized(
+            translation.gettext(
+                "%(day)s, %(time)s",
+                day=translation.weekday_month_day(o.start).replace(",", ""),
+                time=format_time(o.start),
+            )
+        )
         for o in schedule.next_occurrences(at, NEXT_TIMES)
     ]
 

@@ -30,6 +30,7 @@ from werkzeug.http import http_date, is_resource_modified, quote_etag
 
 from directory.core import listing
 from directory.core.places import MAX_PLACE_LENGTH, PlaceNotFound
+from directory.core.translation import N_
 from directory.formats.meeting_guide import write as mg_write
 from directory.search import facets
 from directory.search.arguments import SearchArgsSchema
@@ -224,7 +225,7 @@ def resource(resource_id: str):
     catalog = snapshot.catalog
     item = catalog.by_id(resource_id)
     if item is None or not item.active:
-        return error_response(404, "No listing has that id. It may have been removed.")
+        return error_response(404, N_("No listing has that id. It may have been removed."))
     details = listing.detail(
         item,
         datetime.now(UTC),
@@ -347,7 +348,9 @@ def fellowship_meetings(feed_name: str):
     snapshot = get_snapshot()
     chosen = mg_write.find_fellowship(snapshot.catalog, feed_name)
     if chosen is None or mg_write.fellowship_slug(chosen) != feed_name:
-        return error_response(404, "No meetings of that fellowship here; see /api/v1/vocabularies.")
+        return error_response(
+            404, N_("No meetings of that fellowship here; see /api/v1/vocabularies.")
+        )
     return _meeting_feed(snapshot, chosen)
 
 

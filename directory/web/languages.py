@@ -54,7 +54,8 @@ def carried() -> str | None:
     code = translation.code()
     if request.path.startswith("/api/"):
         return None
-    if code == translation.SOURCE_LANGUAGE and _from_browser() == code:
+    remembered = request.cookies.get(COOKIE, "")
+    if _from_browser() == code and remembered in ("", code):
         return None
     return code
 
