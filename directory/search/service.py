@@ -376,7 +376,10 @@ def _said(u, near: Place | None, about_meetings: bool) -> str | None:
     if u.kind == "attendance":
         return vocabulary.attendance_label(str(u.value)).lower()
     if u.kind == "language":
-        return _("in %(language)s", language=vocabulary.language_name(str(u.value)))
+        name = vocabulary.language_name(str(u.value))
+        if translation.code() != translation.SOURCE_LANGUAGE:
+            name = name.lower()  # a language's name is a common noun in most other languages
+        return _("in %(language)s", language=name)
     if u.kind == "day":
         return _or([capitalized(translation.day_name(DAYS.index(d))) for d in u.value])
     if u.kind == "relative_day":

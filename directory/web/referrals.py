@@ -460,7 +460,8 @@ def _duration(minutes: int) -> str:
 
 def _default_form() -> dict:
     paper = referral.default_paper(get_catalog().directory.country)
-    return {"date": _today().isoformat(), "paper": paper, "language": wording.DEFAULT_LANGUAGE}
+    # The sheet in the page's language unless the specialist picks another for the participant.
+    return {"date": _today().isoformat(), "paper": paper, "language": translation.code()}
 
 
 def _detail_values() -> dict:
