@@ -28,7 +28,8 @@ install: $(STAMP) $(MO_FILES)
 
 translations: $(STAMP)
 	$(BIN)/python tools/extract_messages.py
-	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete \
+		--ignore-pot-creation-date --width 100
 	$(BIN)/pybabel compile -d $(CATALOGS) --statistics
 
 %.mo: %.po | $(STAMP)

@@ -78,7 +78,7 @@ def summary(
     local_day = at.astimezone(ZoneInfo(resource.timezone)).date()
     return {
         "id": resource.id,
-        "name": resource.name,
+        **_text("name", resource),
         "url": url,
         "category": resource.category,
         "category_label": vocabulary.category_label(resource.category),
@@ -112,7 +112,9 @@ def detail(
     data = summary(resource, at, home_timezone, url, stale_after_days=stale_after_days)
     data.update(
         {
-            "description": resource.description,
+            **_text("description", resource),
+            **_text("hours_notes", resource),
+            "only_in": _only_in(resource),
             "organization": resource.organization,
             "fellowship_name": vocabulary.fellowship_name(resource.fellowship)
             if resource.fellowship
@@ -121,7 +123,6 @@ def detail(
             "types": meeting_types(resource),
             "weekly": resource.schedule.describe() if resource.schedule else [],
             "next_times": next_times(resource, at),
-            "hours_notes": resource.hours_notes,
             "timezone": resource.timezone,
             "location": None
             if location is None
@@ -188,6 +189,26 @@ def next_times(resource: Resource, at: datetime) -> list[str]:
         )
         for o in schedule.next_occurrences(at, NEXT_TIMES)
     ]
+
+
+def _text(field_name: str, resource: Resource) -> dict:
+    """Return a text in the page's language when the file gives it, and its language (`*_lang`)
+    when that is not the page's, so the page marks it (`lang="en"` on a Spanish page)."""
+    page = translation.code()
+    text, language = resource.text_in(field_name, page)
+    return {field_name: text, f"{field_name}_lang": language if language != page else None}
+
+
+def _only_in(resource: Resource) -> str | None:
+    """Return "Only in English" when the page's language has none of this listing's texts."""
+    page = translation.code()
+    if page == resource.text_language or page in resource.translations:
+        return None
+    if not (resource.description or resource.hours_notes):
+        return None
+    name = vocabulary.language_name(resource.text_language)
+    return translation.gettext("This listing's description is only in %(language)s.",
+                               language=name.lower() if page != "en" else name)  # fmt: skip
 
 
 def _labelled(facet: str, values) -> list[dict[str, str]]:

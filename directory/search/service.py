@@ -197,6 +197,10 @@ class SearchService:
                 "schedule_group": {"key": group[0], "label": group[1]} if group else None,
                 "snippet": hit.snippet.text if hit.snippet else None,
                 "snippet_html": hit.snippet.html() if hit.snippet else None,
+                # The snippet quotes the file's own text: its language, when not the page's.
+                "snippet_lang": hit.resource.text_language
+                if hit.snippet and hit.resource.text_language != translation.code()
+                else None,
             }
         )
         return data

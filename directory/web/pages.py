@@ -189,7 +189,7 @@ def resource(resource_id: str):
         ics_url=url_for("pages.resource_ics", resource_id=item.id),
         zone_name=datetime.now(zone).tzname()
         if item.timezone != catalog.directory.timezone
-        else "local",
+        else None,
     )
 
 

@@ -204,7 +204,9 @@ def sheet_pdf():
 @rate_limit("sheet")
 def sheet_ics():
     items = _save_notes()
-    return _calendar(referral.sheet_resources(items, get_catalog()))
+    # The calendar's words in the sheet's language, like the sheet it goes with.
+    with translation.speaking(wording.language_or_default(request.form.get("language"))):
+        return _calendar(referral.sheet_resources(items, get_catalog()))
 
 
 @bp.get("/sheet-<language>.css")

@@ -232,3 +232,46 @@ def test_the_referral_list_and_its_messages_are_marked_too(pseudo_app):
         data = _data_strings(get_catalog())
     left = _left_unmarked(page, [*data, "Bring ID"])
     assert re.fullmatch(r"[\s\d·:;,.()\-|×…\"'&#+/%?!]*", left), left
+
+
+# --- data in more than one language ----------------------------------------------------------
+
+
+def test_a_listing_shows_its_spanish_text_on_a_spanish_page_and_marks_the_english(client):
+    page = client.get("/resources/eastside-opioid-treatment-program?lang=es").text
+    assert "<h1>Programa de Tratamiento de Opioides del Este</h1>" in page
+    assert "<p>Un programa certificado de tratamiento de opioides" in page
+    # The hours notes are only in English: said in English, and marked so.
+    assert re.search(r'<p lang="en">Dosing', page)
+    assert "solo está en inglés" not in page  # its description is in Spanish
+    english = client.get("/resources/eastside-opioid-treatment-program?lang=en").text
+    assert "<h1>Eastside Opioid Treatment Program</h1>" in english and '<p lang="' not in english
+
+
+def test_a_spanish_page_says_when_a_description_is_only_in_english(client):
+    page = client.get("/resources/gateway-methadone-clinic?lang=es").text
+    assert "La descripción de este servicio solo está en inglés." in page
+    assert re.search(r'<p lang="en">[A-Z]', page)
+    assert "Times are" not in page and "hora de local" not in page
+
+
+def test_the_sheet_is_printed_in_the_language_chosen_on_its_form(tmp_path):
+    """An English page, a Spanish sheet: the specialist prints for a participant."""
+    from tests.web.referral_flow import make_app  # noqa: PLC0415
+
+    client = make_app(tmp_path).test_client()
+    csrf = build_list(client, ["harbor-detox", "hawthorne-serenity-aa"])
+    form = client.get("/referrals").text
+    assert '<html lang="en">' in form and '<option value="es" lang="es"' in form
+    sheet = client.post("/referrals/sheet", data={"csrf_token": csrf, "language": "es",
+                                                  "participant": "Rosa"}).text  # fmt: skip
+    assert '<html lang="es">' in sheet and "Recursos de recuperación de Rosa" in sheet
+    assert "recovery resources" not in sheet
+    english = client.post("/referrals/sheet", data={"csrf_token": csrf, "language": "en",
+                                                    "participant": "Rosa"}).text  # fmt: skip
+    assert "Rosa&#39;s recovery resources" in english
+    # The calendar that goes with a Spanish sheet speaks Spanish too.
+    ics = client.post("/referrals/sheet.ics", data={"csrf_token": csrf, "language": "es"})
+    assert ics.status_code == 200
+    text = ics.get_data(as_text=True).replace("\r\n ", "")
+    assert "Detalles y cambios:" in text and "Details and changes" not in text
