@@ -115,6 +115,13 @@ def detail(
             **_text("description", resource),
             **_text("hours_notes", resource),
             "only_in": _only_in(resource),
+            # Eligibility is written once, in the file's language.
+            "eligibility_lang": resource.text_language
+            if resource.text_language != translation.code()
+            else None,
+            "last_verified_text": translation.long_date(resource.last_verified)
+            if resource.last_verified
+            else None,
             "organization": resource.organization,
             "fellowship_name": vocabulary.fellowship_name(resource.fellowship)
             if resource.fellowship

@@ -167,15 +167,19 @@ _ENGLISH_STYLE = SOURCE_LANGUAGE  # "7:00 pm", "noon": the house style, kept as 
 
 
 def clock(minute: int) -> str:
-    """Return a minute of the day as a wall-clock time: "7:00 pm", "noon", "7:00 p. m."."""
+    """Return a minute of the day as a wall-clock time: "7:00 pm", "noon", "7:00 p.m.".
+
+    "noon" and "midnight" are the English house style only: in other languages a time stands
+    in phrases ("a las %(time)s") that a word would not fit, so Babel's clock says it.
+    """
     minute %= 1440
-    if minute == 0:
-        return _("midnight")
-    if minute == 12 * 60:
-        return _("noon")
     hours, minutes = divmod(minute, 60)
     chosen = current()
     if chosen.code == _ENGLISH_STYLE:
+        if minute == 0:
+            return "midnight"
+        if minute == 12 * 60:
+            return "noon"
         return f"{hours % 12 or 12}:{minutes:02d} {'am' if hours < 12 else 'pm'}"
     return babel_format_time(time(hours, minutes), "short", locale=chosen.locale)
 

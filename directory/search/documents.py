@@ -11,21 +11,26 @@ from directory.core.vocabulary import (
     type_name,
 )
 
+# The index is in the labels' English, whatever language the request that builds it speaks:
+# other languages' words reach it through their synonyms files (synonyms.<code>.yaml).
+INDEX_LANGUAGE = "en"
+
 
 def keywords_text(r: Resource) -> str:
     """Return the labels a resource is tagged with, in words, as one line."""
-    words: list[str] = [category_label(r.category)]
+    en = INDEX_LANGUAGE
+    words: list[str] = [category_label(r.category, en)]
     if r.fellowship:
-        words += [r.fellowship, fellowship_name(r.fellowship)]
-    words += [type_name(r.fellowship, code) for code in r.types]
-    words += [label("service", s) for s in r.services]
-    words += [label("medication", m) for m in r.medications]
+        words += [r.fellowship, fellowship_name(r.fellowship, en)]
+    words += [type_name(r.fellowship, code, en) for code in r.types]
+    words += [label("service", s, en) for s in r.services]
+    words += [label("medication", m, en) for m in r.medications]
     words += list(r.tags)
-    words += [label("population", p) for p in r.populations]
-    words += [label("payment", p) for p in r.payment]
-    words += [label("accessibility", a) for a in r.accessibility]
+    words += [label("population", p, en) for p in r.populations]
+    words += [label("payment", p, en) for p in r.payment]
+    words += [label("accessibility", a, en) for a in r.accessibility]
     # English is the default; other languages are worth finding by name ("Spanish").
-    words += [language_name(code) for code in r.languages if code != "en"]
+    words += [language_name(code, en) for code in r.languages if code != "en"]
     seen: dict[str, None] = {}
     for word in words:
         seen.setdefault(word, None)

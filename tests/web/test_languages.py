@@ -199,6 +199,7 @@ def _left_unmarked(page: str, data: list[str]) -> str:
     for value in sorted(set(filter(None, names)), key=len, reverse=True):
         left = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "", left)
     left = re.sub(r"\([A-Z]{2,5}\)", "", left)  # time zone abbreviations: "(EST)"
+    left = re.sub(r"\bla \d+-a de\b", "", left)  # Babel's long date in Esperanto: "la 1-a de"
     return re.sub(r"https?://\S+|/r/[0-9a-z-]+", "", left)
 
 
@@ -275,3 +276,19 @@ def test_the_sheet_is_printed_in_the_language_chosen_on_its_form(tmp_path):
     assert ics.status_code == 200
     text = ics.get_data(as_text=True).replace("\r\n ", "")
     assert "Detalles y cambios:" in text and "Details and changes" not in text
+
+
+def test_the_sheet_and_its_toolbar_are_marked_too(pseudo_app):
+    client = pseudo_app.test_client()
+    client.get(f"/?lang={PSEUDO}")
+    csrf = build_list(
+        client, ["harbor-detox", "hawthorne-serenity-aa"], {"harbor-detox": "Bring ID"}
+    )
+    page = client.post("/referrals/sheet", data={"csrf_token": csrf, "language": PSEUDO,
+                                                 "participant": "Robin", "near": "97214"}).text  # fmt: skip
+    assert f'<html lang="{PSEUDO}">' in page
+    with pseudo_app.app_context():
+        catalog = get_catalog()
+        data = _data_strings(catalog) + ["Robin", "Bring ID", "97214 (Portland, OR)"]
+    left = _left_unmarked(page, data)
+    assert re.fullmatch(r"[\s\d·:;,.()\-|×…\"'&#+/%?!←]*", left), left
