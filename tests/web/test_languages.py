@@ -284,8 +284,8 @@ def test_the_sheet_and_its_toolbar_are_marked_too(pseudo_app):
     csrf = build_list(
         client, ["harbor-detox", "hawthorne-serenity-aa"], {"harbor-detox": "Bring ID"}
     )
-    page = client.post("/referrals/sheet", data={"csrf_token": csrf, "language": PSEUDO,
-                                                 "participant": "Robin", "near": "97214"}).text  # fmt: skip
+    form = {"csrf_token": csrf, "language": PSEUDO, "participant": "Robin", "near": "97214"}
+    page = client.post("/referrals/sheet", data=form).text
     assert f'<html lang="{PSEUDO}">' in page
     with pseudo_app.app_context():
         catalog = get_catalog()
