@@ -28,7 +28,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 
-from directory.core import listing
+from directory.core import listing, translation
 from directory.core.places import MAX_PLACE_LENGTH, PlaceNotFound
 from directory.core.translation import N_
 from directory.formats.meeting_guide import write as mg_write
@@ -419,9 +419,11 @@ def _cors(response):
 
 
 def _data_etag(snapshot: Snapshot) -> str:
-    """Return the ETag of an answer that depends only on the data and the API's shape."""
+    """Return the ETag of an answer that depends only on the data, the API's shape and the
+    language of its words (`Accept-Language`: labels and messages)."""
     shape = current_app.extensions["directory_api"]["spec_hash"]
-    return hashlib.sha256(f"{snapshot.catalog.fingerprint}:{shape}".encode()).hexdigest()[:32]
+    seed = f"{snapshot.catalog.fingerprint}:{shape}:{translation.code()}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
 def _loaded(snapshot: Snapshot) -> datetime:

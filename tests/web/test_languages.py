@@ -292,3 +292,15 @@ def test_the_sheet_and_its_toolbar_are_marked_too(pseudo_app):
         data = _data_strings(catalog) + ["Robin", "Bring ID", "97214 (Portland, OR)"]
     left = _left_unmarked(page, data)
     assert re.fullmatch(r"[\s\d·:;,.()\-|×…\"'&#+/%?!←]*", left), left
+
+
+def test_the_apis_words_follow_accept_language_and_so_does_its_etag(client):
+    english = client.get("/api/v1/vocabularies")
+    spanish = client.get("/api/v1/vocabularies", headers={"Accept-Language": "es"})
+    assert english.status_code == spanish.status_code == 200
+    assert english.headers["ETag"] != spanish.headers["ETag"]
+    assert "Accept-Language" in spanish.headers["Vary"]
+    assert "Comida" in spanish.text and "Comida" not in english.text
+    headers = {"Accept-Language": "es", "If-None-Match": english.headers["ETag"]}
+    again = client.get("/api/v1/vocabularies", headers=headers)
+    assert again.status_code == 200  # an English copy is not a Spanish one
