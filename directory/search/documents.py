@@ -41,6 +41,9 @@ def description_text(r: Resource) -> str:
     """Return the resource's free text: description, who runs it, where it is."""
     location = r.location
     parts = [r.description, r.organization, r.group, r.eligibility, r.hours_notes]
+    # The same texts in other languages: a Spanish search finds a listing by its Spanish words.
+    for texts in r.translations.values():
+        parts += [texts.get("name"), texts.get("description"), texts.get("hours_notes")]
     if location is not None:
         parts += [location.name, location.city, location.region, location.sub_region]
     return "\n".join(p for p in parts if p)

@@ -137,3 +137,9 @@ def test_spanish_words_are_matched_by_their_stems_and_without_accents():
     )  # fmt: skip
     # English words are matched as written, never through the Spanish stemmer.
     assert synonyms.key_of(("meetingz",)) is None
+
+
+def test_a_listings_spanish_text_is_searched_too(service):
+    """`translations: {es: ...}` in the file: its words find the listing."""
+    assert ids(search(service, "cajas de comida"), 1) == ["tigard-food-pantry"]
+    assert ids(search(service, "dosis el mismo día"), 1) == ["eastside-opioid-treatment-program"]
