@@ -8,10 +8,16 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := tests/node/node_modules/.installed-stamp
 
 # The gettext catalogs: messages.pot extracted from the code and templates (babel.cfg), each
-# language's messages.po updated from it, and compiled to the messages.mo the app reads.
-# `make translations` after changing any text shown to people; docs/translating.md.
+# language's messages.po updated from it, and compiled to the messages.mo the app reads. `make
+# run`, `make test` and `make install` do all three when a source changed (nothing to run by
+# hand); `make translations` forces it. New messages then wait in each .po for their
+# translation (a test lists them); docs/translating.md.
 CATALOGS := directory/translations
-MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po))
+POT := $(CATALOGS)/messages.pot
+PO_FILES := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MESSAGE_SOURCES := $(shell find directory templates -name '*.py' -o -name '*.html') babel.cfg \
+	tools/extract_messages.py
 
 .PHONY: run test install lint bench clean translations
 
@@ -27,10 +33,19 @@ test: $(STAMP) $(NODE_STAMP) $(MO_FILES)
 install: $(STAMP) $(MO_FILES)
 
 translations: $(STAMP)
-	$(BIN)/python tools/extract_messages.py
-	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete \
-		--ignore-pot-creation-date --width 100
+	touch babel.cfg
+	$(MAKE) $(MO_FILES)
 	$(BIN)/pybabel compile -d $(CATALOGS) --statistics
+
+# Extracting rewrites messages.pot with the same bytes when no message changed (no dates in
+# it), so a change of code alone leaves the checkout clean.
+$(POT): $(MESSAGE_SOURCES) | $(STAMP)
+	$(BIN)/python tools/extract_messages.py
+	$(BIN)/pybabel update -i $(POT) -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete \
+		--ignore-pot-creation-date --width 100
+
+# A .mo is remade after its .po changes, and after the update from a new messages.pot.
+$(MO_FILES): $(POT)
 
 %.mo: %.po | $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@
