@@ -18,30 +18,39 @@ from directory.core.schedule import format_time
 DEFAULT_STALE_DAYS = 365  # config.STALE_AFTER_DAYS; past it a listing says "call first"
 
 
-def directions(resource: Resource) -> list[dict[str, str]]:
-    """Return map links for a resource's place (followed only when a person clicks)."""
+def _destination(resource: Resource) -> tuple[str, tuple[float, float] | None] | None:
+    """Return the address and the door's point a person can be sent to, or None."""
     location = resource.location
     if location is None or not location.is_place_to_go or not location.shows_address:
-        return []
+        return None
     address = location.one_line()
     point = None if location.approximate else location.point  # near is not the door
-    if point is not None:
-        osm = (
-            "https://www.openstreetmap.org/?"
-            + urlencode({"mlat": point.lat, "mlon": point.lon})
-            + f"#map=17/{point.lat}/{point.lon}"
-        )
-        destination = f"{point.lat},{point.lon}"
-    elif address:
-        osm = "https://www.openstreetmap.org/search?" + urlencode({"query": address})
-        destination = address
-    else:
+    if point is None and not address:
+        return None
+    return address, (point.lat, point.lon) if point is not None else None
+
+
+def _google(address: str, point: tuple[float, float] | None) -> str:
+    destination = f"{point[0]},{point[1]}" if point else address
+    return "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": destination})
+
+
+def directions(resource: Resource) -> list[dict[str, str]]:
+    """Return map links for a resource's place (followed only when a person clicks)."""
+    found = _destination(resource)
+    if found is None:
         return []
-    google = "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": destination})
-    apple = "https://maps.apple.com/?" + urlencode({"daddr": address or destination})
+    address, point = found
+    if point is not None:
+        lat, lon = point
+        osm = f"https://www.openstreetmap.org/?{urlencode({'mlat': lat, 'mlon': lon})}"
+        osm += f"#map=17/{lat}/{lon}"
+    else:
+        osm = "https://www.openstreetmap.org/search?" + urlencode({"query": address})
+    apple = "https://maps.apple.com/?" + urlencode({"daddr": address or f"{point[0]},{point[1]}"})
     return [
         {"name": "OpenStreetMap", "url": osm},
-        {"name": "Google Maps", "url": google},
+        {"name": "Google Maps", "url": _google(address, point)},
         {"name": "Apple Maps", "url": apple},
     ]
 
@@ -60,8 +69,8 @@ def meeting_types(resource: Resource) -> list[dict[str, str | None]]:
 
 def directions_url(resource: Resource) -> str | None:
     """Return the one link a card offers for directions (opens the phone's maps app)."""
-    links = directions(resource)
-    return next((link["url"] for link in links if link["name"] == "Google Maps"), None)
+    found = _destination(resource)
+    return _google(*found) if found else None
 
 
 def summary(

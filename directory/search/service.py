@@ -412,8 +412,12 @@ SORT_LABELS = {"soonest": N_("Soonest"), "distance": N_("Nearest"), "relevance":
 
 
 def default_sort(about_meetings: bool, timed: bool, near: bool, words: bool) -> str:
-    """Meetings asked at a time, or with no words, read as a schedule; else by place or match."""
-    if about_meetings and (timed or not words):
+    """Meetings asked at a time, or with no words and no place, read as a schedule.
+
+    A place and no time ("aa meetings near 95008") asks where: nearest first, with "Soonest"
+    one tap away; a place and a time ("tonight near 95008") is the schedule of what is near.
+    """
+    if about_meetings and (timed or not (words or near)):
         return "soonest"
     return "distance" if near and not words else "relevance"
 

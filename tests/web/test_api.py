@@ -109,7 +109,10 @@ def test_search_answers_what_the_page_builder_answers(app, client):
 
 def test_search_near_a_place_gives_distances_and_null_for_online(client):
     default = client.get("/api/v1/search?near=97214&category=meeting").get_json()
-    assert default["query"]["sort"] == "soonest"  # meetings with no words: a schedule
+    assert default["query"]["sort"] == "distance"  # a place and no time asks where first
+    timed = client.get("/api/v1/search?near=97214&category=meeting&day=mon").get_json()
+    assert timed["query"]["sort"] == "soonest"  # a place and a day: the schedule of what is near
+    assert client.get("/api/v1/search?category=meeting").get_json()["query"]["sort"] == "soonest"
     data = client.get("/api/v1/search?near=97214&category=meeting&sort=distance").get_json()
     assert data["near"]["label"] == "97214 (Portland, OR)"
     assert data["near"]["lat"] == pytest.approx(45.51, abs=0.05)
