@@ -148,8 +148,11 @@ def init_app(app: Flask) -> None:
                 COOKIE, asked, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax", httponly=True,
                 secure=bool(app.config.get("HSTS")),
             )  # fmt: skip
+        if request.endpoint == "static":
+            return response  # the same bytes in every language: cacheable as they are
         response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+        if not request.path.startswith("/api/"):
+            response.vary.add("Cookie")  # the API never reads the language cookie
         return response
 
     @app.context_processor

@@ -39,6 +39,8 @@ def test_the_address_wins_and_the_switch_remembers_it_in_a_functional_cookie(cli
     cookie = answer.headers["Set-Cookie"]
     assert cookie.startswith("lang=es;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Accept-Language" in answer.headers["Vary"] and "Cookie" in answer.headers["Vary"]
+    with client.get("/static/site.css") as static:  # one stylesheet for every language
+        assert "Accept-Language" not in static.headers.get("Vary", "")
     # The cookie is the language and nothing else; the next page, without ?lang=, keeps it.
     assert '<html lang="es">' in client.get("/about", headers={"Accept-Language": "en"}).text
     assert '<html lang="en">' in client.get("/about?lang=en").text
