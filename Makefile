@@ -13,18 +13,48 @@ MAP_STAMP := map/node_modules/.installed-stamp
 VENDOR := static/vendor
 VENDOR_STAMP := $(VENDOR)/.copied-stamp
 
-.PHONY: run test install vendor lint bench clean
+# The gettext catalogs: messages.pot extracted from the code and templates (babel.cfg), each
+# language's messages.po updated from it, and compiled to the messages.mo the app reads. `make
+# run`, `make test` and `make install` do all three when a source changed (nothing to run by
+# hand); `make translations` forces it. New messages then wait in each .po for their
+# translation (a test lists them); docs/translating.md.
+CATALOGS := directory/translations
+POT := $(CATALOGS)/messages.pot
+PO_FILES := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MESSAGE_SOURCES := $(shell find directory templates -name '*.py' -o -name '*.html') babel.cfg \
+	tools/extract_messages.py
+
+.PHONY: run test install vendor lint bench clean translations
 
 # Development server: reloads on code changes and needs no secret key (a random one per start).
-run: $(STAMP) $(VENDOR_STAMP)
+run: $(STAMP) $(VENDOR_STAMP) $(MO_FILES)
 	$(BIN)/flask --app directory validate
 	$(BIN)/flask --app directory index
 	DIRECTORY_ENV_NAME=development $(BIN)/flask --app directory run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) $(NODE_STAMP) $(VENDOR_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(MO_FILES)
 	$(BIN)/python -m pytest
 
-install: $(STAMP)
+install: $(STAMP) $(MO_FILES)
+
+translations: $(STAMP)
+	touch babel.cfg
+	$(MAKE) $(MO_FILES)
+	$(BIN)/pybabel compile -d $(CATALOGS) --statistics
+
+# Extracting rewrites messages.pot with the same bytes when no message changed (no dates in
+# it), so a change of code alone leaves the checkout clean.
+$(POT): $(MESSAGE_SOURCES) | $(STAMP)
+	$(BIN)/python tools/extract_messages.py
+	$(BIN)/pybabel update -i $(POT) -d $(CATALOGS) --no-fuzzy-matching --ignore-obsolete \
+		--ignore-pot-creation-date --width 100
+
+# A .mo is remade after its .po changes, and after the update from a new messages.pot.
+$(MO_FILES): $(POT)
+
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
 
 vendor: $(VENDOR_STAMP)
 

@@ -12,6 +12,7 @@ from directory.web import (
     calendars,
     errors,
     health,
+    languages,
     layout,
     logs,
     maps,
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     security.init_app(app)
+    languages.init_app(app)
     report_form.init_app(app)
     logs.init_app(app)
     state.init_app(app)

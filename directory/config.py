@@ -96,6 +96,13 @@ SETTINGS: tuple[Setting, ...] = (
         shown="none: **required** when serving",
     ),
     Setting(
+        "TRANSLATIONS_DIR",
+        None,
+        "the gettext catalogs (`<code>/LC_MESSAGES/messages.mo`); a language is offered when its"
+        " catalog is there",
+        shown="the package's `directory/translations`",
+    ),
+    Setting(
         "ENV_NAME",
         "production",
         "`development` allows a missing secret key (a random one per start) and a missing"

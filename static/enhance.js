@@ -1,18 +1,24 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+  // Words shown by this script: English as written here, another language's from the page
+  // (base.html's #script-words, only on pages not in English: English pages stay light).
+  function word(name, english) {
+    var words = document.getElementById("script-words");
+    return (words && words.dataset[name]) || english;
+  }
   var button = document.querySelector("[data-use-location]");
   if (button && "geolocation" in navigator) {
     button.hidden = false;
     button.addEventListener("click", function () {
       var input = document.getElementById(button.getAttribute("data-use-location"));
       var status = document.getElementById("location-status");
-      if (status) status.textContent = "Finding your location…";
+      if (status) status.textContent = word("locating", "Finding your location…");
       navigator.geolocation.getCurrentPosition(function (pos) {
         input.value = pos.coords.latitude.toFixed(4) + ", " + pos.coords.longitude.toFixed(4);
-        if (status) status.textContent = "Location filled in. Press Search.";
+        if (status) status.textContent = word("located", "Location filled in. Press Search.");
       }, function () {
-        if (status) status.textContent = "We could not get your location. Type a ZIP code or city instead.";
+        if (status) status.textContent = word("notLocated", "We could not get your location. Type a ZIP code or city instead.");
       }, { maximumAge: 600000, timeout: 10000 });
     });
   }
@@ -59,9 +65,9 @@
         if (!answer.ok) return;
         submit.classList.add("added");
         submit.setAttribute("aria-pressed", "true");
-        if (submit.firstChild && submit.firstChild.nodeType === 3) submit.firstChild.nodeValue = "Added";
+        if (submit.firstChild && submit.firstChild.nodeType === 3) submit.firstChild.nodeValue = word("added", "Added");
         var nav = document.querySelector("[data-referral-count]");
-        if (nav) nav.textContent = "Referral list (" + answer.count + ")";
+        if (nav) nav.textContent = word("referralList", "Referral list (%(count)s)").replace("%(count)s", answer.count);
       }).catch(function () { form.submit(); });
     });
   });
@@ -80,7 +86,7 @@
       if (box) box.open = true;
       if (navigator.clipboard) {
         navigator.clipboard.writeText(url).then(function () {
-          live.textContent = "Link copied. You can also show the code below to a phone camera.";
+          live.textContent = word("linkCopied", "Link copied. You can also show the code below to a phone camera.");
         }, function () {});
       }
     });

@@ -4,6 +4,12 @@
 // contact are kept in localStorage only when they ask ("Remember me"), until "Forget me".
 (function () {
   "use strict";
+  // Words shown by this script: English as written here, another language's from the page
+  // (base.html's #script-words, only on pages not in English: English pages stay light).
+  function word(name, english) {
+    var words = document.getElementById("script-words");
+    return (words && words.dataset[name]) || english;
+  }
   var DRAFT = "directory.referrals.draft"; // sessionStorage: this tab, this sheet
   var ME = "directory.referrals.me"; // localStorage: this device, by choice
   var DRAFT_HOURS = 3; // a draft left longer than this (a computer left open) is dropped
@@ -86,7 +92,7 @@
         var said = status || document.querySelector("[data-forgotten]");
         if (said) {
           said.hidden = false;
-          said.textContent = "Forgotten: this device no longer remembers your name or how to reach you.";
+          said.textContent = word("forgotten", "Forgotten: this device no longer remembers your name or how to reach you.");
         }
       });
     });
@@ -108,11 +114,11 @@
     box.addEventListener("change", function () {
       if (box.checked) {
         keepMe();
-        status.textContent = "Remembered on this device for your next sheets.";
+        status.textContent = word("remembered", "Remembered on this device for your next sheets.");
       } else {
         remove(local, ME);
         showRemembered(false);
-        status.textContent = "Not remembered: this device has forgotten your name and how to reach you.";
+        status.textContent = word("notRemembered", "Not remembered: this device has forgotten your name and how to reach you.");
       }
     });
     specialist.addEventListener("input", keepMe);

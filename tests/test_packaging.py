@@ -96,6 +96,10 @@ def test_the_wheel_holds_templates_and_static_files(installed):
     assert (package / "templates" / "base.html").is_file()
     assert (package / "static" / "site.css").is_file()
     assert (package / "search" / "synonyms.yaml").is_file()
+    # A language is its catalog, compiled, and its search words: all in the wheel.
+    assert (package / "translations" / "es" / "LC_MESSAGES" / "messages.mo").is_file()
+    assert (package / "search" / "words.es.yaml").is_file()
+    assert (package / "search" / "synonyms.es.yaml").is_file()
 
 
 def test_gunicorn_serves_pages_css_and_a_pdf_from_the_wheel(installed):
@@ -135,6 +139,12 @@ def _exercise(python, home, env, base, log, errors):
                 time.sleep(0.3)
         with opener.open(f"{base}/", timeout=10) as answer:
             assert "Help right now" in answer.read().decode()
+        with opener.open(f"{base}/search?q=metadona&lang=es", timeout=10) as answer:
+            spanish = answer.read().decode()
+        assert '<html lang="es">' in spanish and "Ayuda ahora" in spanish
+        assert 'class="result"' in spanish
+        with opener.open(f"{base}/?lang=en", timeout=10) as answer:
+            answer.read()  # back to English for the rest (the switch's cookie)
         with opener.open(f"{base}/search?q=food+pantry", timeout=10) as answer:
             page = answer.read().decode()
         assert 'class="result"' in page

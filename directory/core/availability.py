@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from directory.core import translation
 from directory.core.model import Resource
-from directory.core.schedule import DAY_LABELS, Occurrence, format_time
+from directory.core.schedule import Occurrence, format_time
+from directory.core.translation import _, capitalized
 
 EVENING_STARTS = 17 * 60  # after this, "today" reads "tonight"
 
@@ -37,7 +40,7 @@ def describe_when(
     """
     note = _zone_note(resource.timezone, home_timezone, at)
     if resource.status == "temporarily-closed" and resource.attendance == "inactive":
-        return When("Temporarily closed", "temporarily_closed")
+        return When(_("Temporarily closed"), "temporarily_closed")
     schedule = resource.schedule
     if schedule is None:
         return When(resource.hours_notes or "", "unscheduled")
@@ -49,12 +52,12 @@ def describe_when(
         upcoming = schedule.next_occurrences(at, 1) if current is None else ()
     if resource.is_meeting:
         if current is not None:
-            return When(f"In progress, {_started(current.start, at)}", "in_progress", note)
+            return When(_started(current.start, at), "in_progress", note)
         if not upcoming:
             return When("", "unscheduled")
         return When(_day_and_time(upcoming[0], local_now), "upcoming", note)
     if schedule.is_always_open():
-        return When("Open 24 hours", "open")
+        return When(_("Open 24 hours"), "open")
     if current is not None:
         until = _short_time(current.end)
         end = current.end
@@ -62,52 +65,68 @@ def describe_when(
         if end.date() != local_now.date() and not (
             closes_at_midnight and (end.date() - local_now.date()).days == 1
         ):
-            until = f"{until} {_relative_day(end, local_now).lower()}"
-        return When(f"Open until {until}", "open", note)
+            days = (end.date() - local_now.date()).days
+            if days == 1:
+                return When(_("Open until %(time)s tomorrow", time=until), "open", note)
+            day = _relative_day(end, local_now)
+            return When(_("Open until %(time)s %(day)s", time=until, day=day), "open", note)
+        return When(_("Open until %(time)s", time=until), "open", note)
     if not upcoming:
-        return When("Closed", "closed")
-    opens = _day_and_time(upcoming[0], local_now, short=True)
-    if opens.startswith(_RELATIVE_WORDS):  # "today 9 am", but "Tue 9 am" keeps its capital
-        opens = opens[0].lower() + opens[1:]
-    return When(f"Closed, opens {opens}", "closed", note)
+        return When(_("Closed"), "closed")
+    return When(_closed_opens(upcoming[0], local_now), "closed", note)
 
 
-_RELATIVE_WORDS = ("Today", "Tonight", "Tomorrow")
 RECENT_START_MINUTES = 90  # "started 20 min ago" up to here; then the clock time
 
 
 def _started(start: datetime, at: datetime) -> str:
     minutes = int((at - start).total_seconds() // 60)
     if minutes < 1:
-        return "just started"
+        return _("In progress, just started")
     if minutes <= RECENT_START_MINUTES:
-        return f"started {minutes} min ago"
-    return f"started {format_time(start)}"
+        return _("In progress, started %(minutes)s min ago", minutes=minutes)
+    return _("In progress, started %(time)s", time=format_time(start))
+
+
+def _closed_opens(occurrence: Occurrence, local_now: datetime) -> str:
+    """Return "Closed, opens today 9 am", "... tomorrow 9 am", "... Tue 9 am"."""
+    start = occurrence.start
+    time_text = _short_time(start)
+    days = (start.date() - local_now.date()).days
+    if days == 0:
+        if start.hour * 60 + start.minute >= EVENING_STARTS:
+            return _("Closed, opens tonight %(time)s", time=time_text)
+        return _("Closed, opens today %(time)s", time=time_text)
+    if days == 1:
+        return _("Closed, opens tomorrow %(time)s", time=time_text)
+    return _("Closed, opens %(day)s %(time)s", day=_relative_day(start, local_now), time=time_text)
 
 
 def day_heading(occurrence: Occurrence, at: datetime, in_progress: bool) -> tuple[str, str]:
     """Return (key, label) of the schedule heading a meeting is listed under, in its own zone:
     ("now", "In progress"), ("0", "Today"), ("1", "Tomorrow"), ("2026-12-08", "Tuesday, Dec 8")."""
     if in_progress:
-        return "now", "In progress"
+        return "now", _("In progress")
     start = occurrence.start
     local_now = at.astimezone(start.tzinfo)
     days = (start.date() - local_now.date()).days
     if days == 0:
-        return "0", "Today"
+        return "0", _("Today")
     if days == 1:
-        return "1", "Tomorrow"
-    return start.date().isoformat(), f"{DAY_LABELS[start.isoweekday() % 7]}, {start:%b} {start.day}"
+        return "1", _("Tomorrow")
+    day = translation.day_name(start.isoweekday() % 7)
+    label = _("%(day)s, %(date)s", day=day, date=translation.month_day(start))
+    return start.date().isoformat(), capitalized(label)
 
 
-class _English:
-    """The words of `checked`, as written (a translation seam passes its own)."""
+class _InForce:
+    """The words of `checked` in the language in force (the sheet passes its own language's)."""
 
     def text(self, message: str, **values: object) -> str:
-        return message % values if values else message
+        return translation.gettext(message, **values)
 
     def plural(self, singular: str, plural: str, count: int, **values: object) -> str:
-        return self.text(singular if count == 1 else plural, count=count, **values)
+        return translation.ngettext(singular, plural, count, **values)
 
 
 def checked(last_verified: date | None, today: date, stale_after_days: int, words=None) -> dict:
@@ -115,7 +134,7 @@ def checked(last_verified: date | None, today: date, stale_after_days: int, word
 
     `words` (text, plural) says it in another language: the referral sheet's SheetWords.
     """
-    words = words or _English()
+    words = words or _InForce()
     if last_verified is None:
         return {"text": words.text("Not checked yet"), "stale": True}
     days = max(0, (today - last_verified).days)
@@ -136,32 +155,36 @@ def checked(last_verified: date | None, today: date, stale_after_days: int, word
     return {"text": text, "stale": days > stale_after_days}
 
 
-def _day_and_time(occurrence: Occurrence, local_now: datetime, short: bool = False) -> str:
+def _day_and_time(occurrence: Occurrence, local_now: datetime) -> str:
     start = occurrence.start
-    time_text = _short_time(start) if short else format_time(start)
+    time_text = format_time(start)
     days = (start.date() - local_now.date()).days
     if days == 0:
-        word = "Tonight" if start.hour * 60 + start.minute >= EVENING_STARTS else "Today"
-        return f"{word} {time_text}"
+        if start.hour * 60 + start.minute >= EVENING_STARTS:
+            return _("Tonight %(time)s", time=time_text)
+        return _("Today %(time)s", time=time_text)
     if days == 1 and start.hour == 0 and start.minute == 0:
-        return "Tonight at midnight"  # not "Tomorrow midnight", which reads as a day later
-    return f"{_relative_day(start, local_now)} {time_text}"
+        return _("Tonight at midnight")  # not "Tomorrow midnight", which reads as a day later
+    if days == 1:
+        return _("Tomorrow %(time)s", time=time_text)
+    return capitalized(_("%(day)s %(time)s", day=_relative_day(start, local_now), time=time_text))
 
 
 def _relative_day(moment: datetime, local_now: datetime) -> str:
+    """Return "Tue" within the week, else "Tue Dec 8" (never today or tomorrow)."""
     days = (moment.date() - local_now.date()).days
-    if days == 0:
-        return "Today"
-    if days == 1:
-        return "Tomorrow"
-    label = DAY_LABELS[moment.isoweekday() % 7]
-    return label[:3] if days < 7 else f"{label[:3]} {moment:%b} {moment.day}"
+    day = translation.day_name(moment.isoweekday() % 7, "abbreviated")
+    if days < 7:
+        return day
+    return _("%(day)s %(date)s", day=day, date=translation.month_day(moment))
 
 
 def _short_time(moment: datetime) -> str:
     """Return "5 pm" for whole hours and "5:30 pm" otherwise."""
-    text = format_time(moment)
-    return text.replace(":00 ", " ")
+    return SHORT_HOUR.sub("", format_time(moment))
+
+
+SHORT_HOUR = re.compile(r":00(?=\W)")
 
 
 def _zone_note(zone: str, home: str, at: datetime) -> str | None:

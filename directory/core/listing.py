@@ -10,10 +10,10 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from directory.core import vocabulary
+from directory.core import translation, vocabulary
 from directory.core.availability import checked, describe_when
 from directory.core.model import Resource
-from directory.core.schedule import DAY_LABELS, format_time
+from directory.core.schedule import format_time
 
 DEFAULT_STALE_DAYS = 365  # config.STALE_AFTER_DAYS; past it a listing says "call first"
 
@@ -99,14 +99,14 @@ def summary(
     local_day = at.astimezone(ZoneInfo(resource.timezone)).date()
     return {
         "id": resource.id,
-        "name": resource.name,
+        **_text("name", resource),
         "url": url,
         "category": resource.category,
         "category_label": vocabulary.category_label(resource.category),
         "dimensions": list(resource.dimensions),
         "fellowship": resource.fellowship,
         "attendance": resource.attendance,
-        "attendance_label": vocabulary.ATTENDANCE[resource.attendance],
+        "attendance_label": vocabulary.attendance_label(resource.attendance),
         "status": resource.status,
         "when": {"text": when.text, "state": when.state, "zone": when.zone_note},
         "address": location.one_line() if location and location.shows_address else None,
@@ -134,7 +134,16 @@ def detail(
     data = summary(resource, at, home_timezone, url, stale_after_days=stale_after_days)
     data.update(
         {
-            "description": resource.description,
+            **_text("description", resource),
+            **_text("hours_notes", resource),
+            "only_in": _only_in(resource),
+            # Eligibility is written once, in the file's language.
+            "eligibility_lang": resource.text_language
+            if resource.text_language != translation.code()
+            else None,
+            "last_verified_text": translation.long_date(resource.last_verified)
+            if resource.last_verified
+            else None,
             "organization": resource.organization,
             "fellowship_name": vocabulary.fellowship_name(resource.fellowship)
             if resource.fellowship
@@ -143,7 +152,6 @@ def detail(
             "types": meeting_types(resource),
             "weekly": resource.schedule.describe() if resource.schedule else [],
             "next_times": next_times(resource, at),
-            "hours_notes": resource.hours_notes,
             "timezone": resource.timezone,
             "location": None
             if location is None
@@ -181,7 +189,7 @@ def detail(
                 {
                     "code": m,
                     "name": vocabulary.label("medication", m),
-                    "explanation": vocabulary.MEDICATION_EXPLANATIONS.get(m),
+                    "explanation": vocabulary.medication_explanation(m),
                 }
                 for m in resource.medications
             ],
@@ -201,10 +209,35 @@ def next_times(resource: Resource, at: datetime) -> list[str]:
     if not resource.is_meeting or schedule is None or resource.attendance == "inactive":
         return []
     return [
-        f"{DAY_LABELS[o.start.isoweekday() % 7][:3]} {o.start:%b} {o.start.day}, "
-        f"{format_time(o.start)}"
+        translation.capitalized(
+            translation.gettext(
+                "%(day)s, %(time)s",
+                day=translation.weekday_month_day(o.start).replace(",", ""),
+                time=format_time(o.start),
+            )
+        )
         for o in schedule.next_occurrences(at, NEXT_TIMES)
     ]
+
+
+def _text(field_name: str, resource: Resource) -> dict:
+    """Return a text in the page's language when the file gives it, and its language (`*_lang`)
+    when that is not the page's, so the page marks it (`lang="en"` on a Spanish page)."""
+    page = translation.code()
+    text, language = resource.text_in(field_name, page)
+    return {field_name: text, f"{field_name}_lang": language if language != page else None}
+
+
+def _only_in(resource: Resource) -> str | None:
+    """Return "Only in English" when the page's language has none of this listing's texts."""
+    page = translation.code()
+    if page == resource.text_language or page in resource.translations:
+        return None
+    if not (resource.description or resource.hours_notes):
+        return None
+    name = vocabulary.language_name(resource.text_language)
+    return translation.gettext("This listing's description is only in %(language)s.",
+                               language=name.lower() if page != "en" else name)  # fmt: skip
 
 
 def _labelled(facet: str, values) -> list[dict[str, str]]:

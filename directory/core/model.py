@@ -87,6 +87,10 @@ class Online:
     notes: str | None = None
 
 
+# The texts of a resource that may be given in more than one language (`translations:`).
+TRANSLATED_FIELDS = ("name", "description", "hours_notes")
+
+
 @dataclass(frozen=True)
 class Resource:
     id: str
@@ -118,7 +122,19 @@ class Resource:
     fellowship: str | None = None
     types: tuple[str, ...] = ()
     group: str | None = None
+    # The language the file's own text is written in, and the same text in other languages:
+    # {"es": {"name": ..., "description": ..., "hours_notes": ...}} (TRANSLATED_FIELDS).
+    text_language: str = "en"
+    translations: dict = field(default_factory=dict, compare=False, repr=False)
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the entry as in the file
+
+    def text_in(self, field_name: str, language: str) -> tuple[str | None, str]:
+        """Return a text field in `language` when the file has it, else as written: (text, its
+        language)."""
+        translated = (self.translations.get(language) or {}).get(field_name)
+        if translated:
+            return translated, language
+        return getattr(self, field_name), self.text_language
 
     @property
     def is_meeting(self) -> bool:

@@ -20,11 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from directory.core.geo import is_valid_lat, is_valid_lon
+from directory.core.translation import N_, _
 
 MAX_PLACE_LENGTH = 120  # longer than any real place name; keeps hostile input cheap to reject
 RESOLVE_CACHE_SIZE = 4096
 
-FORMS_HINT = (
+FORMS_HINT = N_(
     "Try a ZIP code (97214), a city and state (Portland, OR), a neighbourhood listed in this "
     "directory, or coordinates (45.52, -122.65)."
 )
@@ -175,7 +176,7 @@ def _clean(text: str) -> str:
 
 def _not_found(shown: str) -> PlaceNotFound:
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    return PlaceNotFound(f'We could not find "{shown}". {FORMS_HINT}')
+    return PlaceNotFound(_('We could not find "%(place)s".', place=shown) + " " + _(FORMS_HINT))
 
 
 def zip_point(postal_code: str, state: str | None = None) -> tuple[float, float] | None:
@@ -290,13 +291,15 @@ def _parse_coordinates(text: str) -> Place | None:
     lat, lon = float(match.group(1)), float(match.group(2))
     if not is_valid_lat(lat):
         raise PlaceNotFound(
-            f"Latitude must be between -90 and 90, and {match.group(1)} is not. "
-            "Write the latitude first, then the longitude: 45.52, -122.65."
+            _("Latitude must be between -90 and 90, and %(value)s is not.", value=match.group(1))
+            + " "
+            + _("Write the latitude first, then the longitude: 45.52, -122.65.")
         )
     if not is_valid_lon(lon):
         raise PlaceNotFound(
-            f"Longitude must be between -180 and 180, and {match.group(2)} is not. "
-            "Write the latitude first, then the longitude: 45.52, -122.65."
+            _("Longitude must be between -180 and 180, and %(value)s is not.", value=match.group(2))
+            + " "
+            + _("Write the latitude first, then the longitude: 45.52, -122.65.")
         )
     return Place(f"{lat:.4f}, {lon:.4f}", lat, lon, "coordinates", nearest_zone(lat, lon))
 
@@ -355,11 +358,15 @@ class Gazetteer:
     def resolve(self, text: str) -> Place:
         """Return the place text names, or raise PlaceNotFound with a message for a person."""
         if not isinstance(text, str):
-            raise PlaceNotFound(f"Type a place to search near. {FORMS_HINT}")
+            raise PlaceNotFound(_("Type a place to search near.") + " " + _(FORMS_HINT))
         if len(text) > MAX_PLACE_LENGTH:
             raise PlaceNotFound(
-                f"That is too long for a place ({MAX_PLACE_LENGTH} characters at most). "
-                + FORMS_HINT
+                _(
+                    "That is too long for a place (%(max)s characters at most).",
+                    max=MAX_PLACE_LENGTH,
+                )
+                + " "
+                + _(FORMS_HINT)
             )
         return self._cached_resolve(text)
 
@@ -367,7 +374,7 @@ class Gazetteer:
         # NFKC turns full-width digits and similar look-alikes into the ASCII the patterns expect.
         shown = _clean(unicodedata.normalize("NFKC", text))
         if not shown:
-            raise PlaceNotFound(f"Type a place to search near. {FORMS_HINT}")
+            raise PlaceNotFound(_("Type a place to search near.") + " " + _(FORMS_HINT))
         place = _parse_coordinates(shown.replace("\N{DEGREE SIGN}", ""))
         if place:
             return place

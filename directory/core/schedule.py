@@ -45,6 +45,9 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from directory.core import translation
+from directory.core.translation import N_, _, capitalized
+
 DAYS: tuple[str, ...] = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAY_LABELS: tuple[str, ...] = (
     "Sunday",
@@ -54,6 +57,16 @@ DAY_LABELS: tuple[str, ...] = (
     "Thursday",
     "Friday",
     "Saturday",
+)
+# "Mondays": a day in a weekly schedule ("Mondays and Wednesdays, 7:00 pm to 8:00 pm").
+DAYS_PLURAL: tuple[str, ...] = (
+    N_("Sundays"),
+    N_("Mondays"),
+    N_("Tuesdays"),
+    N_("Wednesdays"),
+    N_("Thursdays"),
+    N_("Fridays"),
+    N_("Saturdays"),
 )
 DAY_SHORTCUTS: dict[str, tuple[int, ...]] = {
     "daily": (0, 1, 2, 3, 4, 5, 6),
@@ -180,7 +193,7 @@ def hh_mm(minutes: int) -> str:
 
 
 def format_time(value: datetime | time | int) -> str:
-    """Return a wall-clock time in plain words: "7:00 pm", "noon", "midnight"."""
+    """Return a wall-clock time in plain words: "7:00 pm", "noon", "midnight" (or "7:00 p.m.")."""
     if isinstance(value, datetime | time):
         minute = value.hour * 60 + value.minute
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -189,12 +202,7 @@ def format_time(value: datetime | time | int) -> str:
         minute = value % MINUTES_PER_DAY
     else:
         raise TypeError(f"cannot format {_shown(value)} as a time")
-    if minute == 0:
-        return "midnight"
-    if minute == 12 * 60:
-        return "noon"
-    hours, minutes = divmod(minute, 60)
-    return f"{hours % 12 or 12}:{minutes:02d} {'am' if hours < 12 else 'pm'}"
+    return translation.clock(minute)
 
 
 @dataclass(frozen=True)
@@ -358,11 +366,11 @@ class Schedule:
         ]
 
     def describe(self) -> list[str]:
-        """Return the weekly times in plain English, one line per group of days."""
+        """Return the weekly times in plain words, one line per group of days."""
         if not self.windows:
             return []
         if self.is_always_open():
-            return ["Every day, open 24 hours"]
+            return [_("Every day, open 24 hours")]
         days_by_times: dict[tuple[int, int], set[int]] = {}
         for w in self.windows:
             days_by_times.setdefault((w.start, w.end), set()).add(w.day)
@@ -373,7 +381,8 @@ class Schedule:
         for days, times in times_by_days.items():
             label, first_day = _describe_days(days)
             spans = _join([_describe_times(start, end) for start, end in sorted(times)])
-            lines.append(((first_day, min(times)), f"{label}, {spans}"))
+            line = _("%(days)s, %(times)s", days=label, times=spans)
+            lines.append(((first_day, min(times)), capitalized(line)))
         return [line for _, line in sorted(lines)]
 
     # Reading windows into instants.
@@ -534,11 +543,11 @@ def _week_pieces(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _describe_days(days: frozenset[int]) -> tuple[str, int]:
     """Return plain words for a set of days, and the day the words start with."""
     if len(days) == 7:
-        return "Every day", 0
+        return _("Every day"), 0
     if days == frozenset(DAY_SHORTCUTS["weekdays"]):
-        return "Weekdays", 1
+        return _("Weekdays"), 1
     if days == frozenset(DAY_SHORTCUTS["weekends"]):
-        return "Weekends", 6
+        return _("Weekends"), 6
     runs: list[list[int]] = []
     for day in sorted(days):
         if runs and runs[-1][-1] == day - 1:
@@ -551,19 +560,22 @@ def _describe_days(days: frozenset[int]) -> tuple[str, int]:
     parts: list[str] = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{DAY_LABELS[run[0]]} to {DAY_LABELS[run[-1]]}")
+            first, last = translation.day_name(run[0]), translation.day_name(run[-1])
+            parts.append(_("%(first)s to %(last)s", first=first, last=last))
         else:
-            parts.extend(f"{DAY_LABELS[day]}s" for day in run)
+            parts.extend(_(DAYS_PLURAL[day]) for day in run)
     return _join(parts), runs[0][0]
 
 
 def _describe_times(start: int, end: int) -> str:
     if start == 0 and end == MINUTES_PER_DAY:
-        return "open 24 hours"
+        return _("open 24 hours")
     if end - start == MINUTES_PER_DAY:
-        return f"24 hours from {format_time(start)}"
-    return f"{format_time(start)} to {format_time(end)}"
+        return _("24 hours from %(time)s", time=format_time(start))
+    return _("%(start)s to %(end)s", start=format_time(start), end=format_time(end))
 
 
 def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if len(parts) == 1:
+        return parts[0]
+    return _("%(first)s and %(last)s", first=", ".join(parts[:-1]), last=parts[-1])

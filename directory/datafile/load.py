@@ -631,6 +631,12 @@ class _Checker:
             fellowship=fellowship,
             types=tuple(data.get("types", ())),
             group=data.get("group"),
+            text_language=data.get("text_language", "en"),
+            translations={
+                code: {k: v for k, v in texts.items() if v}
+                for code, texts in (data.get("translations") or {}).items()
+                if code != data.get("text_language", "en")
+            },
             raw=_plain(node),
         )
 

@@ -321,6 +321,21 @@ class ScheduleItemSchema(StrictSchema):
     end = Time(allow_24=True)
 
 
+class TranslationSchema(StrictSchema):
+    """A resource's texts in one more language (the keys of model.TRANSLATED_FIELDS)."""
+
+    name = Text()
+    description = Text()
+    hours_notes = Text()
+
+
+class Translations(fields.Dict):
+    """`translations: {es: {description: ...}}`: language code -> the texts in that language."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=Language(), values=fields.Nested(TranslationSchema), **kwargs)
+
+
 class ResourceSchema(StrictSchema):
     id = Slug(required=True)
     name = Text(required=True)
@@ -351,6 +366,8 @@ class ResourceSchema(StrictSchema):
     fellowship = Text()
     types = _list(Text())
     group = Text()
+    text_language = Language()
+    translations = Translations()
 
     @validates_schema(skip_on_field_errors=False)
     def _meeting_rules(self, data, **kwargs):

@@ -11,6 +11,7 @@ from icalendar import Calendar, Event
 from directory.core import vocabulary
 from directory.core.model import Resource
 from directory.core.schedule import Schedule, Window
+from directory.core.translation import _
 from directory.formats.timezones import clock_changes, vtimezone
 
 RRULE_DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
@@ -133,12 +134,12 @@ def _description(resource: Resource, url: str) -> str:
         names = [vocabulary.type_name(resource.fellowship, code) for code in resource.types]
         lines.append(", ".join(names))
     if resource.online and resource.online.url:
-        lines.append(f"Join online: {resource.online.url}")
+        lines.append(_("Join online: %(url)s", url=resource.online.url))
     if resource.online and resource.online.phone:
-        lines.append(f"Join by phone: {resource.online.phone}")
+        lines.append(_("Join by phone: %(number)s", number=resource.online.phone))
     if resource.online and resource.online.notes:
         lines.append(resource.online.notes)
     if resource.location and resource.location.notes:
         lines.append(resource.location.notes)
-    lines.append(f"Details and changes: {url}")
+    lines.append(_("Details and changes: %(url)s", url=url))
     return "\n".join(lines)

@@ -93,7 +93,7 @@ def _event(resource: Resource, url: str, now: datetime) -> dict:
     if resource.fellowship:
         event["organizer"] = {
             "@type": "Organization",
-            "name": resource.group or vocabulary.fellowship_name(resource.fellowship),
+            "name": resource.group or vocabulary.fellowship_name(resource.fellowship, "en"),
         }
     if resource.status == "temporarily-closed" and resource.attendance == "online":
         event["eventStatus"] = "https://schema.org/EventMovedOnline"

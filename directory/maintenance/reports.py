@@ -27,17 +27,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from directory.core.translation import N_, _
+
 try:  # POSIX; elsewhere concurrent writers may pass a cap by a report or two
     import fcntl
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 REASONS = {
-    "closed": "It has closed",
-    "moved": "It has moved",
-    "wrong-time": "A time is wrong",
-    "wrong-phone": "The phone number is wrong",
-    "other": "Something else",
+    "closed": N_("It has closed"),
+    "moved": N_("It has moved"),
+    "wrong-time": N_("A time is wrong"),
+    "wrong-phone": N_("The phone number is wrong"),
+    "other": N_("Something else"),
 }
 MAX_DETAILS = 1000  # characters
 MAX_CONTACT = 200
@@ -114,16 +116,18 @@ def parse_form(form: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]
     }
     errors = {}
     if values["reason"] not in REASONS:
-        errors["reason"] = "Choose what is wrong with this listing."
+        errors["reason"] = _("Choose what is wrong with this listing.")
         values["reason"] = ""
     if values["reason"] == "other" and not values["details"]:
-        errors["details"] = "Tell us in a few words what is wrong."
+        errors["details"] = _("Tell us in a few words what is wrong.")
     if len(values["details"]) > MAX_DETAILS:
-        errors["details"] = (
-            f"Please keep this under {MAX_DETAILS} characters (it is {len(values['details'])} now)."
+        errors["details"] = _(
+            "Please keep this under %(max)s characters (it is %(length)s now).",
+            max=MAX_DETAILS,
+            length=len(values["details"]),
         )
     if len(values["contact"]) > MAX_CONTACT:
-        errors["contact"] = f"Please keep this under {MAX_CONTACT} characters."
+        errors["contact"] = _("Please keep this under %(max)s characters.", max=MAX_CONTACT)
     return values, errors
 
 

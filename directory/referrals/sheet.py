@@ -192,15 +192,17 @@ def sheet_item(
     hours = words.hours(resource.schedule) if resource.schedule and not resource.is_meeting else []
     return {
         "id": resource.id,
-        "name": resource.name,
+        "name": resource.text_in("name", words.language)[0],
+        "name_lang": _lang_of(resource, "name", words.language),
         "url": url,
         # How fresh the listing is, and "call first" when it was not checked for a year.
         "checked": checked(resource.last_verified, local.date(), STALE_AFTER_DAYS, words),
         "dimension": dimension_of(resource),
         "kind": kind,
         "types": ", ".join(t for t in types if t),
-        "description": resource.description,
-        "summary": first_sentences(resource.description or ""),
+        "description": resource.text_in("description", words.language)[0],
+        "summary": first_sentences(resource.text_in("description", words.language)[0] or ""),
+        "summary_lang": _lang_of(resource, "description", words.language),
         "status": _status_text(resource, words),
         "place": location.name if location else None,
         "address": location.one_line() if location and shows_address else None,
@@ -231,6 +233,12 @@ def sheet_item(
         "online": online,
         "note": note,
     }
+
+
+def _lang_of(resource: Resource, field_name: str, language: str) -> str | None:
+    """Return the language of a text the sheet prints when it is not the sheet's."""
+    found = resource.text_in(field_name, language)[1]
+    return found if found != language else None
 
 
 def first_sentences(text: str, enough: int = SUMMARY_LENGTH) -> str:

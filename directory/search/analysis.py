@@ -18,7 +18,7 @@ from importlib import resources as package_files
 
 from ruamel.yaml import YAML
 
-from directory.search.text import raw_words, stem, terms_of
+from directory.search.text import raw_words, stem, stem_as, terms_of
 
 # Words people add to a search that say nothing about what they want.
 QUERY_STOP_WORDS = frozenset(
@@ -37,6 +37,7 @@ EXACT_WEIGHT = 1.0
 SYNONYM_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.6
 PREFIX_WEIGHT = 0.5
+STEM_MIN_LENGTH = 4  # shorter words of another language are matched only as written
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -60,19 +61,56 @@ class Synonyms:
 
     table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
     intents: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    # Another language's phrases by their stems in it ("reuniones" finds "reunion"), and the
+    # words of a search that say nothing about what is wanted ("necesito", "de").
+    stemmed: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    stop_words: frozenset[str] = QUERY_STOP_WORDS
+    # A phrase of another language -> its English words: the same words, matched as if typed.
+    translated: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @functools.cached_property
     def single_words(self) -> frozenset[str]:
         """Return the one-word keys, for typo correction."""
         return frozenset(k[0] for k in self.table if len(k) == 1)
 
+    def key_of(self, words: Sequence[str]) -> tuple[str, ...] | None:
+        """Return the table's phrase for words: as typed, else by another language's stems."""
+        words = tuple(words)
+        if words in self.table:
+            return words
+        for language, by_stem in self._stem_tables.items():
+            key = by_stem.get(tuple(stem_as(language, w) for w in words))
+            if key is not None:
+                return key
+        return None
+
+    @functools.cached_property
+    def _stem_tables(self) -> dict[str, dict[tuple[str, ...], tuple[str, ...]]]:
+        tables: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
+        for (language, *stems), key in self.stemmed.items():
+            tables.setdefault(language, {}).setdefault(tuple(stems), key)
+        return tables
+
     def lookup(self, words: Sequence[str]) -> tuple[tuple[str, ...], ...] | None:
         """Return the alternatives for a phrase, or None when it is not in the table."""
-        return self.table.get(tuple(words))
+        key = self.key_of(words)
+        return self.table.get(key) if key is not None else None
+
+    def intents_of(self, words: Sequence[str]) -> tuple[str, ...]:
+        """Return the categories a phrase asks for (its table phrase's)."""
+        key = self.key_of(words)
+        return self.intents.get(key if key is not None else tuple(words), ())
 
 
-def parse_synonyms(data: dict) -> Synonyms:
-    """Build the synonym table from the parsed YAML mapping."""
+def parse_synonyms(data: dict, *languages: tuple[str, dict]) -> Synonyms:
+    """Build the synonym table from the parsed YAML mapping, then other languages' files.
+
+    A language's file (`synonyms.<code>.yaml`) has the same sections, and `translations`:
+    a word in that language finds what its English words find, their synonyms included
+    ("metadona" finds what "methadone" finds), and asks for their categories; `ignore` lists
+    words a search in that language adds that say nothing. Its phrases are also matched by
+    their stems in that language, so plurals and verb forms need no listing.
+    """
     table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
 
     def add(key: tuple[str, ...], targets: Iterable[tuple[str, ...]]) -> None:
@@ -98,14 +136,57 @@ def parse_synonyms(data: dict) -> Synonyms:
         tuple(raw_words(str(phrase))): tuple(str(c) for c in categories or ())
         for phrase, categories in (data.get("categories") or {}).items()
     }
-    return Synonyms({k: tuple(v) for k, v in table.items()}, intents)
+    stemmed: dict[tuple[str, ...], tuple[str, ...]] = {}
+    translated: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    stop_words = set(QUERY_STOP_WORDS)
+    for language, other in languages:
+        english = {k: list(v) for k, v in table.items()}
+        own: list[tuple[str, ...]] = []
+        for word, targets in (other.get("translations") or {}).items():
+            key = tuple(raw_words(str(word)))
+            targets = targets if isinstance(targets, list) else [targets]
+            found: list[tuple[str, ...]] = []
+            categories: dict[str, None] = {}
+            for target in targets:
+                phrase = tuple(raw_words(str(target)))
+                found += [phrase, *english.get(phrase, ())]
+                translated[key] = (*translated.get(key, ()), phrase)
+                categories.update(dict.fromkeys(intents.get(phrase, ())))
+            add(key, found)
+            if categories:
+                intents.setdefault(key, tuple(categories))
+            own.append(key)
+        for word, targets in (other.get("also") or {}).items():
+            key = tuple(raw_words(str(word)))
+            add(key, [tuple(raw_words(str(t))) for t in targets or ()])
+            own.append(key)
+        for word, target in (other.get("misspellings") or {}).items():
+            key, fixed = tuple(raw_words(str(word))), tuple(raw_words(str(target)))
+            add(key, [fixed, *table.get(fixed, ())])
+        for phrase, categories in (other.get("categories") or {}).items():
+            intents[tuple(raw_words(str(phrase)))] = tuple(str(c) for c in categories or ())
+        stop_words |= {w for text in other.get("ignore") or () for w in raw_words(str(text))}
+        for key in own:
+            if all(len(w) >= STEM_MIN_LENGTH or len(key) > 1 for w in key):
+                stemmed.setdefault((language, *(stem_as(language, w) for w in key)), key)
+    return Synonyms(
+        {k: tuple(v) for k, v in table.items()}, intents, stemmed, frozenset(stop_words),
+        translated,
+    )  # fmt: skip
 
 
 @functools.cache
 def load_synonyms() -> Synonyms:
-    """Load `synonyms.yaml` shipped with the package."""
-    text = package_files.files(__package__).joinpath("synonyms.yaml").read_text(encoding="utf-8")
-    return parse_synonyms(YAML(typ="safe").load(text) or {})
+    """Load `synonyms.yaml` and every language's `synonyms.<code>.yaml` shipped with the package."""
+    folder = package_files.files(__package__)
+    yaml = YAML(typ="safe")
+
+    def read(name: str) -> dict:
+        return yaml.load(folder.joinpath(name).read_text(encoding="utf-8")) or {}
+
+    others = sorted(p.name for p in folder.iterdir()
+                    if p.name.startswith("synonyms.") and p.name.count(".") == 2)  # fmt: skip
+    return parse_synonyms(read("synonyms.yaml"), *((n.split(".")[1], read(n)) for n in others))
 
 
 # --- the plan of a query ----------------------------------------------------------------------
@@ -169,7 +250,7 @@ def plan_query(q: str, vocabulary: Vocabulary, synonyms: Synonyms | None = None)
     # Type-ahead: the last word is still being typed unless the text ends in a space.
     last_is_partial = bool(words) and not text[-1:].isspace() and len(words) < MAX_QUERY_WORDS
     groups = _group_phrases(words, synonyms)
-    meaningful = [g for g in groups if not (len(g) == 1 and g[0] in QUERY_STOP_WORDS)]
+    meaningful = [g for g in groups if not (len(g) == 1 and g[0] in synonyms.stop_words)]
     groups = meaningful or groups
     concepts = []
     for i, group in enumerate(groups):
@@ -186,7 +267,7 @@ def _group_phrases(words: list[str], synonyms: Synonyms) -> list[tuple[str, ...]
     while i < len(words):
         for size in range(min(MAX_SYNONYM_WORDS, len(words) - i), 0, -1):
             phrase = tuple(words[i : i + size])
-            if size == 1 or synonyms.lookup(phrase) is not None:
+            if size == 1 or synonyms.key_of(phrase) is not None:
                 out.append(phrase)
                 i += size
                 break
@@ -204,14 +285,17 @@ def _concept(
             alternatives[terms] = weight
 
     offer(terms_of(words), EXACT_WEIGHT)
-    categories = dict.fromkeys(synonyms.intents.get(words, ()))
+    categories = dict.fromkeys(synonyms.intents_of(words))
+    key = synonyms.key_of(words)
+    for phrase in synonyms.translated.get(key, ()) if key else ():
+        offer(terms_of(phrase), EXACT_WEIGHT)  # the English words it means, as if typed
     for phrase in synonyms.lookup(words) or ():
         if phrase != words:
             offer(terms_of(phrase), SYNONYM_WEIGHT)
         categories.update(dict.fromkeys(synonyms.intents.get(phrase, ())))
     if len(words) == 1:
         word = words[0]
-        known = word in synonyms.single_words or all(t in vocabulary for t in terms_of(words))
+        known = synonyms.key_of(words) is not None or all(t in vocabulary for t in terms_of(words))
         if not known and len(word) >= FUZZY_MIN_LENGTH:
             _offer_corrections(word, vocabulary, synonyms, offer)
         if partial and len(word) >= PREFIX_MIN_LENGTH:

@@ -19,6 +19,7 @@ from typing import Any
 from directory.core import vocabulary
 from directory.core.model import Catalog, Resource
 from directory.core.schedule import DAY_LABELS, DAYS, TIME_OF_DAY
+from directory.core.translation import N_, _
 
 NO_MATCH = "none"  # a selected value that names nothing: keeps the filter on, matching nothing
 
@@ -66,34 +67,36 @@ class Facet:
 
 
 FACETS: tuple[Facet, ...] = (
-    Facet("category", "What", lambda r: (r.category,), tuple(vocabulary.CATEGORIES)),
-    Facet("dimension", "Part of recovery", lambda r: r.dimensions, tuple(vocabulary.DIMENSIONS)),
-    Facet("fellowship", "Fellowship", lambda r: (r.fellowship,) if r.fellowship else ()),
+    Facet("category", N_("What"), lambda r: (r.category,), tuple(vocabulary.CATEGORIES)),
+    Facet(
+        "dimension", N_("Part of recovery"), lambda r: r.dimensions, tuple(vocabulary.DIMENSIONS)
+    ),
+    Facet("fellowship", N_("Fellowship"), lambda r: (r.fellowship,) if r.fellowship else ()),
     # Codes mean different things in different fellowships, so a value is "<fellowship>:<code>".
     Facet(
         "type",
-        "Meeting type",
+        N_("Meeting type"),
         lambda r: tuple(f"{r.fellowship or ''}:{code}" for code in r.types),
         max_length=60,
     ),
-    Facet("attendance", "How to attend", _attendance, tuple(vocabulary.ATTENDANCE)),
-    Facet("day", "Day", None, DAYS, normalize=_day),
-    Facet("time_of_day", "Time of day", None, tuple(TIME_OF_DAY), normalize=_bucket),
-    Facet("language", "Language", lambda r: r.languages, max_length=2),
-    Facet("medication", "Medication", lambda r: r.medications, tuple(vocabulary.MEDICATIONS)),
-    Facet("service", "Services", lambda r: r.services),
-    Facet("payment", "Payment", lambda r: r.payment, tuple(vocabulary.PAYMENT)),
-    Facet("population", "Who it is for", lambda r: r.populations),
-    Facet("accessibility", "Accessibility", lambda r: r.accessibility),
+    Facet("attendance", N_("How to attend"), _attendance, tuple(vocabulary.ATTENDANCE)),
+    Facet("day", N_("Day"), None, DAYS, normalize=_day),
+    Facet("time_of_day", N_("Time of day"), None, tuple(TIME_OF_DAY), normalize=_bucket),
+    Facet("language", N_("Language"), lambda r: r.languages, max_length=2),
+    Facet("medication", N_("Medication"), lambda r: r.medications, tuple(vocabulary.MEDICATIONS)),
+    Facet("service", N_("Services"), lambda r: r.services),
+    Facet("payment", N_("Payment"), lambda r: r.payment, tuple(vocabulary.PAYMENT)),
+    Facet("population", N_("Who it is for"), lambda r: r.populations),
+    Facet("accessibility", N_("Accessibility"), lambda r: r.accessibility),
     Facet(
         "region",
-        "Area",
+        N_("Area"),
         lambda r: (r.location.region,) if r.location and r.location.region else (),
         max_length=100,
     ),
     Facet(
         "town",
-        "Town",
+        N_("Town"),
         lambda r: (r.location.city,) if r.location and r.location.city else (),
         max_length=100,
     ),  # fmt: skip
@@ -143,7 +146,7 @@ def panel(counts: dict[str, list[tuple[str, int]]], filters: dict) -> dict[str, 
             selected = {v.rpartition(":")[2] for v in selected}
         pairs = [p for i, p in enumerate(pairs) if i < PANEL_VALUES or p[0] in selected]
         out[facet.key] = {
-            "title": facet.title,
+            "title": _(facet.title),
             "values": [
                 {
                     "value": value,

@@ -4,7 +4,9 @@ Words about a day, a part of the day, "now", how to attend, a language, a fellow
 meeting, "meeting" itself, and a place (a ZIP code, a town and state, or a town, area or region
 of this directory, at the start or the end, with or without "near" or "in") become filters, so
 they narrow the results instead of being searched for as text. The vocabularies are data
-(`words.yaml`); the fellowships of the directory's own file are added to them. Everything read
+(`words.yaml`, and one `words.<language>.yaml` per other language, all read whatever the page's
+language: "en español" on the English page, "spanish" on the Spanish one); the fellowships of
+the directory's own file are added to them. Everything read
 is said back (`Intent.understood`), so nothing happens silently, and the words left are searched
 as text.
 """
@@ -69,6 +71,9 @@ class Words:
     phrases: dict[tuple[str, ...], tuple[str, object]]
     type_words_anywhere: frozenset[tuple[str, ...]]
     longest: int
+    # Words before a place ("near", "cerca de"), and small words left dangling before a filter.
+    prepositions: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in PLACE_PREPOSITIONS)
+    dangling: frozenset[str] = DANGLING
 
     def extended(self, fellowships: Iterable[str]) -> Words:
         """Return these words plus the names (and initials) of the directory's fellowships."""
@@ -81,12 +86,29 @@ class Words:
             if len(words) > 1 and len(initials) > 1:
                 phrases.setdefault((initials,), ("fellowship", name))
         longest = max(self.longest, *(len(p) for p in phrases))
-        return Words(phrases, self.type_words_anywhere, longest)
+        return Words(phrases, self.type_words_anywhere, longest, self.prepositions, self.dangling)
 
 
-def parse_words(data: dict) -> Words:
+def parse_words(*files: dict) -> Words:
+    """Build the vocabularies from parsed words files (English first, then other languages)."""
     phrases: dict[tuple[str, ...], tuple[str, object]] = {}
     anywhere: set[tuple[str, ...]] = set()
+    prepositions = [tuple(p.split()) for p in PLACE_PREPOSITIONS]
+    dangling = set(DANGLING)
+    for data in files:
+        _parse_one(data, phrases, anywhere)
+        for text in data.get("place_prepositions") or ():
+            key = tuple(fold(w) for w in _TOKEN.findall(str(text)))
+            if key and key not in prepositions:
+                prepositions.append(key)
+        dangling |= {fold(str(w)) for w in data.get("dangling") or ()}
+    longest = max((len(p) for p in phrases), default=1)
+    # Longest first: "cerca de" before "cerca".
+    prepositions.sort(key=len, reverse=True)
+    return Words(phrases, frozenset(anywhere), longest, tuple(prepositions), frozenset(dangling))
+
+
+def _parse_one(data: dict, phrases: dict, anywhere: set) -> None:
 
     def add(text: str, kind: str, value: object) -> tuple[str, ...]:
         key = tuple(fold(w) for w in _TOKEN.findall(str(text)))
@@ -118,8 +140,6 @@ def parse_words(data: dict) -> Words:
         anywhere.add(add(text, "type", _codes(codes)))
     for text, codes in (types.get("with_meetings") or {}).items():
         add(text, "type", _codes(codes))
-    longest = max((len(p) for p in phrases), default=1)
-    return Words(phrases, frozenset(anywhere), longest)
 
 
 def _codes(value) -> tuple[str, ...]:
@@ -128,9 +148,14 @@ def _codes(value) -> tuple[str, ...]:
 
 @functools.cache
 def load_words() -> Words:
-    """Load `words.yaml` shipped with the package."""
-    text = package_files.files(__package__).joinpath("words.yaml").read_text(encoding="utf-8")
-    return parse_words(YAML(typ="safe").load(text) or {})
+    """Load `words.yaml` and every language's `words.<code>.yaml` shipped with the package."""
+    folder = package_files.files(__package__)
+    names = ["words.yaml"] + sorted(
+        p.name for p in folder.iterdir() if p.name.startswith("words.") and p.name.count(".") == 2
+    )
+    yaml = YAML(typ="safe")
+    return parse_words(*(yaml.load(folder.joinpath(n).read_text(encoding="utf-8")) or {}
+                         for n in names))  # fmt: skip
 
 
 @dataclass
@@ -196,10 +221,10 @@ def read_intent(
                       "fellowship": "fellowships", "type": "types"}[kind]  # fmt: skip
             lists.setdefault(plural, []).extend(value if kind == "type" else (value,))
             understood.append(Understood(kind, typed, value, span=span))
-    place, span = _read_place(text, tokens, is_place)
+    place, span = _read_place(text, tokens, is_place, words.prepositions)
     for this, following in zip(tokens, tokens[1:], strict=False):
         # "in" or "on" left in front of words read as a filter: "meetings in spanish".
-        if not this.used and following.used and this.folded in DANGLING:
+        if not this.used and following.used and this.folded in words.dangling:
             this.used = True
     if place:
         found["near"] = place
@@ -230,7 +255,10 @@ def _read_phrases(tokens: list[_Token], words: Words):
 
 
 def _read_place(
-    text: str, tokens: list[_Token], is_place: PlaceTest
+    text: str,
+    tokens: list[_Token],
+    is_place: PlaceTest,
+    prepositions: tuple[tuple[str, ...], ...] = (),
 ) -> tuple[str | None, tuple[int, int]]:
     """Read a place from the words not read as anything else: its last ones, else its first.
 
@@ -244,7 +272,7 @@ def _read_place(
             if part[-1] - part[0] != size - 1:
                 continue  # not side by side in the text
             first = tokens[part[0]]
-            preposition = _leading_preposition([tokens[i].text for i in part])
+            preposition = _leading_preposition([tokens[i].text for i in part], prepositions)
             if preposition == 0 and size > MAX_PLACE_WORDS:
                 continue
             candidate = text[tokens[part[preposition]].start : tokens[part[-1]].end]
@@ -256,12 +284,11 @@ def _read_place(
     return None, (0, 0)
 
 
-def _leading_preposition(texts: list[str]) -> int:
+def _leading_preposition(texts: list[str], prepositions: tuple[tuple[str, ...], ...] = ()) -> int:
     """Return how many leading words are "near", "in", "close to"... (0 when none)."""
     folded = [fold(t) for t in texts]
-    for words in PLACE_PREPOSITIONS:
-        parts = words.split()
-        if folded[: len(parts)] == parts and len(folded) > len(parts):
+    for parts in prepositions or tuple(tuple(p.split()) for p in PLACE_PREPOSITIONS):
+        if tuple(folded[: len(parts)]) == parts and len(folded) > len(parts):
             return len(parts)
     return 0
 

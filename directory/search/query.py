@@ -31,6 +31,7 @@ Open one with `index.open_index` or `index.ensure_index`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ import numpy as np
 
 from directory.core.model import Resource
 from directory.core.schedule import Occurrence
+from directory.core.translation import _, ngettext
 from directory.search.analysis import QueryPlan, Synonyms, load_synonyms, plan_query
 from directory.search.documents import keywords_text
 from directory.search.engine import TextIndex
@@ -168,7 +170,7 @@ class Searcher:
             if loose.total:
                 run = loose
                 notices.append(
-                    "No resource matched all of your words; showing those that match some."
+                    _("No resource matched all of your words; showing those that match some.")
                 )
         if run.notice:
             notices.append(run.notice)
@@ -222,10 +224,14 @@ class Searcher:
             if (wider & every & table.located).any():
                 # Nothing located inside the radius: the nearest beyond it, marked as such.
                 base, geo, beyond = wider, table.all, True
-                unit = "mile" if float(radius) == 1 else "miles"
-                notice = (
-                    f"Nothing within {float(radius):g} {unit} of {near.label}; "
-                    "showing the nearest results farther away."
+                notice = ngettext(
+                    "Nothing within %(miles)s mile of %(place)s; showing the nearest results"
+                    " farther away.",
+                    "Nothing within %(miles)s miles of %(place)s; showing the nearest results"
+                    " farther away.",
+                    math.ceil(float(radius)),
+                    place=near.label,
+                    miles=f"{float(radius):g}",
                 )
         scope = base & geo
         final = scope & every

@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 
-from directory.core import listing, vocabulary
+from directory.core import listing, translation, vocabulary
 from directory.core.availability import day_heading, describe_when
 from directory.core.model import Catalog, Resource
 from directory.core.places import STATES, Gazetteer, Place, PlaceNotFound, area_key
-from directory.core.schedule import DAY_LABELS, DAYS
+from directory.core.schedule import DAYS
+from directory.core.translation import N_, _, capitalized, ngettext
 from directory.search import facets
 from directory.search.arguments import parse_search_args
 from directory.search.intent import Intent, Words, load_words, read_intent
@@ -196,6 +197,10 @@ class SearchService:
                 "schedule_group": {"key": group[0], "label": group[1]} if group else None,
                 "snippet": hit.snippet.text if hit.snippet else None,
                 "snippet_html": hit.snippet.html() if hit.snippet else None,
+                # The snippet quotes the file's own text: its language, when not the page's.
+                "snippet_lang": hit.resource.text_language
+                if hit.snippet and hit.resource.text_language != translation.code()
+                else None,
             }
         )
         return data
@@ -204,19 +209,19 @@ class SearchService:
         """Never a dead end: the next online meeting, and the nearest in person later today."""
         keep = {k: v for k, v in request.filters.items() if k in ("fellowship", "category")}
         asks = [
-            ("The next online meeting", {**keep, "attendance": ("online",)}, None, None),
+            (N_("The next online meeting"), {**keep, "attendance": ("online",)}, None, None),
         ]
         if request.near is not None:
             asks.append(
-                ("The nearest in person, later today", {**keep, "attendance": ("in_person",)},
+                (N_("The nearest in person, later today"), {**keep, "attendance": ("in_person",)},
                  0, request.near)
             )  # fmt: skip
         out = []
         for label, filters, day_offset, near in asks:
-            tries = [(label, filters)]
+            tries = [(_(label), filters)]
             if "fellowship" in filters:  # none of theirs: any fellowship's, said so
                 wider = {k: v for k, v in filters.items() if k != "fellowship"}
-                tries.append((f"{label} (any fellowship)", wider))
+                tries.append((_("%(label)s (any fellowship)", label=_(label)), wider))
             for shown, wanted in tries:
                 found = self.searcher.search(
                     SearchRequest(
@@ -311,7 +316,7 @@ class SearchService:
         wanted = set(filters.get("fellowship", ()))
         out: list[str] = []
         for value in self.searcher.facet_values("type"):
-            fellowship, _, code = value.rpartition(":")
+            fellowship, _sep, code = value.rpartition(":")
             if code not in codes or (wanted and fellowship not in wanted):
                 continue
             if code in vocabulary.TYPE_OVERRIDES.get(fellowship, {}):
@@ -346,7 +351,7 @@ class SearchService:
 
 SAID_ORDER = ("fellowship", "type", "meetings", "attendance", "language", "place", "day",
               "relative_day", "time", "now")  # fmt: skip
-RELATIVE_DAYS = {0: "today", 1: "tomorrow"}
+RELATIVE_DAYS = {0: N_("today"), 1: N_("tomorrow")}
 
 
 def said_back(understood, near: Place | None, about_meetings: bool) -> list[str]:
@@ -363,34 +368,47 @@ def said_back(understood, near: Place | None, about_meetings: bool) -> list[str]
 def _said(u, near: Place | None, about_meetings: bool) -> str | None:
     """Return one thing read from the words, in plain words."""
     if u.kind == "place":
-        return f"near {near.label}" if near else None
+        return _("near %(place)s", place=near.label) if near else None
     if u.kind == "near_me":
-        return "near you" if near else None
+        return _("near you") if near else None
     if u.kind == "fellowship":
         return str(u.value)
     if u.kind == "type":
-        return " or ".join(vocabulary.type_name(None, code) for code in u.value).lower()
+        return _or([vocabulary.type_name(None, code) for code in u.value]).lower()
     if u.kind == "meetings":
-        return "meetings"
+        return _("meetings")
     if u.kind == "attendance":
-        return vocabulary.ATTENDANCE.get(str(u.value), str(u.value)).lower()
+        return vocabulary.attendance_label(str(u.value)).lower()
     if u.kind == "language":
-        return f"in {vocabulary.language_name(str(u.value))}"
+        name = vocabulary.language_name(str(u.value))
+        if translation.code() != translation.SOURCE_LANGUAGE:
+            name = name.lower()  # a language's name is a common noun in most other languages
+        return _("in %(language)s", language=name)
     if u.kind == "day":
-        return " or ".join(DAY_LABELS[DAYS.index(d)] for d in u.value)
+        return _or([capitalized(translation.day_name(DAYS.index(d))) for d in u.value])
     if u.kind == "relative_day":
-        if u.words.lower() in ("tonight", "tonite"):
-            return "tonight"
-        return RELATIVE_DAYS.get(int(u.value), u.words.lower())
+        if u.words.lower() in ("tonight", "tonite", "esta noche"):
+            return _("tonight")
+        if int(u.value) in RELATIVE_DAYS:
+            return _(RELATIVE_DAYS[int(u.value)])
+        return u.words.lower()
     if u.kind == "time":
         return u.words.lower()
     if u.kind == "now":
-        return "now or within the hour" if about_meetings else "open now"
+        return _("now or within the hour") if about_meetings else _("open now")
     return None
 
 
+def _or(parts: list[str]) -> str:
+    """Return "a or b or c" in the language in force."""
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _("%(either)s or %(other)s", either=text, other=part)
+    return text
+
+
 GIVEN_ARGS = ("near", "radius", "open_now", "starting_within", "happening_within", "day_offset")
-SORT_LABELS = {"soonest": "Soonest", "distance": "Nearest", "relevance": "Best match"}
+SORT_LABELS = {"soonest": N_("Soonest"), "distance": N_("Nearest"), "relevance": N_("Best match")}
 
 
 def default_sort(about_meetings: bool, timed: bool, near: bool, words: bool) -> str:
@@ -408,7 +426,7 @@ def _sorts(sort: str, near: bool, words: bool, about_meetings: bool) -> list[dic
     offered = [s for s, ok in (("soonest", about_meetings or sort == "soonest"),
                                ("distance", near), ("relevance", words or sort == "relevance"))
                if ok]  # fmt: skip
-    return [{"value": s, "label": SORT_LABELS[s], "selected": s == sort} for s in offered]
+    return [{"value": s, "label": _(SORT_LABELS[s]), "selected": s == sort} for s in offered]
 
 
 def _chips(typed: str, intent: Intent | None, near, given: dict, about_meetings: bool):
@@ -421,7 +439,7 @@ def _chips(typed: str, intent: Intent | None, near, given: dict, about_meetings:
     for u in intent.understood if intent else ():
         label = _said(u, near, about_meetings)
         if label:
-            label = label[0].upper() + label[1:]
+            label = capitalized(label)
             start, end = u.span
             chips.append({"label": label, "q": " ".join((typed[:start] + typed[end:]).split()),
                           "drop": None})  # fmt: skip
@@ -430,21 +448,25 @@ def _chips(typed: str, intent: Intent | None, near, given: dict, about_meetings:
         for value in values:
             chips.append({"label": facet.label(value), "q": None, "drop": [key, value]})
     if given.get("near"):
-        chips.append({"label": f"Near {near.label}" if near else given["near"], "q": None,
-                      "drop": ["near", None]})  # fmt: skip
+        label = _("Near %(place)s", place=near.label) if near else given["near"]
+        chips.append({"label": label, "q": None, "drop": ["near", None]})
     if given.get("radius"):
-        chips.append({"label": f"Within {given['radius']:g} miles", "q": None,
-                      "drop": ["radius", None]})  # fmt: skip
+        label = _("Within %(miles)s miles", miles=f"{given['radius']:g}")
+        chips.append({"label": label, "q": None, "drop": ["radius", None]})
     if given.get("open_now"):
-        chips.append({"label": "Open now", "q": None, "drop": ["open_now", None]})
+        chips.append({"label": _("Open now"), "q": None, "drop": ["open_now", None]})
     if given.get("starting_within"):
-        chips.append({"label": f"Starting within {given['starting_within']} min", "q": None,
-                      "drop": ["starting_within", None]})  # fmt: skip
+        label = _("Starting within %(minutes)s min", minutes=given["starting_within"])
+        chips.append({"label": label, "q": None, "drop": ["starting_within", None]})
     if given.get("happening_within"):
-        chips.append({"label": "Happening now", "q": None, "drop": ["happening_within", None]})
+        chips.append({"label": _("Happening now"), "q": None, "drop": ["happening_within", None]})
     if given.get("day_offset") is not None:
-        label = RELATIVE_DAYS.get(given["day_offset"], f"In {given['day_offset']} days")
-        chips.append({"label": label.capitalize(), "q": None, "drop": ["day_offset", None]})
+        offset = given["day_offset"]
+        if offset in RELATIVE_DAYS:
+            label = _(RELATIVE_DAYS[offset])
+        else:
+            label = ngettext("In %(count)s day", "In %(count)s days", offset)
+        chips.append({"label": capitalized(label), "q": None, "drop": ["day_offset", None]})
     return chips
 
 
@@ -453,9 +475,9 @@ def _said_back(intent: Intent | None, near) -> str | None:
         return None
     about_meetings = bool(intent.meetings or intent.fellowships or intent.types)
     parts = said_back(intent.understood, near, about_meetings)
-    text = f"Showing {', '.join(parts)}." if parts else ""
+    text = _("Showing %(what)s.", what=", ".join(parts)) if parts else ""
     if intent.near_me and near is None:
-        text += " To sort by distance, type your ZIP code or town in the Near box."
+        text += " " + _("To sort by distance, type your ZIP code or town in the Near box.")
     return text.strip() or None
 
 

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import snowballstemmer
+from babel import Locale
 
 # Words dropped from documents and queries alike. "no" and "not" are kept out of the list on
 # purpose where they carry meaning ("no cost"); these never do.
@@ -30,6 +31,22 @@ _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "
 
 _english = snowballstemmer.stemmer("english")
 _stem_lock = threading.Lock()  # a Snowball stemmer object is not thread-safe
+
+
+_stemmers: dict[str, snowballstemmer.stemmer] = {}
+
+
+@functools.lru_cache(maxsize=20_000)
+def stem_as(language: str, word: str) -> str:
+    """Return a folded word's stem in another language ("es": "reuniones" -> "reunion").
+
+    Snowball names its stemmers in English ("spanish"), which Babel gives for a code.
+    """
+    with _stem_lock:
+        if language not in _stemmers:
+            name = Locale.parse(language).english_name.lower()
+            _stemmers[language] = snowballstemmer.stemmer(name)
+        return _stemmers[language].stemWord(word)
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -28,8 +28,9 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 
-from directory.core import listing
+from directory.core import listing, translation
 from directory.core.places import MAX_PLACE_LENGTH, PlaceNotFound
+from directory.core.translation import N_
 from directory.formats.meeting_guide import write as mg_write
 from directory.search import facets
 from directory.search.arguments import SearchArgsSchema
@@ -224,7 +225,7 @@ def resource(resource_id: str):
     catalog = snapshot.catalog
     item = catalog.by_id(resource_id)
     if item is None or not item.active:
-        return error_response(404, "No listing has that id. It may have been removed.")
+        return error_response(404, N_("No listing has that id. It may have been removed."))
     details = listing.detail(
         item,
         datetime.now(UTC),
@@ -347,7 +348,9 @@ def fellowship_meetings(feed_name: str):
     snapshot = get_snapshot()
     chosen = mg_write.find_fellowship(snapshot.catalog, feed_name)
     if chosen is None or mg_write.fellowship_slug(chosen) != feed_name:
-        return error_response(404, "No meetings of that fellowship here; see /api/v1/vocabularies.")
+        return error_response(
+            404, N_("No meetings of that fellowship here; see /api/v1/vocabularies.")
+        )
     return _meeting_feed(snapshot, chosen)
 
 
@@ -416,9 +419,11 @@ def _cors(response):
 
 
 def _data_etag(snapshot: Snapshot) -> str:
-    """Return the ETag of an answer that depends only on the data and the API's shape."""
+    """Return the ETag of an answer that depends only on the data, the API's shape and the
+    language of its words (`Accept-Language`: labels and messages)."""
     shape = current_app.extensions["directory_api"]["spec_hash"]
-    return hashlib.sha256(f"{snapshot.catalog.fingerprint}:{shape}".encode()).hexdigest()[:32]
+    seed = f"{snapshot.catalog.fingerprint}:{shape}:{translation.code()}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
 def _loaded(snapshot: Snapshot) -> datetime:

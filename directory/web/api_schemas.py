@@ -61,6 +61,10 @@ class PointSchema(Schema):
 class SummarySchema(Schema):
     id = _text("The stable id of the resource (a slug).", required=True)
     name = _text(required=True)
+    name_lang = _maybe(
+        "The language of `name` when it is not the answer's (`Accept-Language`): the file's own"
+        " text shown because it has none in that language."
+    )
     url = fields.Url(required=True, metadata={"description": "The resource's public page."})
     category = _text("One of the directory's categories (see /vocabularies).", required=True)
     category_label = _text()
@@ -115,6 +119,7 @@ class ResultSchema(SummarySchema):
         metadata={"description": "The schedule heading it is listed under, in its own zone."},
     )
     snippet = _maybe("A plain-text extract showing where the words matched.")
+    snippet_lang = _maybe("The language of `snippet` when it is not the answer's.")
 
 
 class FacetValueSchema(Schema):
@@ -250,12 +255,17 @@ class JoiningSchema(Schema):
 
 class DetailSchema(SummarySchema):
     description = _maybe()
+    description_lang = _maybe("The language of `description` when it is not the answer's.")
+    only_in = _maybe(
+        "Says when the listing's texts are only in another language than the answer's."
+    )
     organization = _maybe()
     fellowship_name = _maybe()
     group = _maybe()
     types = fields.List(fields.Nested(MeetingTypeSchema))
     weekly = fields.List(_text(), metadata={"description": "Weekly times in plain words."})
     hours_notes = _maybe()
+    hours_notes_lang = _maybe("The language of `hours_notes` when it is not the answer's.")
     timezone = _text("IANA time zone of the schedule.")
     location = fields.Nested(PlaceDetailsSchema, allow_none=True)
     directions = fields.List(fields.Nested(LinkSchema))

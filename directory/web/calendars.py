@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, request
 from werkzeug.http import quote_etag
 
 from directory.core.model import Resource
+from directory.core.translation import _
 from directory.formats.common import slugify
 from directory.formats.icalendar import calendar_for
 from directory.formats.meeting_guide.write import fellowship_slug, find_fellowship
@@ -82,7 +83,7 @@ def place(location_id: str):
         r for r in _meetings(snapshot) if r.location is not None and r.location.id == location_id
     ]
     where = meetings[0].location.name if meetings and meetings[0].location.name else location_id
-    return _answer(snapshot, meetings, f"Meetings at {where}")
+    return _answer(snapshot, meetings, _("Meetings at %(place)s", place=where))
 
 
 @bp.get("/search.ics")
@@ -107,7 +108,7 @@ def search():
             break
     meetings = [r for r in found.values() if r in _meetings(snapshot)]
     words = request.args.get("q", "").strip()[:60]
-    title = f"Meetings: {words}" if words else "Meetings"
+    title = _("Meetings: %(words)s", words=words) if words else _("Meetings")
     if not meetings:
         abort(404)
     return _answer(snapshot, meetings, f"{title} · {snapshot.catalog.directory.name}")

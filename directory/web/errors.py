@@ -8,26 +8,35 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from directory.core.translation import N_, _
 from directory.web.state import DataUnavailable
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Something in the request was not right", "Check what you typed and try again."),
-    403: ("This form has expired", "Go back, reload the page and try again."),
-    404: ("We could not find that page", "The listing may have been removed or the link is wrong."),
-    405: ("That is not allowed here", "Go back and use the form on the page."),
-    413: ("That was too much to send", "Shorten what you typed and try again."),
-    416: ("That part of the file is not there", "Reload the page to ask for the map again."),
-    429: (
-        "Too many requests",
-        "Please wait a minute and try again. If you need help right now, call or text 988.",
+    400: (N_("Something in the request was not right"), N_("Check what you typed and try again.")),
+    403: (N_("This form has expired"), N_("Go back, reload the page and try again.")),
+    404: (
+        N_("We could not find that page"),
+        N_("The listing may have been removed or the link is wrong."),
     ),
-    500: ("Something went wrong on our side", "Please try again in a minute."),
+    405: (N_("That is not allowed here"), N_("Go back and use the form on the page.")),
+    413: (N_("That was too much to send"), N_("Shorten what you typed and try again.")),
+    416: (
+        N_("That part of the file is not there"),
+        N_("Reload the page to ask for the map again."),
+    ),
+    429: (
+        N_("Too many requests"),
+        N_("Please wait a minute and try again. If you need help right now, call or text 988."),
+    ),
+    500: (N_("Something went wrong on our side"), N_("Please try again in a minute.")),
     503: (
-        "The directory is not available right now",
-        "We are having trouble loading the listings. Please try again in a few minutes. "
-        "If you need help right now, call or text 988.",
+        N_("The directory is not available right now"),
+        N_(
+            "We are having trouble loading the listings. Please try again in a few minutes. "
+            "If you need help right now, call or text 988."
+        ),
     ),
 }
 
@@ -38,10 +47,13 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str | None = None, parameter: str | None = None):
     """Answer with the site's error page, or the API's JSON error shape."""
-    title, default = MESSAGES.get(status, MESSAGES[500])
+    # Messages are written in English and marked where they are written (N_), so they are
+    # said here in the language in force: the page's, or the API's Accept-Language.
+    title, default = (_(text) for text in MESSAGES.get(status, MESSAGES[500]))
+    message = _(message) if message else None
     if wants_json():
         if status == 405 and not message:
-            message = "This address only answers GET requests; see /api/v1/docs."
+            message = _("This address only answers GET requests; see /api/v1/docs.")
         body = {"error": {"status": status, "title": title, "message": message or default}}
         if parameter:
             body["error"]["parameter"] = parameter
@@ -57,7 +69,7 @@ def init_app(app: Flask) -> None:
         message = exc.description if status == 400 and exc.description else None
         if isinstance(exc, CSRFError):
             status = 400
-            message = "This form has expired or was not sent from this site. Reload the page."
+            message = N_("This form has expired or was not sent from this site. Reload the page.")
         response = error_response(status, message)
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]

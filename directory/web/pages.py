@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from directory.core import listing, vocabulary
 from directory.core.model import Resource
+from directory.core.translation import N_, _
 from directory.formats.common import slugify
 from directory.formats.icalendar import calendar_for
 from directory.formats.meeting_guide.write import fellowship_slug
@@ -36,9 +37,19 @@ def visible(resource_id: str) -> Resource:
 @bp.get("/")
 def home():
     get_catalog()  # 503 with the error page when there is no data to search
-    return render_template(
-        "home.html", medications=list(vocabulary.MEDICATION_EXPLANATIONS.items())
-    )
+    medications = [
+        (code, _(MEDICATION_NAMES[code]), vocabulary.medication_explanation(code))
+        for code in vocabulary.MEDICATION_EXPLANATIONS
+    ]
+    return render_template("home.html", medications=medications)
+
+
+# The home page's short names ("Buprenorphine"; the filter labels add brand names).
+MEDICATION_NAMES = {
+    "buprenorphine": N_("Buprenorphine"),
+    "methadone": N_("Methadone"),
+    "naltrexone": N_("Naltrexone"),
+}
 
 
 @bp.get("/search")
@@ -50,8 +61,8 @@ def search():
     except BadSearch as exc:
         error = {
             "parameter": exc.parameter,
-            "title": _PARAMETER_TITLES.get(exc.parameter, "Please check your search."),
-            "message": exc.message,
+            "title": _(_PARAMETER_TITLES.get(exc.parameter, N_("Please check your search."))),
+            "message": _(exc.message),
         }
         raw = {key: request.args.get(key, "")[:limit] for key, limit in LIMITS.items()}
         return render_template("search.html", data=None, error=error, raw_query=raw), 400
@@ -121,9 +132,9 @@ def schedule_groups(data: dict) -> list[tuple[str | None, list[dict]]]:
 
 
 _PARAMETER_TITLES = {
-    "near": "We could not find that place.",
-    "radius": "Please check the distance.",
-    "q": "Please shorten your search.",
+    "near": N_("We could not find that place."),
+    "radius": N_("Please check the distance."),
+    "q": N_("Please shorten your search."),
 }
 
 
@@ -134,18 +145,20 @@ def empty_message(data: dict) -> str | None:
     if located > 0 or (data["total"] > 0 and not query["radius"]):
         return None
     what = _what(query["filters"])
-    where = ""
     if data["near"] and query["radius"]:
-        where = f" within {query['radius']:g} miles of {data['near']['label']}"
-    text = f"No {what}{where}."
+        text = _("No %(what)s within %(miles)s miles of %(place)s.", what=what,
+                 miles=f"{query['radius']:g}", place=data["near"]["label"])  # fmt: skip
+    else:
+        text = _("No %(what)s.", what=what)
     wider = data.get("wider")
     extra = []
     if wider and wider["count"]:
-        extra.append(f"{wider['count']} within {wider['radius']:g} miles")
+        extra.append(_("%(count)s within %(miles)s miles", count=wider["count"],
+                       miles=f"{wider['radius']:g}"))  # fmt: skip
     if data["online_count"]:
-        extra.append(f"{data['online_count']} online or by phone, listed below")
+        extra.append(_("%(count)s online or by phone, listed below", count=data["online_count"]))
     if extra:
-        text += " There are " + "; ".join(extra) + "."
+        text += " " + _("There are %(counts)s.", counts="; ".join(extra))
     return text
 
 
@@ -153,10 +166,14 @@ def _what(filters: dict) -> str:
     categories = filters.get("category", [])
     fellowships = filters.get("fellowship", [])
     if categories == ["meeting"]:
-        return (" or ".join(fellowships) + " meetings") if fellowships else "meetings"
+        if fellowships:
+            return _("%(fellowships)s meetings", fellowships=_("%(either)s or %(other)s",
+                     either=", ".join(fellowships[:-1]), other=fellowships[-1])
+                     if len(fellowships) > 1 else fellowships[0])  # fmt: skip
+        return _("meetings")
     if len(categories) == 1:
-        return f"{vocabulary.category_label(categories[0]).lower()} listings"
-    return "results that match"
+        return _("%(category)s listings", category=vocabulary.category_label(categories[0]).lower())
+    return _("results that match")
 
 
 @bp.get("/resources/<resource_id>")
@@ -178,7 +195,7 @@ def resource(resource_id: str):
         ics_url=url_for("pages.resource_ics", resource_id=item.id),
         zone_name=datetime.now(zone).tzname()
         if item.timezone != catalog.directory.timezone
-        else "local",
+        else None,
     )
 
 
@@ -189,16 +206,23 @@ def subscriptions(item: Resource) -> list[dict[str, str]]:
     offers = []
     if item.group and slugify(item.group):
         path = url_for("calendars.group", group=slugify(item.group), _external=True)
-        offers.append({"label": f"All meetings of {item.group}", "url": path})
+        offers.append({"label": _("All meetings of %(group)s", group=item.group), "url": path})
     if item.location is not None and item.location.id:
         path = url_for("calendars.place", location_id=item.location.id, _external=True)
         offers.append(
-            {"label": f"All meetings at {item.location.name or 'this place'}", "url": path}
+            {
+                "label": _(
+                    "All meetings at %(place)s", place=item.location.name or _("this place")
+                ),
+                "url": path,
+            }  # fmt: skip
         )
     if item.fellowship and fellowship_slug(item.fellowship):
         path = url_for("calendars.fellowship", feed_name=fellowship_slug(item.fellowship),
                        _external=True)  # fmt: skip
-        offers.append({"label": f"All {item.fellowship} meetings", "url": path})
+        offers.append(
+            {"label": _("All %(fellowship)s meetings", fellowship=item.fellowship), "url": path}
+        )
     return [{**o, "webcal": webcal(o["url"])} for o in offers]
 
 

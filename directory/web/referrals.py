@@ -33,7 +33,8 @@ from flask import (
     url_for,
 )
 
-from directory.core import vocabulary
+from directory.core import translation, vocabulary
+from directory.core.translation import N_, _, ngettext
 from directory.referrals import lists, wording
 from directory.referrals import render as sheets
 from directory.referrals import sheet as referral
@@ -62,11 +63,11 @@ DETAIL_FIELDS = (
     "paper",
     "language",
 ) + tuple(f"goal_{dim}" for dim in vocabulary.DIMENSIONS)
-FINISHED_MESSAGE = (
+FINISHED_MESSAGE = N_(
     "Finished: the list and everything typed for the sheet are cleared from this browser. If "
     "you downloaded the PDF, delete it from this computer's downloads."
 )
-FULL_MESSAGE = (
+FULL_MESSAGE = N_(
     "The referral list is full. Remove a listing or shorten a note to add more, or make the "
     "sheet now and start a second list."
 )
@@ -100,18 +101,25 @@ def add():
     back = given or url_for("referrals.list_page")
     resource = get_catalog().by_id(resource_id) if lists.is_resource_id(resource_id) else None
     if resource is None or not resource.active:
-        flash("That listing is no longer in the directory, so it was not added.", "error")
+        flash(_("That listing is no longer in the directory, so it was not added."), "error")
         return redirect(back, 303)
     if given and "#" not in given and given.startswith(url_for("pages.search")):
         back = f"{given}#r-{resource.id}"  # back to the same card, without JavaScript too
     items = stored_items()
     if any(item.id == resource.id for item in items):
-        message, kind, count = f"{resource.name} is already on the referral list.", "ok", None
+        message, kind, count = (
+            _("%(name)s is already on the referral list.", name=resource.name),
+            "ok",
+            None,
+        )
     elif len(items) >= lists.MAX_ITEMS or not store(lists.with_added(items, resource.id)):
-        message, kind, count = FULL_MESSAGE, "error", None
+        message, kind, count = _(FULL_MESSAGE), "error", None
     else:
         count = len(items) + 1
-        message, kind = f"Added {resource.name} to the referral list ({count}).", "ok"
+        message = _(
+            "Added %(name)s to the referral list (%(count)s).", name=resource.name, count=count
+        )
+        kind = "ok"
     if _wants_json():
         # The page's script adds in place: it shows the message itself, nothing is flashed.
         total = count if count is not None else len(stored_items())
@@ -133,7 +141,7 @@ def list_page():
 @bp.post("/update")
 def update():
     items = _save_notes()
-    verb, _, target = request.form.get("op", "save").partition(":")
+    verb, _sep, target = request.form.get("op", "save").partition(":")
     changed = items
     if verb in ("up", "down"):
         # Within its dimension: the list is shown, and printed, grouped by dimension.
@@ -141,7 +149,7 @@ def update():
     elif verb == "remove":
         changed = lists.without(items, target)
         if len(changed) < len(items):
-            flash(f"Removed {_name(target)} from the list.", "ok")
+            flash(_("Removed %(name)s from the list.", name=_name(target)), "ok")
     if changed is not items:
         store(changed)  # never larger than before
     if _has_details(request.form) and request.form.get("details_kept") != "browser":
@@ -156,8 +164,8 @@ def update():
 def clear():
     session.pop(SESSION_KEY, None)
     # "Finish and clear" on the sheet posts here too; the browser clears its own storage.
-    flash(FINISHED_MESSAGE if request.form.get("finished") else "The referral list is empty now.",
-          "ok")  # fmt: skip
+    finished = request.form.get("finished")
+    flash(_(FINISHED_MESSAGE) if finished else _("The referral list is empty now."), "ok")
     return redirect(url_for("referrals.list_page"), 303)
 
 
@@ -196,14 +204,16 @@ def sheet_pdf():
 @rate_limit("sheet")
 def sheet_ics():
     items = _save_notes()
-    return _calendar(referral.sheet_resources(items, get_catalog()))
+    # The calendar's words in the sheet's language, like the sheet it goes with.
+    with translation.speaking(wording.language_or_default(request.form.get("language"))):
+        return _calendar(referral.sheet_resources(items, get_catalog()))
 
 
 @bp.get("/sheet-<language>.css")
 def sheet_page_css(language: str):
     """Return the sheet's page footers for the browser's Print, in the sheet's language (the
     PDF inlines the same rule; the CSP allows no inline style on a page)."""
-    if language not in wording.WORDS:
+    if language not in wording.languages():
         abort(404)
     data = referral.build_sheet([], referral.SheetDetails(date=_today()), get_catalog(),
                                 datetime.now(UTC), public_url)  # fmt: skip
@@ -227,7 +237,7 @@ def shared_code(code: str):
 @short_links.get("/r/<code>/meetings.ics")
 @rate_limit("sheet")
 def shared_code_ics(code: str):
-    ids, _ = share_codes(get_catalog()).resource_ids(code, lists.MAX_SHARED)
+    ids, _skipped = share_codes(get_catalog()).resource_ids(code, lists.MAX_SHARED)
     return _calendar(referral.sheet_resources([ListItem(i) for i in ids], get_catalog()))
 
 
@@ -244,14 +254,14 @@ def shared():
 @bp.get("/shared.ics")
 @rate_limit("sheet")
 def shared_ics():
-    ids, _ = lists.parse_shared_ids(request.args.get("ids", ""))
+    ids, _skipped = lists.parse_shared_ids(request.args.get("ids", ""))
     return _calendar(referral.sheet_resources([ListItem(i) for i in ids], get_catalog()))
 
 
 def _render_shared(ids: list[str], unread: int, ics_url: Callable[[list[str]], str]) -> str:
     catalog = get_catalog()
     items = [ListItem(resource_id) for resource_id in ids]
-    details = referral.SheetDetails(date=_today())
+    details = referral.SheetDetails(date=_today(), language=translation.code())
     data = referral.build_sheet(items, details, catalog, datetime.now(UTC), public_url)
     meetings = [r.id for r in referral.sheet_resources(items, catalog) if r.is_meeting]
     return render_template(
@@ -331,13 +341,18 @@ def _save_notes() -> list[ListItem]:
         return items
     if not store(updated):
         flash(
-            "The notes are too long to keep in this browser's list. Shorten some notes; the "
-            "last change was not saved.",
+            _(
+                "The notes are too long to keep in this browser's list. Shorten some notes; the "
+                "last change was not saved."
+            ),
             "error",
         )
         return items
     if shortened:
-        flash(f"Notes can be up to {lists.MAX_NOTE} characters; a long one was cut.", "error")
+        flash(
+            _("Notes can be up to %(max)s characters; a long one was cut.", max=lists.MAX_NOTE),
+            "error",
+        )
     return updated
 
 
@@ -353,7 +368,7 @@ def _build_from_form() -> dict | Response:
     if errors:
         return _render_list(request.form, errors, 400)
     if not referral.sheet_resources(items, catalog):
-        flash("Add at least one listing to the list to make a sheet.", "error")
+        flash(_("Add at least one listing to the list to make a sheet."), "error")
         return redirect(url_for("referrals.list_page"), 303)
     data = referral.build_sheet(items, details, catalog, datetime.now(UTC), public_url)
     return sheets.sheet_context(data, share_url(data["ids"]))
@@ -361,7 +376,9 @@ def _build_from_form() -> dict | Response:
 
 def _calendar(resources) -> Response:
     if not any(r.is_meeting and r.schedule for r in resources):
-        abort(400, "There are no meetings on this list, so there is nothing to put in a calendar.")
+        abort(
+            400, N_("There are no meetings on this list, so there is nothing to put in a calendar.")
+        )
     body = sheets.sheet_calendar(resources, public_url, datetime.now(UTC))
     return Response(
         body,
@@ -388,14 +405,15 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
     items = stored_items()
     now = datetime.now(UTC)
     rows, missing = [], []
+    page_words = wording.words_for(translation.code())  # the page's language, not the sheet's
     for item in items:
         resource = catalog.by_id(item.id)
         if resource is None or not resource.active:
             missing.append(item.id)
             continue
         row = referral.sheet_item(resource, item.note, now, catalog.directory.timezone, None,
-                                  public_url(resource))  # fmt: skip
-        row["dimension_label"] = vocabulary.DIMENSIONS.get(row["dimension"], "")
+                                  public_url(resource), page_words)  # fmt: skip
+        row["dimension_label"] = vocabulary.dimension_label(row["dimension"])
         row["page_url"] = url_for("pages.resource", resource_id=resource.id)
         rows.append(row)
     if missing:
@@ -404,8 +422,12 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
     link = share_url([row["id"] for row in rows])
     resources = referral.sheet_resources(items, catalog)
     groups = [
-        {"dimension": dim, "title": title, "items": [r for r in rows if r["dimension"] == dim]}
-        for dim, title in vocabulary.DIMENSIONS.items()
+        {
+            "dimension": dim,
+            "title": vocabulary.dimension_label(dim),
+            "items": [r for r in rows if r["dimension"] == dim],
+        }
+        for dim in vocabulary.DIMENSIONS
     ]
     page = render_template(
         "referrals.html",
@@ -420,10 +442,12 @@ def _render_list(form, errors: dict | None = None, status: int = 200) -> Respons
         max_items=lists.MAX_ITEMS,
         max_note=lists.MAX_NOTE,
         limits=referral.FIELD_LIMITS,
-        dimensions=vocabulary.DIMENSIONS,
-        dimension_descriptions=vocabulary.DIMENSION_DESCRIPTIONS,
+        dimensions={d: vocabulary.dimension_label(d) for d in vocabulary.DIMENSIONS},
+        dimension_descriptions={
+            d: vocabulary.dimension_description(d) for d in vocabulary.DIMENSIONS
+        },
         idle_text=_duration(current_app.config["REFERRALS_IDLE_MINUTES"]),
-        languages=wording.LANGUAGES,
+        languages=wording.languages(),
     )
     return make_response(page, status)
 
@@ -432,13 +456,14 @@ def _duration(minutes: int) -> str:
     """Return "4 hours", "90 minutes", "1 hour": how long an unused list is kept."""
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'' if hours == 1 else 's'}"
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+        return ngettext("%(count)s hour", "%(count)s hours", hours)
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes)
 
 
 def _default_form() -> dict:
     paper = referral.default_paper(get_catalog().directory.country)
-    return {"date": _today().isoformat(), "paper": paper, "language": wording.DEFAULT_LANGUAGE}
+    # The sheet in the page's language unless the specialist picks another for the participant.
+    return {"date": _today().isoformat(), "paper": paper, "language": translation.code()}
 
 
 def _detail_values() -> dict:

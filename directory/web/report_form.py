@@ -25,6 +25,7 @@ import logging
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 
 from directory.core.model import Resource
+from directory.core.translation import N_, _
 from directory.maintenance.reports import (
     MAX_CONTACT,
     MAX_DETAILS,
@@ -51,11 +52,11 @@ def _no_store(response):
 
 
 MAX_POST_BYTES = 16 * 1024  # the largest honest form (1,200 characters of UTF-8) is far below
-UNAVAILABLE = (
+UNAVAILABLE = N_(
     "We cannot take new reports right now. Please try again tomorrow. If the listing"
     " put someone at risk, call the crisis lines at the top of the page."
 )
-ENOUGH_TODAY = (
+ENOUGH_TODAY = N_(
     "Thank you: you have sent us many reports today, and the maintainers will read them. You"
     " can send more tomorrow. If a listing put someone at risk, call the crisis lines at the top"
     " of the page."
@@ -89,12 +90,12 @@ def _form(resource: Resource, values: dict, errors: dict, unavailable: str | Non
     return render_template(
         "report.html",
         resource=resource,
-        reasons=list(REASONS.items()),
+        reasons=[(code, _(label)) for code, label in REASONS.items()],
         values=values,
         errors=errors,
         max_details=MAX_DETAILS,
         max_contact=MAX_CONTACT,
-        unavailable=unavailable,
+        unavailable=_(unavailable) if unavailable else None,
     )
 
 

@@ -163,3 +163,27 @@ def test_coordinate_pair_is_reported_alongside_other_location_problems():
     )
     fields = {p.field for p in validate_text(text, "t.yaml")}
     assert {"location.postal_code", "location.lon"} <= fields
+
+
+def test_translations_are_validated_field_by_field(tmp_path):
+    head = "format: 1\ndirectory: {name: T, timezone: UTC}\nresources:\n"
+    good = head + (
+        "  - id: a\n    name: Food Box\n    category: food\n    description: Weekly boxes.\n"
+        "    translations:\n      es: {name: Caja de comida, description: Cajas cada semana.}\n"
+    )
+    assert validate_text(good, "t.yaml") == []
+    path = tmp_path / "t.yaml"
+    path.write_text(good)
+    resource = load_catalog(path).by_id("a")
+    assert resource.text_in("description", "es") == ("Cajas cada semana.", "es")
+    assert resource.text_in("description", "vi") == ("Weekly boxes.", "en")
+    bad = head + (
+        "  - id: a\n    name: A\n    category: food\n    text_language: spanish\n"
+        "    translations:\n      xx: {name: A}\n      es: {phone: '503', name: ''}\n"
+    )
+    problems = [str(p) for p in validate_text(bad, "t.yaml")]
+    text = "\n".join(problems)
+    assert "text_language" in text and "'spanish' is not an ISO 639-1" in text
+    assert "'xx' is not an ISO 639-1" in text
+    assert "phone" in text and "name" in text
+    assert all(p.startswith("t.yaml:") for p in problems), problems

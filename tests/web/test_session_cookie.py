@@ -145,7 +145,7 @@ def test_clear_this_list_is_offered_at_the_top_and_the_bottom(listing):
     assert 'form="clear-form"' in page and 'id="clear-form"' in page
     client.post("/referrals/clear", data={"csrf_token": csrf})
     assert "The list is empty" in client.get("/referrals").get_data(as_text=True)
-    assert "Referral list (" not in client.get("/").get_data(as_text=True)
+    assert "data-referral-count>Referral list (" not in client.get("/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

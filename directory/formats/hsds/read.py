@@ -605,7 +605,7 @@ def _service_records(
     if "populations" in base and base.get("eligibility") is None:
         # Our export appends the populations' labels to the eligibility words; take them off.
         words = (service.get("eligibility_description") or "").split("; ")
-        labels = {vocabulary.label("population", p) for p in base["populations"]}
+        labels = {vocabulary.label("population", p, "en") for p in base["populations"]}
         text = "; ".join(w for w in words if w and w not in labels)
         if text:
             base["eligibility"] = text

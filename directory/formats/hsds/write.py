@@ -195,7 +195,7 @@ class _Tables:
         org_id = self._organization(resource)
         service_id = hsds_id("service", resource.id)
         eligibility = [resource.eligibility or ""] + [
-            vocabulary.label("population", p) for p in resource.populations
+            vocabulary.label("population", p, "en") for p in resource.populations
         ]
         self.tables["service"].append(
             {
@@ -207,7 +207,7 @@ class _Tables:
                 "email": resource.email,
                 "status": HSDS_STATUS.get(resource.status, "active"),
                 "fees_description": "; ".join(
-                    vocabulary.label("payment", p) for p in resource.payment
+                    vocabulary.label("payment", p, "en") for p in resource.payment
                 )
                 or None,
                 "eligibility_description": "; ".join(e for e in eligibility if e) or None,
@@ -250,7 +250,7 @@ class _Tables:
                 {
                     "id": hsds_id("language", resource.id, code),
                     "service_id": service_id,
-                    "name": vocabulary.language_name(code),
+                    "name": vocabulary.language_name(code, "en"),
                     "code": code,
                 }
             )
@@ -324,7 +324,7 @@ class _Tables:
                     {
                         "id": row_id,
                         "location_id": location_id,
-                        "description": vocabulary.label("accessibility", word),
+                        "description": vocabulary.label("accessibility", word, "en"),
                     }
                 )
         return location_id
@@ -378,7 +378,7 @@ class _Tables:
                     "opens_at": f"{hh_mm(window.start)}:00",
                     "closes_at": closes,
                     "description": resource.hours_notes,
-                    "attending_type": vocabulary.ATTENDANCE[resource.attendance],
+                    "attending_type": vocabulary.attendance_label(resource.attendance, "en"),
                     "notes": notes,
                 }
             )
@@ -428,11 +428,11 @@ class _Tables:
         if vocab in _VALUE_TERMS:
             name, description = TAXONOMIES[vocab][0], TAXONOMIES[vocab][1]
         elif vocab == "category":
-            name = vocabulary.category_label(value)
-            dimension = vocabulary.DIMENSIONS[vocabulary.default_dimension(value)]
+            name = vocabulary.category_label(value, "en")
+            dimension = vocabulary.dimension_label(vocabulary.default_dimension(value), "en")
             description = f"{name}: part of {dimension}, one of SAMHSA's dimensions of recovery."
         else:
-            name = vocabulary.label(vocab, value)
+            name = vocabulary.label(vocab, value, "en")
             description = name
         term_id = hsds_id("taxonomy_term", code)
         self.terms[code] = term_id

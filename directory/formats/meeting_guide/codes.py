@@ -23,16 +23,16 @@ ACCESSIBILITY_TYPES: dict[str, str] = {
     "fragrance-free": "FF",
     "childcare": "BA",
 }
-_SPEC_NAME = {code: vocabulary.type_name(None, code) for code in ACCESSIBILITY_TYPES.values()}
+_SPEC_NAME = {code: vocabulary.type_name(None, code, "en") for code in ACCESSIBILITY_TYPES.values()}
 
 
 def language_type(language: str, fellowship: str | None, known: frozenset[str]) -> str | None:
     """Return the type code naming a language the meeting is held in ("es" -> "S"), if any."""
     if language == "en":
         return None  # the default; Meeting Guide readers assume it
-    name = vocabulary.language_name(language).lower()
+    name = vocabulary.language_name(language, "en").lower()
     for code in sorted(known):
-        if vocabulary.type_name(fellowship, code).lower() == name:
+        if vocabulary.type_name(fellowship, code, "en").lower() == name:
             return code
     return None
 
@@ -52,12 +52,12 @@ def _languages_by_name() -> dict[str, str]:
 @cache
 def type_language(fellowship: str | None, code: str) -> str | None:
     """Return the ISO 639-1 code of the language a type code names ("RUS" -> "ru"), if any."""
-    return _languages_by_name().get(vocabulary.type_name(fellowship, code).lower())
+    return _languages_by_name().get(vocabulary.type_name(fellowship, code, "en").lower())
 
 
 def type_accessibility(fellowship: str | None, code: str) -> str | None:
     """Return the accessibility word a type code says ("X" -> "wheelchair"), if any."""
     for word, spec_code in ACCESSIBILITY_TYPES.items():
-        if code == spec_code and vocabulary.type_name(fellowship, code) == _SPEC_NAME[code]:
+        if code == spec_code and vocabulary.type_name(fellowship, code, "en") == _SPEC_NAME[code]:
             return word
     return None

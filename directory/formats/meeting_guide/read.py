@@ -348,7 +348,7 @@ def _context(
     known = {code.upper(): code for code in vocabulary.known_types(fellowship)}
     by_name = {}
     for code in known.values():
-        name = vocabulary.type_name(fellowship, code)
+        name = vocabulary.type_name(fellowship, code, "en")
         by_name.setdefault(name.lower(), code)
     return _Context(
         fellowship, id_prefix, timezone, country, feed, feed_timezone, known, by_name, shared or {}
@@ -581,7 +581,10 @@ def _fellowship(value: Any, default: str) -> str:
     if not text:
         return default
     for known in vocabulary.KNOWN_FELLOWSHIPS:
-        if text.casefold() in (known.casefold(), vocabulary.fellowship_name(known).casefold()):
+        if text.casefold() in (
+            known.casefold(),
+            vocabulary.fellowship_name(known, "en").casefold(),
+        ):
             return known
     return text
 

@@ -330,12 +330,12 @@ def spec_types(fellowship: str | None, codes: Iterable[str]) -> list[str]:
     replaced by the spec's code of that meaning, or left out when the spec has none.
     """
     by_name = {
-        vocabulary.type_name(None, c).casefold(): c for c in vocabulary.meeting_guide_types()
+        vocabulary.type_name(None, c, "en").casefold(): c for c in vocabulary.meeting_guide_types()
     }
     out = []
     for code in codes:
-        meaning = vocabulary.type_name(fellowship, code)
-        if meaning == vocabulary.type_name(None, code):
+        meaning = vocabulary.type_name(fellowship, code, "en")
+        if meaning == vocabulary.type_name(None, code, "en"):
             out.append(code)
         elif meaning.casefold() in by_name:
             out.append(by_name[meaning.casefold()])
