@@ -84,11 +84,11 @@ def _compile_field(field: fields.Field, name: str) -> Callable[[Any], Any] | Non
             return [inner(item) for item in value]
 
         return load_list
-    if isinstance(field, fields.Mapping) and (field.key_field or field.value_field):
-        return None
     custom = getattr(field, "quick_loader", None)
     if custom is not None:
         return custom()
+    if isinstance(field, fields.Mapping) and (field.key_field or field.value_field):
+        return None
     plain = (
         not field.allow_none
         and not field.pre_load

@@ -335,6 +335,10 @@ class Translations(fields.Dict):
     def __init__(self, **kwargs):
         super().__init__(keys=Language(), values=fields.Nested(TranslationSchema), **kwargs)
 
+    def quick_loader(self):
+        """Few entries carry translations: the field's own deserialize (quick_check.py)."""
+        return lambda value: self.deserialize(value, "translations", None)
+
 
 class ResourceSchema(StrictSchema):
     id = Slug(required=True)
