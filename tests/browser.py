@@ -52,3 +52,13 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+# What axe checks on every page: WCAG 2.2 A and AA, and its best practices.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}

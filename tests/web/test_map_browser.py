@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from directory import create_app
-from tests.browser import OUTPUT, live_server, needs_chromium
+from tests.browser import AXE_OPTIONS, OUTPUT, live_server, needs_chromium
 from tests.conftest import SAMPLE
 from tests.maps import pmtiles_file
 
@@ -34,13 +34,6 @@ DESKTOP = {"width": 1280, "height": 900}
 MAP_SEARCH = "/search?q=meeting&near=97214&view=map"
 HYBRID = "/search?q=sunday+morning+meditation&near=97214&view=map"  # in person and online
 DOCS = Path(__file__).parent.parent.parent / "docs" / "images"
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    },
-    "resultTypes": ["violations"],
-}
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,10 @@ from axe_playwright_python.sync_playwright import Axe
 from icalendar import Calendar
 
 from directory.datafile.load import load_catalog
-from tests.browser import OUTPUT, live_server, needs_chromium
+from tests.browser import AXE_OPTIONS, OUTPUT, live_server, needs_chromium
 from tests.conftest import SAMPLE
 
 pytestmark = needs_chromium
-
-AXE_OPTIONS = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    },
-    "resultTypes": ["violations"],
-}
 
 
 @pytest.fixture(scope="module")
