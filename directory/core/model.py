@@ -5,10 +5,13 @@ These are plain, immutable values. Nothing here knows about YAML, Flask or Whoos
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from directory.core.schedule import Schedule
+from directory.core.sharing import shared_or_none
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class DirectoryInfo:
     maintainers_email: str | None = None
 
 
+# Fields whose values repeat across a directory, kept once each (core/sharing.py).
+LOCATION_SHARED_FIELDS = ("city", "state", "postal_code", "country", "region", "sub_region")
+
+
 @dataclass(frozen=True)
 class Location:
     id: str | None = None  # the key under `locations:` when shared, else None
@@ -53,6 +60,10 @@ class Location:
     region: str | None = None
     sub_region: str | None = None
     notes: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in LOCATION_SHARED_FIELDS:
+            object.__setattr__(self, name, shared_or_none(getattr(self, name)))
 
     @property
     def is_place_to_go(self) -> bool:
@@ -89,6 +100,13 @@ class Online:
 
 # The texts of a resource that may be given in more than one language (`translations:`).
 TRANSLATED_FIELDS = ("name", "description", "hours_notes")
+# Fields whose values repeat across a directory, kept once each (core/sharing.py).
+RESOURCE_SHARED_FIELDS = (
+    "category", "dimensions", "timezone", "status", "schedule", "languages", "accessibility",
+    "payment", "populations", "services", "medications", "tags", "last_verified", "fellowship",
+    "types", "group", "text_language",
+)  # fmt: skip
+NO_TRANSLATIONS: dict = {}  # shared by every resource without any (never modified)
 
 
 @dataclass(frozen=True)
@@ -126,7 +144,20 @@ class Resource:
     # {"es": {"name": ..., "description": ..., "hours_notes": ...}} (TRANSLATED_FIELDS).
     text_language: str = "en"
     translations: dict = field(default_factory=dict, compare=False, repr=False)
-    raw: dict = field(default_factory=dict, compare=False, repr=False)  # the entry as in the file
+    # The entry as in the file, as compact JSON (UTF-8): one object instead of a tree of them,
+    # read only when the API gives a record (`raw`).
+    source: bytes = field(default=b"", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in RESOURCE_SHARED_FIELDS:
+            object.__setattr__(self, name, shared_or_none(getattr(self, name)))
+        if not self.translations:
+            object.__setattr__(self, "translations", NO_TRANSLATIONS)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """Return the entry as written in the file (plain JSON values), or {} if not kept."""
+        return json.loads(self.source) if self.source else {}
 
     def text_in(self, field_name: str, language: str) -> tuple[str | None, str]:
         """Return a text field in `language` when the file has it, else as written: (text, its
@@ -194,6 +225,9 @@ class Catalog:
     warnings: tuple = ()  # datafile.load.Problem: what loading warned about
     feeds: tuple[Feed, ...] = ()  # the imported feeds the file declares, merged in
     _by_id: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
+    # towns() and regions(), computed once: they walk every resource, and kept in the catalog
+    # cache with it so that a restart does not walk them again.
+    _places: dict[str, dict] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
         self._by_id.update({r.id: r for r in self.resources})
@@ -208,6 +242,12 @@ class Catalog:
     def towns(self) -> dict[tuple[str, str | None], tuple[float, float, str]]:
         """Return each (town, state) and sub-region with the centre of its located resources
         and the time zone most of them keep."""
+        found = self._places.get("towns")
+        if found is None:
+            found = self._places["towns"] = self._towns()
+        return found
+
+    def _towns(self) -> dict[tuple[str, str | None], tuple[float, float, str]]:
         points: dict[tuple[str, str | None], list[tuple[float, float, str]]] = {}
         for resource in self.active():
             loc = resource.location
@@ -227,6 +267,12 @@ class Catalog:
 
     def regions(self) -> dict[str, tuple[float, float]]:
         """Return each region name with the centre of its located resources."""
+        found = self._places.get("regions")
+        if found is None:
+            found = self._places["regions"] = self._regions()
+        return found
+
+    def _regions(self) -> dict[str, tuple[float, float]]:
         points: dict[str, list[Point]] = {}
         for resource in self.active():
             loc = resource.location

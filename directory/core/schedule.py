@@ -46,6 +46,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from directory.core import translation
+from directory.core.sharing import shared
 from directory.core.translation import N_, _, capitalized
 
 DAYS: tuple[str, ...] = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -253,11 +254,16 @@ class Schedule:
         if not all(isinstance(w, Window) for w in windows):
             raise ValueError("schedule windows must be Window values")
         # Sorted and without repeats, so equal schedules compare equal and nothing happens twice.
-        windows = tuple(sorted(set(windows), key=lambda w: (w.day, w.start, w.end)))
+        # Equal windows and day lists are shared between schedules: a large directory holds the
+        # same weekly times many times over (core/sharing.py).
+        windows = shared(
+            tuple(shared(w) for w in sorted(set(windows), key=lambda w: (w.day, w.start, w.end)))
+        )
         object.__setattr__(self, "windows", windows)
+        object.__setattr__(self, "timezone", shared(self.timezone))
         object.__setattr__(self, "_zone", _zone_named(self.timezone))
-        by_day = tuple(tuple(w for w in windows if w.day == day) for day in range(7))
-        object.__setattr__(self, "_by_day", by_day)
+        by_day = tuple(shared(tuple(w for w in windows if w.day == day)) for day in range(7))
+        object.__setattr__(self, "_by_day", shared(by_day))
         object.__setattr__(self, "_always_open", self._covers_week())
 
     @classmethod

@@ -33,7 +33,7 @@ from directory.datafile.load import Problem, parse_bytes
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1  # bump when Catalog, Resource or Problem change shape
+CACHE_FORMAT = 2  # bump when Catalog, Resource or Problem change shape
 FOLDER = "catalogs"
 KEEP = 3  # the version in service, the one before it and one being tried
 LIBRARIES = ("marshmallow", "phonenumbers", "PyYAML", "zipcodes")  # what validation depends on
@@ -86,6 +86,7 @@ def parse_cached(
         return hit
     catalog, problems = parse(data, path, limits, feed_files)
     if catalog is not None:
+        catalog.towns(), catalog.regions()  # kept with it: a restart need not walk them again
         _write(folder, key, (catalog, problems))
     return catalog, problems
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import json
 import math
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
@@ -637,7 +638,7 @@ class _Checker:
                 for code, texts in (data.get("translations") or {}).items()
                 if code != data.get("text_language", "en")
             },
-            raw=_plain(node),
+            source=_source(node),
         )
 
     def _check_point(self, location: Location, node, rid, field_name):
@@ -724,6 +725,11 @@ def _allowed_keys(schema: Schema, path: tuple) -> list[str]:
             break
         current = nested() if isinstance(nested, type) else nested
     return list(current.fields)
+
+
+def _source(node: Any) -> bytes:
+    """Return an entry as compact JSON, what the API gives as its `record`."""
+    return json.dumps(_plain(node), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _plain(node: Any) -> Any:

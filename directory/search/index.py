@@ -4,7 +4,8 @@ Layout of an index folder:
 
     CURRENT                 the name of the generation in use (replaced with os.replace)
     gen-<ns>-<fingerprint>/ a complete engine index (see engine.py), plus docids.json (document
-                            number -> id) and meta.json (data fingerprint, format, count),
+                            number -> id), table.bin + table.json (the numpy table, see
+                            stored_table.py) and meta.json (data fingerprint, format, count),
                             written last
     .building-*/            a build in progress (or abandoned by a crash; removed by the next build)
     .lock                   held while building, so two processes never build at once
@@ -32,6 +33,7 @@ from directory.search.documents import document_for
 from directory.search.engine import Engine
 from directory.search.query import FIELD_BOOSTS, Searcher
 from directory.search.scoring import TextScorer
+from directory.search.stored_table import open_table, write_table
 from directory.search.table import ResourceTable
 from directory.search.whoosh import WhooshEngine
 
@@ -87,6 +89,7 @@ def _build(resources: Iterable[Resource], root: Path, fingerprint: str, procs: i
         if sorted(ids) != sorted(r.id for r in active):
             raise RuntimeError("the index does not hold exactly the active resources")
         (work / DOCIDS).write_text(json.dumps(ids), encoding="utf-8")
+        _store_table(work, active, ids, fingerprint)
         meta = {
             "format": INDEX_FORMAT,
             "fingerprint": fingerprint,
@@ -143,28 +146,58 @@ def open_index(index_dir: str | Path, catalog: CatalogLike) -> Searcher:
     if meta.get("fingerprint") != catalog.fingerprint:
         raise IndexStale("the index was built from a different version of the data file")
     try:
-        ids = json.loads((generation / DOCIDS).read_text(encoding="utf-8"))
+        ids_text = (generation / DOCIDS).read_text(encoding="utf-8")
+        ids = json.loads(ids_text)
     except (OSError, ValueError) as exc:
         raise IndexMissing(f"index generation {generation.name} is incomplete: {exc}") from None
-    by_id = {r.id: r for r in catalog.resources}
+    by_id = getattr(catalog, "by_id", None) or {r.id: r for r in catalog.resources}.get
     try:
-        resources = [by_id[i] for i in ids]
-    except (KeyError, TypeError):
+        resources = [by_id(i) for i in ids]
+    except TypeError:
         raise IndexStale("the index names resources the catalog does not have") from None
+    if None in resources:
+        raise IndexStale("the index names resources the catalog does not have")
+    text = _open_text(generation, len(resources))
     try:
-        text = ENGINE.open(generation)
-    except Exception as exc:  # engines raise many kinds on damaged files
-        raise IndexMissing(f"cannot open index {generation.name}: {exc}") from exc
-    if text.doc_count != len(resources):
+        table = open_table(generation, resources, catalog.fingerprint, ids_text)
+    except BaseException:
         text.close()
-        raise IndexMissing(f"index {generation.name} does not match its {DOCIDS}")
+        raise
     return Searcher(
-        ResourceTable(resources),
+        table,
         TextScorer(text, FIELD_BOOSTS),
         fingerprint=catalog.fingerprint,
         generation=generation.name,
         text_index=text,
     )
+
+
+def reopen_index(index_dir: str | Path, searcher: Searcher, catalog: CatalogLike) -> Searcher:
+    """After a fork: return a searcher of the same generation with this process's own files.
+
+    The inherited table, term statistics and cached postings are kept (read-only arrays and
+    objects the parent built, shared with it page by page); only the engine's open files are
+    this process's own, since files read with seeks cannot be shared between processes. When
+    CURRENT names another generation by now, the index is opened afresh.
+    """
+    generation = current_generation(index_dir)
+    if generation is None or generation.name != searcher.generation:
+        return open_index(index_dir, catalog)
+    if searcher.fingerprint != catalog.fingerprint:
+        raise IndexStale("the searcher was opened for a different version of the data file")
+    text = _open_text(generation, searcher.resource_count)
+    return searcher.with_text_index(text)
+
+
+def _open_text(generation: Path, count: int):
+    try:
+        text = ENGINE.open(generation)
+    except Exception as exc:  # engines raise many kinds on damaged files
+        raise IndexMissing(f"cannot open index {generation.name}: {exc}") from exc
+    if text.doc_count != count:
+        text.close()
+        raise IndexMissing(f"index {generation.name} does not match its {DOCIDS}")
+    return text
 
 
 def ensure_index(catalog: CatalogLike, index_dir: str | Path) -> Searcher:
@@ -190,6 +223,13 @@ def _write_index(folder: Path, resources: list[Resource], procs: int | None) -> 
     if procs is None:
         procs = 2 if len(resources) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
     ENGINE.write(folder, (document_for(r) for r in resources), procs)
+
+
+def _store_table(folder: Path, active: list[Resource], ids: list[str], fingerprint: str) -> None:
+    """Keep the generation's table with it, so that opening it need not walk the resources."""
+    by_id = {r.id: r for r in active}
+    table = ResourceTable([by_id[i] for i in ids])
+    write_table(folder, table, fingerprint, (folder / DOCIDS).read_text(encoding="utf-8"))
 
 
 def _document_ids(folder: Path) -> list[str]:

@@ -146,6 +146,22 @@ class Searcher:
         if self._text_index is not None:
             self._text_index.close()
 
+    def with_text_index(self, text_index: TextIndex) -> Searcher:
+        """Return a searcher of this generation reading `text_index` (reopened after a fork).
+
+        The table, synonyms and term statistics are shared with this searcher, not rebuilt.
+        """
+        other = Searcher(
+            self.table,
+            self.scorer.with_index(text_index),
+            fingerprint=self.fingerprint,
+            generation=self.generation,
+            synonyms=self.synonyms,
+            text_index=text_index,
+        )
+        other._keywords_cache = dict(self._keywords_cache)
+        return other
+
     def facet_values(self, key: str) -> tuple[str, ...]:
         """Return every value a facet has in this index generation."""
         return self.table.facets[key].values

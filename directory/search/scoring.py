@@ -43,6 +43,25 @@ class TextScorer:
             terms.update(index.terms(field))
         self.vocabulary = Vocabulary(terms)
 
+    def with_index(self, index: TextIndex) -> TextScorer:
+        """Return a scorer reading `index`, the same generation opened again (after a fork).
+
+        Lengths, the vocabulary and the postings read so far are this scorer's, shared: they
+        depend on the generation only, and rebuilding them would touch every term again.
+        """
+        if index.doc_count != self.n:
+            raise ValueError(f"the index has {index.doc_count} documents, not {self.n}")
+        other = object.__new__(TextScorer)
+        other._index = index
+        other._boosts = self._boosts
+        other._lock = threading.Lock()
+        other._cache = dict(self._cache)
+        other.n = self.n
+        other._lengths = self._lengths
+        other._average = self._average
+        other.vocabulary = self.vocabulary
+        return other
+
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Return (document numbers, BM25 contributions) of a term in a field."""
         key = (field, term)

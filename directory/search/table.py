@@ -95,6 +95,29 @@ def _column(docs_by_value: dict[str, list[int]], n: int) -> FacetColumn:
     )
 
 
+def facet_column(
+    values: Sequence[str],
+    pair_docs: np.ndarray,
+    pair_values: np.ndarray,
+    by_doc_start: np.ndarray,
+    by_doc_values: np.ndarray,
+) -> FacetColumn:
+    """Return a column from its arrays (as stored): each value's documents are views."""
+    counts = np.bincount(pair_values, minlength=len(values)) if len(pair_values) else None
+    ends = np.cumsum(counts) if counts is not None else np.zeros(len(values), dtype=np.int64)
+    starts = ends - (counts if counts is not None else 0)
+    docs_of = tuple(pair_docs[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True))
+    return FacetColumn(
+        tuple(values),
+        {v: i for i, v in enumerate(values)},
+        pair_docs,
+        pair_values,
+        docs_of,
+        by_doc_start,
+        by_doc_values,
+    )
+
+
 def _bucket_bits() -> tuple[int, ...]:
     """Return, per minute of the day, the bit of its time-of-day bucket."""
     return tuple(1 << BUCKETS.index(time_of_day(minute)) for minute in range(MINUTES_PER_DAY))
@@ -105,96 +128,57 @@ def cell_bit(day: int, bucket: int) -> int:
     return 1 << (day * len(BUCKETS) + bucket)
 
 
+# The per-document arrays of a table (all but `areas` and `facets`), by attribute name.
+COLUMNS: tuple[str, ...] = (
+    "lat", "lon", "online_only", "remote", "closed", "cells", "doc_zone", "win_doc", "win_start",
+    "win_end", "win_zone", "verified", "name_rank",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """What a table is made of: built by walking the resources, or read back (stored_table.py)."""
+
+    n: int
+    arrays: dict[str, np.ndarray]  # COLUMNS
+    zones: tuple[str, ...]  # the time zone names doc_zone and win_zone number
+    areas: FacetColumn
+    facets: dict[str, FacetColumn]
+
+
 class ResourceTable:
     """Columns over the documents of one index generation (document number = position)."""
 
-    def __init__(self, resources: Sequence[Resource]):
+    def __init__(self, resources: Sequence[Resource], columns: TableColumns | None = None):
         self.resources: tuple[Resource, ...] = tuple(resources)
         n = self.n = len(self.resources)
+        if columns is None:
+            columns = walk_resources(self.resources)
+        if columns.n != n or set(columns.arrays) != set(COLUMNS):
+            raise ValueError(f"the columns are not those of {n} documents")
+        self.columns = columns
         self.all = np.ones(n, dtype=bool)
-        lat, lon = [math.nan] * n, [math.nan] * n
-        online_only = [False] * n
-        remote = [False] * n
-        area_docs: dict[str, list[int]] = {}
-        facets = [(f.key, f.values_of) for f in VALUE_FACETS]
-        facet_docs: dict[str, dict[str, list[int]]] = {key: {} for key, _ in facets}
-        cells = [0] * n
-        zones: dict[str, int] = {}
-        doc_zone = [-1] * n
-        docs, starts, ends, tzs = [], [], [], []
-        bucket_bits = _BUCKET_BITS
-        # One pass over the documents: this runs for every document when an index is opened.
-        for doc, r in enumerate(self.resources):
-            location = r.location
-            attendance = r.attendance
-            if location is not None and location.lat is not None and location.lon is not None:
-                lat[doc], lon[doc] = location.lat, location.lon
-                online_only[doc] = attendance == "online"
-            else:
-                online_only[doc] = True
-            # Reached from anywhere: online, joined online with no point to measure, or with no
-            # door at all (a phone line). A door with no point is not: it is never in a radius.
-            door = location is not None and location.is_place_to_go
-            remote[doc] = attendance == "online" or (
-                online_only[doc] and (attendance == "hybrid" or not door)
-            )
-            if location is not None:
-                for name in {location.city, location.region, location.sub_region}:
-                    if name:
-                        docs_of_area = area_docs.setdefault(area_key(name), [])
-                        if not docs_of_area or docs_of_area[-1] != doc:
-                            docs_of_area.append(doc)
-            for key, values_of in facets:
-                values = values_of(r)
-                table = facet_docs[key]
-                for value in values:
-                    found = table.get(value)
-                    if found is None:
-                        table[value] = [doc]
-                    elif found[-1] != doc:  # a value listed twice counts once
-                        found.append(doc)
-            schedule = r.schedule
-            if schedule is None or not schedule.windows:
-                continue
-            zone = zones.get(schedule.timezone)
-            if zone is None:
-                zone = zones[schedule.timezone] = len(zones)
-            doc_zone[doc] = zone
-            mask = 0
-            for window in schedule.windows:
-                mask |= bucket_bits[window.start] << (window.day * len(BUCKETS))
-                first = window.day * MINUTES_PER_DAY
-                docs.append(doc)
-                starts.append(first + window.start)
-                ends.append(first + window.end)
-                tzs.append(zone)
-            cells[doc] = mask
-        self.lat = np.asarray(lat, dtype=np.float64)
-        self.lon = np.asarray(lon, dtype=np.float64)
-        self.online_only = np.asarray(online_only, dtype=bool)  # no distance to measure
+        arrays = columns.arrays
+        self.lat = arrays["lat"]
+        self.lon = arrays["lon"]
+        self.online_only = arrays["online_only"]  # no distance to measure
         self.located = ~self.online_only
-        self.remote = np.asarray(remote, dtype=bool)  # inside any radius: joined from anywhere
-        self.areas = _column(area_docs, n)  # town, region and sub-region names, as area keys
+        self.remote = arrays["remote"]  # inside any radius: joined from anywhere
+        self.areas = columns.areas  # town, region and sub-region names, as area keys
         # Temporarily closed with no way to join from afar: never "open now" or "starting soon".
-        self.closed = np.asarray([r.attendance == "inactive" for r in resources], dtype=bool)
-        self.facets = {key: _column(facet_docs[key], n) for key, _ in facets}
-        self.cells = np.asarray(cells, dtype=np.uint32)  # (day, time of day) cells windows start in
-        self.doc_zone = np.asarray(doc_zone, dtype=np.int32)
-        self.zones = tuple(ZoneInfo(name) for name in zones)
-        self.win_doc = np.asarray(docs, dtype=np.int32)
-        self.win_start = np.asarray(starts, dtype=np.float64)
-        self.win_end = np.asarray(ends, dtype=np.float64)
-        self.win_zone = np.asarray(tzs, dtype=np.int32)
+        self.closed = arrays["closed"]
+        self.facets = columns.facets
+        self.cells = arrays["cells"]  # (day, time of day) cells windows start in
+        self.doc_zone = arrays["doc_zone"]
+        self.zones = tuple(ZoneInfo(name) for name in columns.zones)
+        self.win_doc = arrays["win_doc"]
+        self.win_start = arrays["win_start"]
+        self.win_end = arrays["win_end"]
+        self.win_zone = arrays["win_zone"]
         # Day numbers (proleptic ordinal) of each listing's last check; 0 when never checked.
-        self.verified = np.asarray(
-            [r.last_verified.toordinal() if r.last_verified else 0 for r in self.resources],
-            dtype=np.int64,
-        )
+        self.verified = arrays["verified"]
         # Rank by name so ties and browsing read in a stable, human order.
-        names = np.asarray([r.name.casefold() for r in self.resources])
-        order = np.argsort(names, kind="stable")
-        self.name_rank = np.empty(n, dtype=np.int32)
-        self.name_rank[order] = np.arange(n, dtype=np.int32)
+        self.name_rank = arrays["name_rank"]
 
     def _local_minutes(self, at: datetime) -> np.ndarray:
         """Return, per timezone, the wall-clock minute of the week (Sunday 00:00 = 0) at `at`."""
@@ -429,6 +413,98 @@ class ResourceTable:
             chosen = docs[located]
             out[located] = haversine_miles_array(lat, lon, self.lat[chosen], self.lon[chosen])
         return out
+
+
+def walk_resources(resources: Sequence[Resource]) -> TableColumns:
+    """Return the columns of documents in order, reading every resource once."""
+    n = len(resources)
+    lat, lon = [math.nan] * n, [math.nan] * n
+    online_only = [False] * n
+    remote = [False] * n
+    area_docs: dict[str, list[int]] = {}
+    facets = [(f.key, f.values_of) for f in VALUE_FACETS]
+    facet_docs: dict[str, dict[str, list[int]]] = {key: {} for key, _ in facets}
+    cells = [0] * n
+    zones: dict[str, int] = {}
+    doc_zone = [-1] * n
+    docs, starts, ends, tzs = [], [], [], []
+    bucket_bits = _BUCKET_BITS
+    # One pass over the documents: this runs when a generation is built (or its stored table
+    # is missing or damaged), never on every open.
+    for doc, r in enumerate(resources):
+        location = r.location
+        attendance = r.attendance
+        if location is not None and location.lat is not None and location.lon is not None:
+            lat[doc], lon[doc] = location.lat, location.lon
+            online_only[doc] = attendance == "online"
+        else:
+            online_only[doc] = True
+        # Reached from anywhere: online, joined online with no point to measure, or with no
+        # door at all (a phone line). A door with no point is not: it is never in a radius.
+        door = location is not None and location.is_place_to_go
+        remote[doc] = attendance == "online" or (
+            online_only[doc] and (attendance == "hybrid" or not door)
+        )
+        if location is not None:
+            for name in {location.city, location.region, location.sub_region}:
+                if name:
+                    docs_of_area = area_docs.setdefault(area_key(name), [])
+                    if not docs_of_area or docs_of_area[-1] != doc:
+                        docs_of_area.append(doc)
+        for key, values_of in facets:
+            values = values_of(r)
+            table = facet_docs[key]
+            for value in values:
+                found = table.get(value)
+                if found is None:
+                    table[value] = [doc]
+                elif found[-1] != doc:  # a value listed twice counts once
+                    found.append(doc)
+        schedule = r.schedule
+        if schedule is None or not schedule.windows:
+            continue
+        zone = zones.get(schedule.timezone)
+        if zone is None:
+            zone = zones[schedule.timezone] = len(zones)
+        doc_zone[doc] = zone
+        mask = 0
+        for window in schedule.windows:
+            mask |= bucket_bits[window.start] << (window.day * len(BUCKETS))
+            first = window.day * MINUTES_PER_DAY
+            docs.append(doc)
+            starts.append(first + window.start)
+            ends.append(first + window.end)
+            tzs.append(zone)
+        cells[doc] = mask
+    names = np.asarray([r.name.casefold() for r in resources])
+    order = np.argsort(names, kind="stable")
+    name_rank = np.empty(n, dtype=np.int32)
+    name_rank[order] = np.arange(n, dtype=np.int32)
+    arrays = {
+        "lat": np.asarray(lat, dtype=np.float64),
+        "lon": np.asarray(lon, dtype=np.float64),
+        "online_only": np.asarray(online_only, dtype=bool),
+        "remote": np.asarray(remote, dtype=bool),
+        "closed": np.asarray([r.attendance == "inactive" for r in resources], dtype=bool),
+        "cells": np.asarray(cells, dtype=np.uint32),
+        "doc_zone": np.asarray(doc_zone, dtype=np.int32),
+        "win_doc": np.asarray(docs, dtype=np.int32),
+        "win_start": np.asarray(starts, dtype=np.float64),
+        "win_end": np.asarray(ends, dtype=np.float64),
+        "win_zone": np.asarray(tzs, dtype=np.int32),
+        "verified": np.asarray(
+            [r.last_verified.toordinal() if r.last_verified else 0 for r in resources],
+            dtype=np.int64,
+        ),
+        "name_rank": name_rank,
+    }
+    return TableColumns(
+        n,
+        arrays,
+        tuple(zones),
+        _column(area_docs, n),
+        {key: _column(facet_docs[key], n) for key, _ in facets},
+    )
 
 
 def _end_of_day(at: datetime, schedule) -> datetime:

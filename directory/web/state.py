@@ -34,8 +34,8 @@ from directory.search.index import (
     IndexUnavailable,
     current_generation,
     ensure_index,
-    open_index,
     read_meta,
+    reopen_index,
 )
 from directory.search.query import Searcher
 from directory.search.service import SearchService, gazetteer_for
@@ -364,16 +364,19 @@ class DirectoryState:
         """After a fork: open this process's own index files for the inherited snapshot.
 
         The catalog parsed by the parent is kept: parsing a large file takes seconds, and the
-        parent (gunicorn's master) loads a changed file itself. The file is read here only when
-        there is nothing to inherit or the inherited index is gone.
+        parent (gunicorn's master) loads a changed file itself. So is its searcher's table
+        (reopen_index): only the index files are this process's own, and nothing walks the
+        inherited objects, whose pages then stay shared with the parent. The file is read here
+        only when there is nothing to inherit or the inherited index is gone.
         """
         old = self.snapshot
         if old is not None:
             try:
-                searcher = open_index(self.index_dir, old.catalog)
+                searcher = reopen_index(self.index_dir, old.searcher, old.catalog)
             except (IndexUnavailable, OSError):
                 pass
             else:
+                old.searcher.close()  # this process's copies of the parent's files only
                 service = SearchService(
                     old.catalog, searcher, old.service.gazetteer, self.stale_after_days
                 )

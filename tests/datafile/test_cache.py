@@ -106,3 +106,19 @@ def test_validate_then_index_parses_the_file_once(tmp_path, caplog):
     assert runner.invoke(args=["index"]).exit_code == 0
     assert app.test_client().get("/search?q=meeting").status_code == 200
     assert _hits(caplog) == 2
+
+
+def test_the_cached_catalog_is_compact_and_gives_the_same_answers(tmp_path):
+    data = SAMPLE.read_bytes()
+    parsed, _ = parse_bytes(data, str(SAMPLE), DEFAULT_LIMITS)
+    cache.parse_cached(data, str(SAMPLE), DEFAULT_LIMITS, tmp_path)
+    cached, _ = cache.parse_cached(data, str(SAMPLE), DEFAULT_LIMITS, tmp_path)
+    assert cached == parsed
+    assert [r.raw for r in cached.resources] == [r.raw for r in parsed.resources]
+    assert cached.towns() == parsed.towns() and cached.regions() == parsed.regions()
+    meetings = [r for r in cached.resources if r.is_meeting]
+    # Values repeated across entries are one object each, in memory and in the cache.
+    assert len({id(r.category) for r in meetings}) == 1
+    assert len({id(r.timezone) for r in meetings}) == len({r.timezone for r in meetings}) < 4
+    # The entry as written is kept once, as JSON text, not as a second tree of objects.
+    assert all(isinstance(r.source, bytes) and r.source for r in cached.resources)
