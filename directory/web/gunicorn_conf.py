@@ -15,6 +15,7 @@ logged and shown by /readyz; the workers keep serving the last good data. `kill 
 does the same at once, in the master's main loop.
 """
 
+import ctypes
 import gc
 import logging
 import multiprocessing
@@ -91,9 +92,26 @@ def _state(server):
 
 
 def _settle():
-    """Move everything loaded so far out of the garbage collector's way (no long pauses)."""
+    """Move everything loaded so far out of the garbage collector's way (no long pauses).
+
+    Frozen objects are never scanned by a collection, in the master or in a worker, so the
+    pages holding the catalog stay shared after fork instead of being rewritten by the
+    collector. The heap freed by a reload (the old catalog, the index build) goes back to
+    the system, so that the master and each new worker do not carry it.
+    """
     gc.collect()
     gc.freeze()
+    _give_back_freed_memory()
+
+
+def _give_back_freed_memory():
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to ask
+        return
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def when_ready(server):
