@@ -94,6 +94,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/loading.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis tests/node/node_modules map/node_modules $(VENDOR)
