@@ -729,7 +729,8 @@ def _allowed_keys(schema: Schema, path: tuple) -> list[str]:
 
 def _source(node: Any) -> bytes:
     """Return an entry as compact JSON, what the API gives as its `record`."""
-    return json.dumps(_plain(node), ensure_ascii=False, separators=(",", ":")).encode()
+    text = json.dumps(_plain(node), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")  # as json.loads reads bytes back
 
 
 def _plain(node: Any) -> Any:
