@@ -1,8 +1,9 @@
 """Per-generation columns of the indexed resources, aligned with Whoosh document numbers.
 
 Filters, facets, distances and time questions are answered here with numpy over every document
-at once; Whoosh only supplies the text matches. A table is built once per index generation per
-process from the catalog's Resource objects and is never modified, so threads share it freely.
+at once; Whoosh only supplies the text matches. A table is built once per index generation from
+the catalog's Resource objects, stored with the generation (stored_table.py) and read back by
+every process that opens it; it is never modified, so threads (and forked workers) share it.
 """
 
 from __future__ import annotations
