@@ -91,7 +91,7 @@ class SearchService:
                 raise BadSearch("near", str(exc)) from None
         elif "radius" in parsed:
             raise BadSearch(
-                "radius", "a radius needs a place: add near (a ZIP code, city or lat,lon)"
+                "radius", _("a radius needs a place: add near (a ZIP code, city or lat,lon)")
             )
         if "type" in filters:
             filters["type"] = self._types_with_fellowship(filters["type"])
