@@ -50,8 +50,8 @@ _FIELD_MESSAGES: tuple[tuple[type, dict[str, TranslatedOnFormat]], ...] = (
                      "invalid_utf8": validation_message("must be text")}),
 )  # fmt: skip
 _EVERY_FIELD = {
-    "required": validation_message("is needed"),
-    "null": validation_message("is needed"),
+    "required": validation_message("is required"),
+    "null": validation_message("is required"),
     "validator_failed": validation_message("cannot be used"),
 }
 
