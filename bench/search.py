@@ -372,13 +372,15 @@ class SqliteBaseline:
         box = bounding_box(near.lat, near.lon, float(radius))
         params |= {"south": box.south, "north": box.north, "west": box.west,
                    "east": box.east, "radius": float(radius)}  # fmt: skip
+        # Overlap tests: the R*Tree rounds a point's box outward to 32-bit floats, so a
+        # containment test could drop a point just inside an edge.
         lon_test = (
-            "min_lon >= :west AND max_lon <= :east"
+            "max_lon >= :west AND min_lon <= :east"
             if box.west <= box.east
-            else "(min_lon >= :west OR max_lon <= :east)"  # across the antimeridian
+            else "(max_lon >= :west OR min_lon <= :east)"  # across the antimeridian
         )
         in_box = (
-            "d.doc IN (SELECT doc FROM geo WHERE min_lat >= :south AND max_lat <= :north "
+            "d.doc IN (SELECT doc FROM geo WHERE max_lat >= :south AND min_lat <= :north "
             f"AND {lon_test})"
         )
         place = f"(d.remote OR ({in_box} AND {dist} <= :radius))"
