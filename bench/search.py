@@ -50,7 +50,7 @@ from directory.core.schedule import (  # noqa: E402
 from directory.search import SearchRequest, build_index, open_index  # noqa: E402
 from directory.search.analysis import QueryPlan  # noqa: E402
 from directory.search.documents import document_for  # noqa: E402
-from directory.search.engine import TEXT_FIELDS  # noqa: E402
+from directory.search.engine import LANGUAGE_FIELDS, TEXT_FIELDS  # noqa: E402
 from directory.search.facets import VALUE_FACETS, read_filters  # noqa: E402
 from directory.search.query import (  # noqa: E402
     DISTANCE_FADE_MILES,
@@ -64,7 +64,7 @@ from directory.search.table import (  # noqa: E402
     cell_bit,
     cell_mask,
 )
-from directory.search.text import analyze  # noqa: E402
+from directory.search.text import analyze, analyze_as  # noqa: E402
 from tests.factories import CITIES, SEED, generate  # noqa: E402
 
 DEFAULT_SIZES = (10_000, 100_000)
@@ -184,7 +184,7 @@ class SqliteBaseline:
         self.ids = [r.id for r in active]
         db = self.db = sqlite3.connect(str(path), isolation_level=None, cached_statements=512)
         db.executescript(
-            """
+            f"""
             PRAGMA journal_mode = OFF;
             PRAGMA synchronous = OFF;
             PRAGMA temp_store = MEMORY;
@@ -194,7 +194,7 @@ class SqliteBaseline:
                                located INTEGER NOT NULL, remote INTEGER NOT NULL,
                                closed INTEGER NOT NULL, zone INTEGER, cells INTEGER NOT NULL,
                                name_rank INTEGER NOT NULL);
-            CREATE VIRTUAL TABLE fts USING fts5(name, keywords, description, content = '',
+            CREATE VIRTUAL TABLE fts USING fts5({", ".join(TEXT_FIELDS)}, content = '',
                                                 tokenize = "unicode61 tokenchars '._'");
             CREATE VIRTUAL TABLE geo USING rtree(doc, min_lat, max_lat, min_lon, max_lon);
             CREATE TABLE facet_values (value INTEGER PRIMARY KEY, facet INTEGER NOT NULL,
@@ -257,8 +257,9 @@ class SqliteBaseline:
         )  # fmt: skip
         text = document_for(r)
         db.execute(
-            "INSERT INTO fts (rowid, name, keywords, description) VALUES (?, ?, ?, ?)",
-            (doc, *(" ".join(analyze(text[f])) for f in TEXT_FIELDS)),
+            f"INSERT INTO fts (rowid, {', '.join(TEXT_FIELDS)})"
+            f" VALUES (?{', ?' * len(TEXT_FIELDS)})",
+            (doc, *(" ".join(_terms(f, text[f])) for f in TEXT_FIELDS)),
         )
         if located:
             db.execute("INSERT INTO geo VALUES (?, ?, ?, ?, ?)",
@@ -488,6 +489,15 @@ class BaselineResult:
     total: int
     online_count: int
     facets: dict[str, list[tuple[str, int]]]
+
+
+_LANGUAGE_OF = {field: language for language, field in LANGUAGE_FIELDS.items()}
+
+
+def _terms(field: str, text: str) -> tuple[str, ...]:
+    """Return a field's terms as our index has them (a language's field in its stems)."""
+    language = _LANGUAGE_OF.get(field)
+    return analyze_as(language, text) if language else analyze(text)
 
 
 def _fts_query(plan: QueryPlan, require_all: bool = True) -> str:
