@@ -89,7 +89,7 @@ def fellowship(feed_name: str):
         return calendar_for(meetings, public_url, _loaded(snapshot), name=name)
 
     output = kept(snapshot, ("fellowship.ics", chosen, translation.code()), build, "text/calendar")
-    if not output.body:
+    if output.kept_plain == b"":  # no meetings: built empty, so the 404 is kept too
         abort(404)
     return answer(output, etag, headers)
 

@@ -51,7 +51,7 @@ def answer(
     if output is None or client_holds(etag):
         response = current_app.response_class(status=304, headers=headers)
     else:
-        body = output.gzipped if gzipped else output.body
+        body = output.gzipped if gzipped else output.plain()
         response = current_app.response_class(
             body, status=status, mimetype=output.mimetype, headers=headers
         )

@@ -3,7 +3,7 @@
 A Meeting Guide feed of 10,000 meetings takes about half a second and 7 MiB to build, and it
 depends on nothing but the data version (and the public address its links start with), so
 building it again for every reader wastes a core. A `VersionOutputs` belongs to one snapshot:
-each output is built on the first request for it, its bytes and a gzip of them kept, and both
+each output is built on the first request for it, its gzip kept (and its bytes, when small), and
 dropped with the snapshot when a new version goes into service. Memory stays bounded: at most
 `max_entries` outputs per version (keys include the host a link starts with when no BASE_URL
 is set, and anyone can send any Host header), the oldest dropped first.
@@ -26,14 +26,29 @@ GZIP_LEVEL = 6  # zlib's default: a 7 MiB feed in about 0.15 s, within 5% of lev
 MAX_ENTRIES = 64  # outputs kept per version: every fellowship's feed and calendar, in 2 languages
 
 
+KEEP_PLAIN_BYTES = 256 * 1024  # larger outputs are kept as gzip only (see Output.plain)
+
+
 @dataclass(frozen=True)
 class Output:
-    """One output's bytes, their gzip (deterministic: no time or name in the header), its type."""
+    """One output's gzip (deterministic: no time or name in its header), its type, and its
+    plain bytes when they are small.
 
-    body: bytes
+    A national feed is about 80 MB plain and 5 MB gzipped, in every worker: keeping only the
+    gzip of a large output keeps memory within reach, and the few clients without gzip get it
+    opened again (about 3 ms a MB), still far from rebuilding it.
+    """
+
+    kept_plain: bytes | None
     gzipped: bytes
     mimetype: str
     digest: str  # of the plain bytes: two builds of the same output have the same digest
+
+    def plain(self) -> bytes:
+        """Return the plain bytes (opened from the gzip when only that is kept)."""
+        if self.kept_plain is not None:
+            return self.kept_plain
+        return gzip.decompress(self.gzipped)
 
 
 def compress(body: bytes) -> bytes:
@@ -41,8 +56,9 @@ def compress(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
 
 
-def make_output(body: bytes, mimetype: str) -> Output:
-    return Output(body, compress(body), mimetype, hashlib.sha256(body).hexdigest()[:32])
+def make_output(body: bytes, mimetype: str, keep_plain: int = KEEP_PLAIN_BYTES) -> Output:
+    plain = body if len(body) <= keep_plain else None
+    return Output(plain, compress(body), mimetype, hashlib.sha256(body).hexdigest()[:32])
 
 
 class VersionOutputs:
@@ -82,4 +98,4 @@ class VersionOutputs:
     def size(self) -> int:
         """Return the bytes held (plain and gzip)."""
         with self._lock:
-            return sum(len(o.body) + len(o.gzipped) for o in self._outputs.values())
+            return sum(len(o.kept_plain or b"") + len(o.gzipped) for o in self._outputs.values())

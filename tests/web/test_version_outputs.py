@@ -36,8 +36,8 @@ def test_two_requests_arriving_together_build_once_and_get_the_same_whole_output
     second.join(10)
     assert len(calls) == 1 and outputs.builds == 1
     assert got[0] is got[1]
-    assert gzip.decompress(got[0].gzipped) == got[0].body
-    assert got[0].body.endswith(b"1]")
+    assert gzip.decompress(got[0].gzipped) == got[0].plain()
+    assert got[0].plain().endswith(b"1]")
 
 
 def test_a_failed_build_is_not_kept_and_the_next_request_builds_again():
@@ -49,7 +49,7 @@ def test_a_failed_build_is_not_kept_and_the_next_request_builds_again():
     with pytest.raises(RuntimeError):
         outputs.get("feed", broken, "x/y")
     assert len(outputs) == 0
-    assert outputs.get("feed", lambda: b"ok", "x/y").body == b"ok"
+    assert outputs.get("feed", lambda: b"ok", "x/y").plain() == b"ok"
 
 
 def test_gzip_is_the_same_bytes_every_time():
@@ -63,6 +63,16 @@ def test_memory_stays_bounded_the_oldest_output_dropped_first():
     for n in range(5):
         outputs.get(("host", n), lambda n=n: str(n).encode(), "x/y")
     assert len(outputs) == 3
-    assert outputs.get(("host", 4), lambda: b"rebuilt", "x/y").body == b"4"  # kept
-    assert outputs.get(("host", 0), lambda: b"rebuilt", "x/y").body == b"rebuilt"  # dropped
+    assert outputs.get(("host", 4), lambda: b"rebuilt", "x/y").plain() == b"4"  # kept
+    assert outputs.get(("host", 0), lambda: b"rebuilt", "x/y").plain() == b"rebuilt"  # dropped
     assert outputs.size() > 0
+
+
+def test_a_large_output_is_kept_as_gzip_only_and_opened_again_for_plain_clients():
+    body = b"".join(b'{"slug": "meeting-%d"},' % n for n in range(40_000))  # about 1 MB
+    outputs = VersionOutputs()
+    large = outputs.get("feed", lambda: body, "application/json")
+    assert large.kept_plain is None and large.plain() == body
+    assert outputs.size() == len(large.gzipped) < len(body) / 5
+    small = outputs.get("vocabularies", lambda: b'{"days": []}', "application/json")
+    assert small.kept_plain == b'{"days": []}'
