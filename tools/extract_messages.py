@@ -19,10 +19,11 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "directory" / "translations" / "messages.pot"
+# name -> argument holding the message
 KEYWORDS = {"_": 1, "N_": 1, "gettext": 1, "ngettext": 1, "pgettext": 2, "text": 1,
-            "plural": 1, "t": 1, "tn": 1}  # fmt: skip  # name -> argument holding the message
+            "plural": 1, "t": 1, "tn": 1, "validation_message": 1}  # fmt: skip
 BABEL_KEYWORDS = ["_", "N_", "gettext", "ngettext:1,2", "pgettext:1c,2", "text", "plural:1,2",
-                  "t", "tn:1,2"]  # fmt: skip
+                  "t", "tn:1,2", "validation_message"]  # fmt: skip
 
 
 @cache

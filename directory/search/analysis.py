@@ -18,7 +18,8 @@ from importlib import resources as package_files
 
 from ruamel.yaml import YAML
 
-from directory.search.text import raw_words, stem, stem_as, terms_of
+from directory.search.engine import LANGUAGE_FIELDS
+from directory.search.text import raw_words, stem, stem_as, terms_as, terms_of
 
 # Words people add to a search that say nothing about what they want.
 QUERY_STOP_WORDS = frozenset(
@@ -37,6 +38,9 @@ EXACT_WEIGHT = 1.0
 SYNONYM_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.6
 PREFIX_WEIGHT = 0.5
+# The words stemmed as another language's (they meet that language's own field): nearly as good
+# as the words as typed, below them so that an English word's own meaning comes first.
+LANGUAGE_STEM_WEIGHT = 0.9
 STEM_MIN_LENGTH = 4  # shorter words of another language are matched only as written
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -284,7 +288,10 @@ def _concept(
         if terms and alternatives.get(terms, 0.0) < weight:
             alternatives[terms] = weight
 
-    offer(terms_of(words), EXACT_WEIGHT)
+    exact = terms_of(words)
+    offer(exact, EXACT_WEIGHT)
+    for language in LANGUAGE_FIELDS if exact else ():  # English stop words stay dropped
+        offer(terms_as(language, words), LANGUAGE_STEM_WEIGHT)
     categories = dict.fromkeys(synonyms.intents_of(words))
     key = synonyms.key_of(words)
     for phrase in synonyms.translated.get(key, ()) if key else ():

@@ -1,7 +1,8 @@
 """Search arguments, parsed once at the edge for the pages and the API alike.
 
 The facet filters come from `facets.FACETS`; the same fields document the API (OpenAPI), so the
-limits a client reads are the limits enforced.
+limits a client reads are the limits enforced. Every message is plain and translated
+(`argument_messages`): a person or a program is told in the request's language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from zoneinfo import available_timezones
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from directory.core.places import MAX_PLACE_LENGTH
+from directory.core.translation import _
+from directory.search.argument_messages import plain_messages, validation_message
 from directory.search.facets import FACET_KEYS, FACETS, Facet
 
 MAX_QUERY = 2000
@@ -25,11 +28,11 @@ def _filter_field(facet: Facet) -> fields.List:
     inner = [validate.Length(min=1, max=facet.max_length)]
     if facet.choices:
         inner.append(
-            validate.OneOf(facet.choices, error=f"must be one of: {', '.join(facet.choices)}")
+            validate.OneOf(facet.choices, error=validation_message("must be one of: {choices}"))
         )
     return fields.List(
         fields.String(validate=inner),
-        validate=validate.Length(max=MAX_VALUES, error=f"at most {MAX_VALUES} values"),
+        validate=validate.Length(max=MAX_VALUES, error=validation_message("at most {max} values")),
         metadata={"description": facet.description},
     )
 
@@ -43,9 +46,17 @@ class AwareDateTime(fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None:
-            raise ValidationError("must include a UTC offset, like 2026-11-28T19:00:00-08:00")
+            raise ValidationError(
+                _(
+                    "must include a UTC offset, like %(example)s",
+                    example="2026-11-28T19:00:00-08:00",
+                )
+            )
         if not AT_YEARS[0] <= result.year <= AT_YEARS[1]:
-            raise ValidationError(f"must be between the years {AT_YEARS[0]} and {AT_YEARS[1]}")
+            raise ValidationError(
+                _("must be between the years %(first)s and %(last)s",
+                  first=AT_YEARS[0], last=AT_YEARS[1])
+            )  # fmt: skip
         return result
 
 
@@ -62,6 +73,9 @@ class TimeZoneName(fields.String):
 @functools.cache
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+_MINUTES = validation_message("must be between {min} and {max} minutes")
 
 
 class _SearchArgs(Schema):
@@ -82,7 +96,7 @@ class _SearchArgs(Schema):
     radius = fields.Float(
         validate=validate.Range(
             min=0, max=MAX_RADIUS_MILES, min_inclusive=False,
-            error=f"must be more than 0 and at most {MAX_RADIUS_MILES} miles",
+            error=validation_message("must be more than 0 and at most {max} miles"),
         ),
         metadata={"description": "Distance limit in miles (needs near).", "exclusiveMinimum": True},
     )  # fmt: skip
@@ -90,15 +104,17 @@ class _SearchArgs(Schema):
         load_default=False, metadata={"description": "Only what is open or meeting right now."}
     )
     starting_within = fields.Integer(
-        validate=validate.Range(min=1, max=24 * 60, error="must be between 1 and 1440 minutes"),
+        validate=validate.Range(min=1, max=24 * 60, error=_MINUTES),
         metadata={"description": "Meetings starting within this many minutes."},
     )
     happening_within = fields.Integer(
-        validate=validate.Range(min=1, max=24 * 60, error="must be between 1 and 1440 minutes"),
+        validate=validate.Range(min=1, max=24 * 60, error=_MINUTES),
         metadata={"description": "In progress now, or starting within this many minutes."},
     )
     day_offset = fields.Integer(
-        validate=validate.Range(min=0, max=6, error="must be between 0 and 6 days"),
+        validate=validate.Range(
+            min=0, max=6, error=validation_message("must be between {min} and {max} days")
+        ),
         metadata={
             "description": "Meeting this many days after today (0: today, what has not ended), in"
             " the searcher's zone (tz, or the place's) or else each meeting's own."
@@ -127,14 +143,16 @@ class _SearchArgs(Schema):
     )
     per_page = fields.Integer(
         load_default=20,
-        validate=validate.Range(min=1, max=100, error="must be between 1 and 100"),
+        validate=validate.Range(
+            min=1, max=100, error=validation_message("must be between {min} and {max}")
+        ),
         metadata={"description": "Results per page, 1 to 100."},
     )
 
     @validates("q")
     def _printable(self, value: str, **kwargs):
         if "\x00" in value:
-            raise ValidationError("must not contain NUL characters")
+            raise ValidationError(_("must not contain NUL characters"))
 
 
 # One list field per facet, declared by the facet itself.
@@ -158,4 +176,4 @@ def parse_search_args(args) -> dict:
     return _SCHEMA.load(data)
 
 
-_SCHEMA = SearchArgsSchema()  # stateless: one instance serves every request
+_SCHEMA = plain_messages(SearchArgsSchema())  # stateless: one instance serves every request

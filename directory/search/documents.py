@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from directory.core.model import Resource
+from directory.core.model import TRANSLATED_FIELDS, Resource
 from directory.core.vocabulary import (
     category_label,
     fellowship_name,
@@ -10,6 +10,7 @@ from directory.core.vocabulary import (
     language_name,
     type_name,
 )
+from directory.search.engine import LANGUAGE_FIELDS
 
 # The index is in the labels' English, whatever language the request that builds it speaks:
 # other languages' words reach it through their synonyms files (synonyms.<code>.yaml).
@@ -49,11 +50,26 @@ def description_text(r: Resource) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def text_in_language(r: Resource, language: str) -> str:
+    """Return the resource's texts written in `language`: its own, when the file's text is in
+    that language (said by `text_language`, or by a meeting held in that language alone, whose
+    feed seldom says what language its notes are in), and its translations into it."""
+    parts: list[str | None] = []
+    if r.text_language == language or r.languages == (language,):
+        parts += [r.name, r.description, r.group, r.organization, r.eligibility, r.hours_notes]
+    texts = r.translations.get(language) or {}
+    parts += [texts.get(name) for name in TRANSLATED_FIELDS]
+    return "\n".join(p for p in parts if p)
+
+
 def document_for(r: Resource) -> dict[str, str]:
     """Return the index document of a resource."""
-    return {
+    document = {
         "id": r.id,
         "name": r.name,
         "keywords": keywords_text(r),
         "description": description_text(r),
     }
+    for language, name in LANGUAGE_FIELDS.items():
+        document[name] = text_in_language(r, language)
+    return document

@@ -1,9 +1,10 @@
 """What search needs from a full-text engine, so another engine can take Whoosh's place.
 
-An engine writes a folder of documents (each a dict of field -> text, plus "id") and opens it
-again as a `TextIndex`: raw postings, field lengths and terms, numbered by document in the
-order written. Everything else (BM25 scoring, filters, facets, distances, times, generations)
-is ours and engine-neutral. The engine in use is `ENGINE` in `index.py`.
+An engine writes a folder of documents (each a dict of field -> text, plus "id"; a field of
+`LANGUAGE_FIELDS` is analysed in its language) and opens it again as a `TextIndex`: raw
+postings, field lengths and terms, numbered by document in the order written. Everything else
+(BM25 scoring, filters, facets, distances, times, generations) is ours and engine-neutral.
+The engine in use is `ENGINE` in `index.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Protocol
 
 import numpy as np
 
-TEXT_FIELDS: tuple[str, ...] = ("name", "keywords", "description")
+# Text in another language than English is also indexed in that language's own field, with its
+# stemmer ("reuniones" and "reunión" meet as "reunion"): a language here, a field there.
+LANGUAGE_FIELDS: dict[str, str] = {"es": "text_es"}
+TEXT_FIELDS: tuple[str, ...] = ("name", "keywords", "description", *LANGUAGE_FIELDS.values())
 
 
 class TextIndex(Protocol):

@@ -40,7 +40,7 @@ try:  # POSIX; where it is missing, builds are simply not serialised between pro
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
-INDEX_FORMAT = 2  # bump when the schema, analyzer or docids layout changes: forces a rebuild
+INDEX_FORMAT = 3  # bump when the schema, analyzer or docids layout changes: forces a rebuild
 KEEP_GENERATIONS = 2  # the current one and the one before it
 PARALLEL_MIN_DOCS = 20_000  # below this, a second writer process costs more than it saves
 ENGINE: Engine = WhooshEngine()  # the one place that chooses the full-text engine

@@ -44,7 +44,7 @@ from directory.core.schedule import Occurrence
 from directory.core.translation import _, ngettext
 from directory.search.analysis import QueryPlan, Synonyms, load_synonyms, plan_query
 from directory.search.documents import keywords_text
-from directory.search.engine import TextIndex
+from directory.search.engine import LANGUAGE_FIELDS, TextIndex
 from directory.search.facets import read_filters
 from directory.search.scoring import TextScorer
 from directory.search.snippets import Snippet, make_snippet
@@ -55,7 +55,10 @@ if TYPE_CHECKING:
 
 # Relative weight of a match in each field: the name says most, then the labels a maintainer
 # chose (fellowship, meeting types, services, medications, tags), then the free description.
-FIELD_BOOSTS: dict[str, float] = {"name": 3.0, "keywords": 2.0, "description": 1.0}
+FIELD_BOOSTS: dict[str, float] = {
+    "name": 3.0, "keywords": 2.0, "description": 1.0,
+    **{name: 1.0 for name in LANGUAGE_FIELDS.values()},  # a listing's text in another language
+}  # fmt: skip
 SORTS = ("relevance", "distance", "soonest")
 SOONEST_NEAR_MILES = 25.0  # by time, the meetings within this of the place first; then the rest
 STALE_PENALTY = 0.9  # a listing not checked recently ranks below a fresh one as relevant
@@ -89,6 +92,8 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    # The language of the answer: a snippet quotes a listing's text in it when the file has it.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -355,6 +360,7 @@ class Searcher:
                     plan,
                     at,
                     self._keywords(doc),
+                    request.language,
                 )
             )
         return tuple(hits)
@@ -413,6 +419,7 @@ def _hit(
     plan: QueryPlan,
     at: datetime,
     keywords: str,
+    language: str,
 ) -> Hit:
     r = table.resources[doc]
     current, upcoming = table.schedule_answers(doc, at, NEXT_OCCURRENCES)
@@ -421,7 +428,7 @@ def _hit(
         score=score,
         distance_miles=distance,
         beyond_radius=beyond,
-        snippet=make_snippet(r, plan.terms, keywords),
+        snippet=make_snippet(r, plan.terms, keywords, language),
         open_now=(current is not None) if r.schedule is not None else None,  # closed: False
         in_progress=r.is_meeting and current is not None,
         next_occurrences=upcoming,

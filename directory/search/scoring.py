@@ -36,7 +36,9 @@ class TextScorer:
         self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
         self.n = index.doc_count
         self._lengths = {f: index.field_lengths(f) for f in self._boosts}
-        self._average = {f: max(float(a.mean()), 1.0) if len(a) else 1.0
+        # BM25's average length is over the documents that have the field: most listings have
+        # no text in another language, and their zeros would make every Spanish text "long".
+        self._average = {f: max(float(a[a > 0].mean()), 1.0) if a.any() else 1.0
                          for f, a in self._lengths.items()}  # fmt: skip
         terms: set[str] = set()
         for field in self._boosts:

@@ -91,7 +91,7 @@ class SearchService:
                 raise BadSearch("near", str(exc)) from None
         elif "radius" in parsed:
             raise BadSearch(
-                "radius", "a radius needs a place: add near (a ZIP code, city or lat,lon)"
+                "radius", _("a radius needs a place: add near (a ZIP code, city or lat,lon)")
             )
         if "type" in filters:
             filters["type"] = self._types_with_fellowship(filters["type"])
@@ -134,6 +134,7 @@ class SearchService:
             stale_after_days=self.stale_after_days,
             at=at,
             sort=sort,
+            language=translation.code(),
             page=parsed["page"],
             per_page=parsed["per_page"],
         )
@@ -197,9 +198,9 @@ class SearchService:
                 "schedule_group": {"key": group[0], "label": group[1]} if group else None,
                 "snippet": hit.snippet.text if hit.snippet else None,
                 "snippet_html": hit.snippet.html() if hit.snippet else None,
-                # The snippet quotes the file's own text: its language, when not the page's.
-                "snippet_lang": hit.resource.text_language
-                if hit.snippet and hit.resource.text_language != translation.code()
+                # The snippet quotes the file's text: its language, when not the page's.
+                "snippet_lang": hit.snippet.language
+                if hit.snippet and hit.snippet.language != translation.code()
                 else None,
             }
         )

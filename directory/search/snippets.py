@@ -13,7 +13,8 @@ from html import escape
 
 from directory.core.model import Resource
 from directory.search.documents import keywords_text
-from directory.search.text import TOKEN_RE, term_of_word
+from directory.search.engine import LANGUAGE_FIELDS
+from directory.search.text import TOKEN_RE, term_of_word, term_of_word_as
 
 SNIPPET_CHARS = 180  # about two lines of a result card
 LEAD_CHARS = 50  # context kept before the first match
@@ -24,6 +25,7 @@ ELLIPSIS = "…"
 class Snippet:
     text: str
     spans: tuple[tuple[int, int], ...] = ()  # [start, end) character offsets into text
+    language: str = "en"  # the language the text is in
 
     def html(self) -> str:
         """Return the passage as escaped HTML with the matching words in <mark>."""
@@ -37,14 +39,21 @@ class Snippet:
 
 
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
-    """Return the spans of the words whose index term is one of terms (as the analyzer reads)."""
-    return [m.span() for m in TOKEN_RE.finditer(text) if term_of_word(m.group(0)) in terms]
+    """Return the spans of the words whose index term is one of terms (as the analyzer reads,
+    in English or in another language's field)."""
+    return [m.span() for m in TOKEN_RE.finditer(text) if _matched(m.group(0), terms)]
 
 
-def _window(text: str, spans: list[tuple[int, int]]) -> Snippet:
+def _matched(word: str, terms: frozenset[str]) -> bool:
+    if term_of_word(word) in terms:
+        return True
+    return any(term_of_word_as(language, word) in terms for language in LANGUAGE_FIELDS)
+
+
+def _window(text: str, spans: list[tuple[int, int]], language: str) -> Snippet:
     """Cut a passage of about SNIPPET_CHARS around the first match, on word boundaries."""
     if len(text) <= SNIPPET_CHARS:
-        return Snippet(text, tuple(spans))
+        return Snippet(text, tuple(spans), language)
     first = spans[0][0] if spans else 0
     start = max(0, first - LEAD_CHARS)
     if start:
@@ -58,17 +67,34 @@ def _window(text: str, spans: list[tuple[int, int]]) -> Snippet:
     suffix = ELLIPSIS if end < len(text) else ""
     shift = len(prefix) - start
     kept = tuple((s + shift, e + shift) for s, e in spans if s >= start and e <= end)
-    return Snippet(prefix + text[start:end] + suffix, kept)
+    return Snippet(prefix + text[start:end] + suffix, kept, language)
 
 
-def make_snippet(r: Resource, terms: Iterable[str], keywords: str | None = None) -> Snippet | None:
-    """Return the passage of a resource that shows why it matched, or its description."""
+def make_snippet(
+    r: Resource, terms: Iterable[str], keywords: str | None = None, language: str = "en"
+) -> Snippet | None:
+    """Return the passage of a resource that shows why it matched, or its description.
+
+    Texts in `language` come first (a listing's Spanish description on a Spanish page), then
+    the file's own text and labels, then its other translations.
+    """
+    description, description_language = r.text_in("description", language)
+    description = " ".join((description or "").split())
     wanted = frozenset(terms)
-    description = " ".join((r.description or "").split())
     if wanted:
-        labels = keywords if keywords is not None else keywords_text(r)
-        for text in (description, labels, r.name):
+        name, name_language = r.text_in("name", language)
+        tried = [
+            (description, description_language),
+            (keywords if keywords is not None else keywords_text(r), "en"),
+            (name, name_language),
+            (" ".join((r.description or "").split()), r.text_language),
+            (r.name, r.text_language),
+        ]
+        for other, translated in r.translations.items():
+            tried += [(" ".join((translated.get(f) or "").split()), other)
+                      for f in ("description", "name")]  # fmt: skip
+        for text, text_language in dict.fromkeys(tried):
             spans = _matches(text, wanted) if text else []
             if spans:
-                return _window(text, spans)
-    return _window(description, []) if description else None
+                return _window(text, spans, text_language)
+    return _window(description, [], description_language) if description else None

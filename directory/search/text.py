@@ -2,8 +2,10 @@
 
 Text is normalised (NFKC, lower case, accents dropped), cut into words (`TOKEN_RE`: "a.a." stays
 one word, hyphens split), stop words and one-letter words are dropped, and each word is stemmed
-with Snowball's English stemmer. The search engine indexes exactly the terms `analyze` returns,
-so a query planned here always meets the index's own terms.
+with Snowball's English stemmer. Text known to be in another language (a Spanish listing, or a
+listing's Spanish translations) is also analysed the same way with that language's stemmer and
+stop words (`analyze_as`), into a field of its own. The search engine indexes exactly the terms
+these return, so a query planned here always meets the index's own terms.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ STOP_WORDS = frozenset(
      "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to", "us", "we",
      "when", "will", "with", "yet", "you", "your"}
 )  # fmt: skip
+# Other languages' words that never carry meaning in a listing: articles, prepositions,
+# conjunctions ("sin", without, is kept: "sin costo").
+OTHER_STOP_WORDS = {
+    "es": frozenset(
+        {"al", "como", "con", "de", "del", "el", "en", "es", "la", "las", "le", "les", "lo",
+         "los", "para", "por", "que", "se", "su", "sus", "un", "una", "unas", "unos", "y"}
+    ),
+}  # fmt: skip
 MIN_WORD_SIZE = 2  # shorter words are dropped
 TOKEN_RE = re.compile(r"\w+(\.?\w+)*")
 # Letters that are not a base letter plus accents, written as people type them without accents.
@@ -87,3 +97,23 @@ def term_of_word(word: str) -> str | None:
 def analyze(text: str) -> tuple[str, ...]:
     """Return the index terms of a text."""
     return terms_of(raw_words(text))
+
+
+def terms_as(language: str, words: Iterable[str]) -> tuple[str, ...]:
+    """Return the index terms of folded words of a text in another language ("es")."""
+    stop_words = OTHER_STOP_WORDS.get(language, frozenset())
+    return tuple(
+        stem_as(language, w) for w in words if len(w) >= MIN_WORD_SIZE and w not in stop_words
+    )
+
+
+def analyze_as(language: str, text: str) -> tuple[str, ...]:
+    """Return the index terms of a text in another language, for that language's field."""
+    return terms_as(language, raw_words(text))
+
+
+@functools.lru_cache(maxsize=100_000)
+def term_of_word_as(language: str, word: str) -> str | None:
+    """Return the term of one word of a text in another language, or None for a stop word."""
+    terms = terms_as(language, (fold(word),))
+    return terms[0] if len(terms) == 1 else None

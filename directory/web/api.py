@@ -33,6 +33,7 @@ from directory.core.places import MAX_PLACE_LENGTH, PlaceNotFound
 from directory.core.translation import N_
 from directory.formats.meeting_guide import write as mg_write
 from directory.search import facets
+from directory.search.argument_messages import plain_messages
 from directory.search.arguments import SearchArgsSchema
 from directory.search.service import BadSearch
 from directory.web import api_schemas as schemas
@@ -244,7 +245,7 @@ def resource(resource_id: str):
 
 
 @blp.route("/places")
-@blp.arguments(PlaceArgsSchema, location="query", as_kwargs=True)
+@blp.arguments(plain_messages(PlaceArgsSchema()), location="query", as_kwargs=True)
 @blp.response(200, schemas.PlaceResponseSchema)
 @documented_errors(400, 429, 503)
 @example_urls("/api/v1/places?q=97214", "/api/v1/places?q=Portland%2C%20OR")
@@ -305,7 +306,7 @@ class MeetingFeedArgsSchema(Schema):
 
 
 @blp.route("/meetings.json")
-@blp.arguments(MeetingFeedArgsSchema, location="query", as_kwargs=True)
+@blp.arguments(plain_messages(MeetingFeedArgsSchema()), location="query", as_kwargs=True)
 @blp.response(200, schemas.MeetingSchema(many=True))
 @documented_errors(400, 429, 503)
 @example_urls("/api/v1/meetings.json", "/api/v1/meetings.json?fellowship=AA")

@@ -34,10 +34,18 @@ def _from_browser() -> str:
     return request.accept_languages.best_match(_codes()) or translation.SOURCE_LANGUAGE
 
 
+PAGES_UNDER_API = ("api.docs",)  # the API's pages for people, in the page's language
+
+
+def _for_a_program() -> bool:
+    """Return True for the API's answers: their language is the request's Accept-Language only."""
+    return request.path.startswith("/api/") and request.endpoint not in PAGES_UNDER_API
+
+
 def choose() -> str:
     """Return the code of the language this request is answered in."""
     codes = _codes()
-    if request.path.startswith("/api/"):
+    if _for_a_program():
         return _from_browser()
     asked = request.args.get(PARAMETER, "")
     if asked in codes:
@@ -61,7 +69,7 @@ def carried() -> str | None:
 
 
 def _carried(code: str) -> str | None:
-    if request.path.startswith("/api/"):
+    if _for_a_program():
         return None
     remembered = request.cookies.get(COOKIE, "")
     if _from_browser() == code and remembered in ("", code):
@@ -107,7 +115,8 @@ def page_url_for(endpoint: str, **values) -> str:
 
     Addresses made in Python (QR codes, share links, feeds, calendars) stay as they are.
     """
-    if not (endpoint == "static" or endpoint.startswith("api.") or values.get("_external")):
+    program = endpoint.startswith("api.") and endpoint not in PAGES_UNDER_API
+    if not (endpoint == "static" or program or values.get("_external")):
         code = carried()
         if code:
             values.setdefault(PARAMETER, code)
@@ -160,7 +169,7 @@ def init_app(app: Flask) -> None:
         if request.endpoint == "static":
             return response  # the same bytes in every language: cacheable as they are
         response.vary.add("Accept-Language")
-        if not request.path.startswith("/api/"):
+        if not _for_a_program():
             response.vary.add("Cookie")  # the API never reads the language cookie
         return response
 

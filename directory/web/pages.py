@@ -61,7 +61,7 @@ def search():
     except BadSearch as exc:
         error = {
             "parameter": exc.parameter,
-            "title": _(_PARAMETER_TITLES.get(exc.parameter, N_("Please check your search."))),
+            "title": _(_PARAMETER_TITLES.get(exc.parameter, _ANY_PARAMETER_TITLE)),
             "message": _(exc.message),
         }
         raw = {key: request.args.get(key, "")[:limit] for key, limit in LIMITS.items()}
@@ -131,6 +131,7 @@ def schedule_groups(data: dict) -> list[tuple[str | None, list[dict]]]:
     return groups
 
 
+_ANY_PARAMETER_TITLE = N_("Please check your search.")
 _PARAMETER_TITLES = {
     "near": N_("We could not find that place."),
     "radius": N_("Please check the distance."),

@@ -14,9 +14,10 @@ from werkzeug.datastructures import MultiDict
 from directory.core import translation
 from directory.datafile.load import load_catalog
 from directory.search.analysis import load_synonyms
+from directory.search.documents import document_for
 from directory.search.index import ensure_index
 from directory.search.service import SearchService, gazetteer_for
-from directory.search.text import stem_as
+from directory.search.text import analyze, analyze_as, stem_as
 from tests.conftest import SAMPLE
 
 # A Tuesday evening in Portland: "tonight" and "tomorrow" have meetings to find.
@@ -143,3 +144,60 @@ def test_a_listings_spanish_text_is_searched_too(service):
     """`translations: {es: ...}` in the file: its words find the listing."""
     assert ids(search(service, "cajas de comida"), 1) == ["tigard-food-pantry"]
     assert ids(search(service, "dosis el mismo día"), 1) == ["eastside-opioid-treatment-program"]
+
+
+# (typed in Spanish, the listing whose Spanish text has the same word in another form)
+SPANISH_FORMS = [
+    ("acompañamiento", "eastside-opioid-treatment-program"),  # "le acompaña"
+    ("acompanamiento", "eastside-opioid-treatment-program"),
+    ("recibir la dosis", "eastside-opioid-treatment-program"),  # "reciben su dosis"
+    ("todas bienvenidas", "nueva-esperanza"),  # "Todos son bienvenidos"
+]
+
+
+@pytest.mark.parametrize(("spanish", "expected"), SPANISH_FORMS)
+def test_spanish_text_is_stemmed_as_spanish(service, spanish, expected):
+    """A listing's Spanish text is found by other forms of its words, which the English
+    stemmer keeps apart ("acompañamiento" and "acompaña")."""
+    data = search(service, spanish)
+    assert ids(data, 1) == [expected]
+    snippet = data["results"][0]["snippet_html"]
+    assert "<mark>" in snippet
+
+
+def test_the_english_analysis_alone_would_not_find_them():
+    """What the tests above prove: without the Spanish field, the words do not meet."""
+    assert not set(analyze("acompañamiento")) & set(analyze("El personal le acompaña"))
+    assert not set(analyze("bienvenidas")) & set(analyze("Todos son bienvenidos"))
+    assert set(analyze_as("es", "acompañamiento")) <= set(analyze_as("es", "le acompaña"))
+    assert analyze_as("es", "de la reunión") == ("reunion",)  # Spanish stop words dropped
+
+
+def test_text_in_spanish_goes_to_the_spanish_field():
+    catalog = load_catalog(SAMPLE)
+    by_id = {r.id: r for r in catalog.resources}
+    translated = document_for(by_id["tigard-food-pantry"])["text_es"]
+    assert translated.startswith("Cajas de comida cada semana")
+    # A meeting held only in Spanish: its own text is Spanish, whatever the file says.
+    assert "Grupo Nueva Esperanza" in document_for(by_id["nueva-esperanza"])["text_es"]
+    english = next(r for r in catalog.resources if r.languages == ("en",) and not r.translations)
+    assert document_for(english)["text_es"] == ""
+
+
+def test_english_searches_are_not_changed_by_the_spanish_field(service):
+    """English words stemmed as Spanish find nothing an English search would not."""
+    for q in ("meetings", "sober living", "free food", "housing", "the", "community"):
+        data = search(service, q)
+        assert all(r["snippet_lang"] in (None, "en") for r in data["results"])
+    assert search(service, "the and")["total"] == search(service, "")["total"]
+
+
+def test_a_spanish_page_quotes_the_spanish_text(service):
+    with translation.speaking("es"):
+        data = search(service, "metadona")
+    eastside = next(r for r in data["results"] if r["id"] == "eastside-opioid-treatment-program")
+    assert "<mark>metadona</mark>" in eastside["snippet_html"]
+    assert eastside["snippet_lang"] is None  # the page's own language
+    english = search(service, "methadone")
+    eastside = next(r for r in english["results"] if r["id"] == "eastside-opioid-treatment-program")
+    assert "<mark>methadone</mark>" in eastside["snippet_html"]

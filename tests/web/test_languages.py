@@ -128,7 +128,11 @@ def pseudo_app(tmp_path_factory):
 
 
 class _Text(HTMLParser):
-    """The words a person reads or hears: text, and the attributes read out or shown."""
+    """The words a person reads or hears: text, and the attributes read out or shown.
+
+    A part of the page marked `lang="en"` is said to be English (the API's reference, written
+    from its OpenAPI description), and is left out.
+    """
 
     SHOWN = ("aria-label", "alt", "title", "placeholder")
 
@@ -136,8 +140,15 @@ class _Text(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
         self.skip = 0
+        self.english: list[str] = []  # the open tags of a lang="en" part, outermost first
 
     def handle_starttag(self, tag, attrs):
+        if self.english and tag == self.english[0]:
+            self.english.append(tag)
+        elif not self.english and tag != "html" and dict(attrs).get("lang") == "en":
+            self.english.append(tag)
+        if self.english:
+            return
         if tag in ("script", "style", "svg"):
             self.skip += 1
         if tag == "link":
@@ -149,11 +160,15 @@ class _Text(HTMLParser):
             self.parts += [v for k, v in attrs if k.startswith("data-") and v]
 
     def handle_endtag(self, tag):
+        if self.english:
+            if tag == self.english[0]:
+                self.english.pop()
+            return
         if tag in ("script", "style", "svg"):
             self.skip -= 1
 
     def handle_data(self, data):
-        if not self.skip and data.strip():
+        if not self.skip and not self.english and data.strip():
             self.parts.append(data)
 
 
@@ -209,7 +224,9 @@ PAGES = ["/", "/search?q=aa+tonight&near=97214", "/search?q=clinic", "/search?q=
          "/search?near=nowhere-at-all", "/search?q=meeting&radius=1&near=97214", "/help", "/about",
          "/resources/harbor-detox", "/resources/hawthorne-serenity-aa",
          "/resources/bridge-recovery-house", "/resources/harbor-detox/report", "/no-such-page",
-         "/referrals"]  # fmt: skip
+         "/referrals", "/search?per_page=abc", "/search?page=0", "/search?radius=5",
+         "/search?at=2026-01-01T10:00", "/search?starting_within=99999", "/search?open_now=maybe",
+         "/search?day_offset=9", "/api/v1/docs"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -306,3 +323,54 @@ def test_the_apis_words_follow_accept_language_and_so_does_its_etag(client):
     headers = {"Accept-Language": "es", "If-None-Match": english.headers["ETag"]}
     again = client.get("/api/v1/vocabularies", headers=headers)
     assert again.status_code == 200  # an English copy is not a Spanish one
+
+
+# (a request a program may send, the parameter at fault): each problem told in the request's
+# language, never in marshmallow's English ("Not a valid integer.").
+BAD_API_REQUESTS = [
+    ("/api/v1/search?per_page=abc", "per_page"),
+    ("/api/v1/search?per_page=1000", "per_page"),
+    ("/api/v1/search?page=0", "page"),
+    ("/api/v1/search?radius=-3&near=97214", "radius"),
+    ("/api/v1/search?radius=abc&near=97214", "radius"),
+    ("/api/v1/search?radius=5", "radius"),
+    ("/api/v1/search?sort=best", "sort"),
+    ("/api/v1/search?category=zzz", "category"),
+    ("/api/v1/search?category=" + "x" * 200, "category"),
+    ("/api/v1/search?" + "&".join(["category=food"] * 25), "category"),
+    ("/api/v1/search?open_now=maybe", "open_now"),
+    ("/api/v1/search?at=yesterday", "at"),
+    ("/api/v1/search?at=2026-01-01T10:00", "at"),
+    ("/api/v1/search?at=0001-01-01T10:00:00Z", "at"),
+    ("/api/v1/search?starting_within=0", "starting_within"),
+    ("/api/v1/search?day_offset=nine", "day_offset"),
+    ("/api/v1/search?q=a%00b", "q"),
+    ("/api/v1/search?q=" + "x" * 2100, "q"),
+    ("/api/v1/places?q=", "q"),
+    ("/api/v1/places", "q"),
+    ("/api/v1/meetings.json?fellowship=" + "x" * 200, "fellowship"),
+]
+
+
+@pytest.mark.parametrize(("url", "parameter"), BAD_API_REQUESTS)
+def test_the_apis_parameter_errors_are_in_the_accept_language(client, url, parameter):
+    english = client.get(url, headers={"Accept-Language": "en"})
+    spanish = client.get(url, headers={"Accept-Language": "es"})
+    assert english.status_code == spanish.status_code == 400
+    en, es = english.json["error"], spanish.json["error"]
+    assert en["parameter"] == es["parameter"] == parameter
+    assert es["message"] != en["message"], es["message"]
+    for phrase in ("Not a valid", "Must be", "Length must", "Missing data", "Shorter than"):
+        assert phrase not in en["message"] and phrase not in es["message"]
+
+
+def test_every_parameter_message_is_marked_for_translation():
+    """A validator added without its own marked message would be shown in English."""
+    from directory.search.argument_messages import plain_messages, untranslated_messages
+    from directory.search.arguments import SearchArgsSchema
+    from directory.web.api import MeetingFeedArgsSchema, PlaceArgsSchema
+
+    for schema in (SearchArgsSchema, PlaceArgsSchema, MeetingFeedArgsSchema):
+        assert untranslated_messages(plain_messages(schema())) == [], schema.__name__
+    # What the check finds: marshmallow's own words, before plain_messages.
+    assert untranslated_messages(PlaceArgsSchema())

@@ -2,7 +2,8 @@
 
 Text is indexed without positions: phrases are matched as "all words in one resource", which
 is what a person means by "sober living", and the index stays small and quick to build. Terms
-come from `search.text.analyze`, so Whoosh only stores and reads them.
+come from `search.text.analyze` (`analyze_as` in a language's field), so Whoosh only stores and
+reads them.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from directory.search.engine import TEXT_FIELDS
-from directory.search.text import analyze
+from directory.search.engine import LANGUAGE_FIELDS, TEXT_FIELDS
+from directory.search.text import analyze, analyze_as
 
 WRITER_MEMORY_MB = 256
 _BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
@@ -28,20 +29,33 @@ _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
 class TermsTokenizer(Tokenizer):
-    """A Whoosh tokenizer yielding the index terms `search.text.analyze` makes."""
+    """A Whoosh tokenizer yielding the index terms `search.text` makes (English, or `language`)."""
+
+    language: str | None = None
+
+    def __init__(self, language: str | None = None):
+        self.language = language
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.language == self.language
 
     def __call__(self, value, positions=False, chars=False, mode="", **kwargs):
         token = Token(positions, chars, mode=mode, **kwargs)
-        for term in analyze(value):
+        terms = analyze_as(self.language, value) if self.language else analyze(value)
+        for term in terms:
             token.text = term
             token.boost = 1.0
             token.stopped = False
             yield token
 
 
+_LANGUAGE_OF = {field: language for language, field in LANGUAGE_FIELDS.items()}
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
-    **{name: TEXT(analyzer=TermsTokenizer(), phrase=False) for name in TEXT_FIELDS},
+    **{
+        name: TEXT(analyzer=TermsTokenizer(_LANGUAGE_OF.get(name)), phrase=False)
+        for name in TEXT_FIELDS
+    },  # fmt: skip
 )
 
 
