@@ -7,6 +7,7 @@ own pages come in as a `url` argument.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from directory.core.model import Resource
 from directory.core.schedule import format_time
 
 DEFAULT_STALE_DAYS = 365  # config.STALE_AFTER_DAYS; past it a listing says "call first"
+DIRECTIONS_CACHE_SIZE = 4096  # directions links kept (about 100 bytes each)
 
 
 def _destination(resource: Resource) -> tuple[str, tuple[float, float] | None] | None:
@@ -30,6 +32,7 @@ def _destination(resource: Resource) -> tuple[str, tuple[float, float] | None] |
     return address, (point.lat, point.lon) if point is not None else None
 
 
+@lru_cache(maxsize=DIRECTIONS_CACHE_SIZE)  # every result card asks; the same places recur
 def _google(address: str, point: tuple[float, float] | None) -> str:
     destination = f"{point[0]},{point[1]}" if point else address
     return "https://www.google.com/maps/dir/?" + urlencode({"api": 1, "destination": destination})

@@ -37,6 +37,7 @@ from directory.search.argument_messages import plain_messages
 from directory.search.arguments import SearchArgsSchema
 from directory.search.service import BadSearch
 from directory.web import api_schemas as schemas
+from directory.web import kept_outputs
 from directory.web.errors import error_response
 from directory.web.links import public_url
 from directory.web.security import rate_limit
@@ -284,10 +285,11 @@ def vocabularies():
     times of day, and the languages and areas in use. Use the codes as filter values.
     """
     snapshot = get_snapshot()
-    stale = _not_modified(snapshot)
-    if stale is not None:
-        return stale
-    return facets.vocabularies(snapshot.catalog), 200, _data_headers(snapshot)
+
+    def build() -> bytes:
+        return _as_json(facets.vocabularies(snapshot.catalog), schemas.VocabulariesSchema())
+
+    return _kept_answer(snapshot, ("vocabularies", translation.code()), build)
 
 
 class MeetingFeedArgsSchema(Schema):
@@ -356,11 +358,30 @@ def fellowship_meetings(feed_name: str):
 
 
 def _meeting_feed(snapshot: Snapshot, fellowship: str | None):
-    stale = _not_modified(snapshot)
-    if stale is not None:
-        return stale
-    feed = mg_write.meeting_guide_feed(snapshot.catalog, public_url, fellowship)
-    return feed, 200, _data_headers(snapshot)
+    def build() -> bytes:
+        feed = mg_write.meeting_guide_feed(snapshot.catalog, public_url, fellowship)
+        return _as_json(feed, schemas.MeetingSchema(many=True))
+
+    return _kept_answer(snapshot, ("meetings.json", fellowship), build)
+
+
+def _as_json(data, schema: Schema) -> bytes:
+    """Return the bytes flask-smorest's `response` would send for `data` dumped by `schema`."""
+    return current_app.json.response(schema.dump(data)).get_data()
+
+
+def _kept_answer(snapshot: Snapshot, key: tuple, build):
+    """Answer a data-only output from the snapshot's kept outputs (built once per version)."""
+    etag = _data_etag(snapshot)
+    headers = _data_headers(snapshot)
+    if request.if_none_match:
+        fresh = kept_outputs.client_holds(etag)
+    else:
+        fresh = not is_resource_modified(request.environ, last_modified=_loaded(snapshot))
+    if fresh:
+        return kept_outputs.answer(None, etag, headers)
+    output = kept_outputs.kept(snapshot, key, build, "application/json")
+    return kept_outputs.answer(output, etag, headers)
 
 
 @_undocumented("/openapi.json", "openapi_json")

@@ -14,12 +14,14 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, request
 from werkzeug.http import quote_etag
 
+from directory.core import translation
 from directory.core.model import Resource
 from directory.core.translation import _
 from directory.formats.common import slugify
 from directory.formats.icalendar import calendar_for
 from directory.formats.meeting_guide.write import fellowship_slug, find_fellowship
 from directory.search.service import BadSearch
+from directory.web.kept_outputs import answer, client_holds, kept
 from directory.web.links import public_url
 from directory.web.security import rate_limit
 from directory.web.state import Snapshot, get_snapshot
@@ -47,15 +49,24 @@ def _meetings(snapshot: Snapshot) -> list[Resource]:
 def _answer(snapshot: Snapshot, resources: list[Resource], name: str):
     if not resources:
         abort(404)
-    key = f"{snapshot.catalog.fingerprint}:{request.full_path}"
-    etag = hashlib.sha256(key.encode()).hexdigest()[:32]
-    headers = {"ETag": quote_etag(etag), "Cache-Control": f"public, max-age={MAX_AGE}"}
+    etag, headers = _validators(snapshot)
+    headers["ETag"] = quote_etag(etag)
     if request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
-    # The data's own time, not the request's: the same data gives the same bytes.
-    loaded = datetime.fromtimestamp(int(snapshot.loaded_at), UTC)
-    body = calendar_for(resources, public_url, loaded, name=name)
+    body = calendar_for(resources, public_url, _loaded(snapshot), name=name)
     return Response(body, mimetype="text/calendar", headers=headers)
+
+
+def _validators(snapshot: Snapshot) -> tuple[str, dict[str, str]]:
+    """Return this address's ETag for the data version, and the caching headers."""
+    key = f"{snapshot.catalog.fingerprint}:{translation.code()}:{request.full_path}"
+    etag = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return etag, {"Cache-Control": f"public, max-age={MAX_AGE}"}
+
+
+def _loaded(snapshot: Snapshot) -> datetime:
+    """The data's own time, not the request's: the same data gives the same bytes."""
+    return datetime.fromtimestamp(int(snapshot.loaded_at), UTC)
 
 
 @bp.get("/fellowships/<feed_name>.ics")
@@ -64,8 +75,23 @@ def fellowship(feed_name: str):
     chosen = find_fellowship(snapshot.catalog, feed_name)
     if chosen is None or fellowship_slug(chosen) != feed_name:
         abort(404)
-    meetings = [r for r in _meetings(snapshot) if r.fellowship == chosen]
-    return _answer(snapshot, meetings, f"{chosen} meetings · {snapshot.catalog.directory.name}")
+    # A fellowship's calendar holds a whole fellowship (thousands of meetings nationally) and
+    # is the same for every reader: built once per data version and language, kept with its gzip.
+    etag, headers = _validators(snapshot)
+    if client_holds(etag):
+        return answer(None, etag, headers)
+
+    def build() -> bytes:
+        meetings = [r for r in _meetings(snapshot) if r.fellowship == chosen]
+        if not meetings:
+            return b""
+        name = f"{chosen} meetings · {snapshot.catalog.directory.name}"
+        return calendar_for(meetings, public_url, _loaded(snapshot), name=name)
+
+    output = kept(snapshot, ("fellowship.ics", chosen, translation.code()), build, "text/calendar")
+    if output.kept_plain == b"":  # no meetings: built empty, so the 404 is kept too
+        abort(404)
+    return answer(output, etag, headers)
 
 
 @bp.get("/groups/<group>.ics")

@@ -60,6 +60,15 @@ def carried() -> str | None:
     """Return the language our links carry (`?lang=`), or None when the browser would choose
     it anyway: a shared link opens in the language it was made in."""
     code = translation.code()
+    # Asked by every link a page makes (a result page has dozens): the answer depends on the
+    # request and the language in force only, so it is worked out once per request and language.
+    known = g.setdefault("directory.carried", {})
+    if code not in known:
+        known[code] = _carried(code)
+    return known[code]
+
+
+def _carried(code: str) -> str | None:
     if _for_a_program():
         return None
     remembered = request.cookies.get(COOKIE, "")

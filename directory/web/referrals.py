@@ -189,10 +189,8 @@ def sheet_pdf():
         return built
     stylesheet = (Path(current_app.static_folder) / "sheet.css").read_text(encoding="utf-8")
     words = wording.words_for(built["language"])
-    html = _render_sheet(
-        built, for_pdf=True, sheet_css=stylesheet, page_css=sheets.pdf_page_css(built, words)
-    )
-    pdf = sheets.render_pdf(html)
+    html = _render_sheet(built, for_pdf=True)
+    pdf = sheets.render_pdf(html, [stylesheet, sheets.pdf_page_css(built, words)])
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -39,6 +39,7 @@ from directory.search.index import (
 )
 from directory.search.query import Searcher
 from directory.search.service import SearchService, gazetteer_for
+from directory.web.version_outputs import VersionOutputs
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ class Snapshot:
     service: SearchService
     data_mtime: float
     loaded_at: float
+    # Whole-directory outputs (feeds, calendars) of this version, built on first request and
+    # dropped with the snapshot; a worker's own (a fork inherits none in the middle of a build).
+    outputs: VersionOutputs = field(default_factory=VersionOutputs, compare=False, repr=False)
 
     @property
     def catalog(self) -> Catalog:

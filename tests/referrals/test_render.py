@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from directory.datafile.load import load_catalog
 from directory.referrals import render as sheets
 from directory.referrals import sheet as referral
-from directory.referrals.wording import SheetWords
-from tests.conftest import FIXTURES
+from directory.referrals.wording import SheetWords, words_for
+from tests.conftest import FIXTURES, ROOT
 from tests.web.referral_flow import build_list, make_app, referral_ids
 
 FIXTURE = FIXTURES / "referrals.yaml"
@@ -344,3 +344,37 @@ def test_with_goals_and_notes_at_their_maximum_ten_listings_still_fit_three_page
     limit = referral.FIELD_LIMITS["goal"]
     goals = {f"goal_{dim}": (goal + " " + goal)[:limit] for dim, goal in GOALS.items()}
     assert len(page_lines(handout(handout_app, TEN, paper, notes, **goals))) <= 3
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) draws the pages")
+def test_stylesheets_given_beside_the_html_draw_the_same_pages_as_inlined(tmp_path):
+    """The PDF's stylesheets are parsed once and given beside the HTML: the same cascade."""
+    sheet_css = (ROOT / "static" / "sheet.css").read_text(encoding="utf-8")
+    words = words_for("en")
+    footer = sheets.page_css({"crisis_lines": [{"phone": "988"}], "has_911": False}, words, "a4")
+    body = (
+        '<main class="sheet"><h1>Recovery resources</h1><p hidden>never shown</p>'
+        '<section class="referral-group dimension-health"><h2 class="referral-group-title">'
+        'Health</h2><article class="referral-item"><h3 class="item-name">Harbor Detox</h3>'
+        '<p class="dimension-description">Call first.</p>'
+        f'<div class="qr item-qr">{sheets.qr_svg("https://x.example/resources/a")}</div>'
+        "</article></section></main>"
+    )
+    inlined = f"<html><head><style>{sheet_css}\n{footer}</style></head><body>{body}</body></html>"
+    beside = f"<html><head></head><body>{body}</body></html>"
+    drawn = {}
+    for name, pdf in (
+        ("inlined", sheets.render_pdf(inlined)),
+        ("beside", sheets.render_pdf(beside, [sheet_css, footer])),
+        ("again", sheets.render_pdf(beside, [sheet_css, footer])),  # the parsed sheets kept
+    ):
+        (tmp_path / f"{name}.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "50", "-png", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)  # fmt: skip
+        drawn[name] = [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
+    assert drawn["inlined"] and drawn["beside"] == drawn["inlined"] == drawn["again"]
+    unstyled = sheets.render_pdf(beside)
+    (tmp_path / "unstyled.pdf").write_bytes(unstyled)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(tmp_path / "unstyled.pdf"),
+                    str(tmp_path / "unstyled")], check=True)  # fmt: skip
+    assert [p.read_bytes() for p in sorted(tmp_path.glob("unstyled-*.png"))] != drawn["inlined"]
