@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from directory.core.model import Resource
+from directory.search import index_update
 from directory.search.documents import document_for
 from directory.search.engine import Engine
 from directory.search.query import FIELD_BOOSTS, Searcher
@@ -67,26 +68,54 @@ class CatalogLike(Protocol):
 
 
 def build_index(
-    resources: Iterable[Resource], index_dir: str | Path, fingerprint: str, procs: int | None = None
+    resources: Iterable[Resource],
+    index_dir: str | Path,
+    fingerprint: str,
+    procs: int | None = None,
+    previous: Iterable[Resource] | None = None,
 ) -> Path:
-    """Build a new index generation from the active resources and make it current."""
+    """Build a new index generation from the active resources and make it current.
+
+    With `previous`, the resources the current generation was built from, a generation where
+    few documents changed is derived from the current one (search/index_update.py).
+    """
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
     with _build_lock(root):
-        return _build(resources, root, fingerprint, procs)
+        return _build(resources, root, fingerprint, procs, previous)
 
 
-def _build(resources: Iterable[Resource], root: Path, fingerprint: str, procs: int | None) -> Path:
+def _build(
+    resources: Iterable[Resource],
+    root: Path,
+    fingerprint: str,
+    procs: int | None,
+    previous: Iterable[Resource] | None = None,
+) -> Path:
     """Build and switch; the caller holds the build lock."""
     active = [r for r in resources if r.active]
     _remove_abandoned_builds(root)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
-        _write_index(work, active, procs)
+        fingerprints = None
+        if previous is not None:
+            documents = [document_for(r) for r in active]
+            current = current_generation(root)
+            if current is not None and _usable_format(current):
+                fingerprints = index_update.try_update(
+                    ENGINE, current, work, documents, previous, DOCIDS
+                )
+        if fingerprints is None:
+            fingerprints = {}
+            documents = (document_for(r) for r in active)
+            _write_index(
+                work, index_update.fingerprinted(documents, fingerprints), procs, len(active)
+            )
         ids = _document_ids(work)
         if sorted(ids) != sorted(r.id for r in active):
             raise RuntimeError("the index does not hold exactly the active resources")
         (work / DOCIDS).write_text(json.dumps(ids), encoding="utf-8")
+        index_update.write_fingerprints(work, fingerprints)
         meta = {
             "format": INDEX_FORMAT,
             "fingerprint": fingerprint,
@@ -167,8 +196,14 @@ def open_index(index_dir: str | Path, catalog: CatalogLike) -> Searcher:
     )
 
 
-def ensure_index(catalog: CatalogLike, index_dir: str | Path) -> Searcher:
-    """Open the index for a catalog, building it first when it is missing or stale."""
+def ensure_index(
+    catalog: CatalogLike, index_dir: str | Path, previous: Iterable[Resource] | None = None
+) -> Searcher:
+    """Open the index for a catalog, building it first when it is missing or stale.
+
+    `previous`: the resources of the catalog in service, from which a build may derive the
+    new generation (see `build_index`).
+    """
     try:
         return open_index(index_dir, catalog)
     except IndexUnavailable:
@@ -179,17 +214,24 @@ def ensure_index(catalog: CatalogLike, index_dir: str | Path) -> Searcher:
         # Another process may have built it while this one waited for the lock.
         with contextlib.suppress(IndexUnavailable):
             return open_index(index_dir, catalog)
-        _build(catalog.resources, root, catalog.fingerprint, None)
+        _build(catalog.resources, root, catalog.fingerprint, None, previous)
     return open_index(index_dir, catalog)
 
 
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write_index(folder: Path, resources: list[Resource], procs: int | None) -> None:
+def _write_index(folder: Path, documents: Iterable[dict], procs: int | None, count: int) -> None:
     if procs is None:
-        procs = 2 if len(resources) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
-    ENGINE.write(folder, (document_for(r) for r in resources), procs)
+        procs = 2 if count >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
+    ENGINE.write(folder, documents, procs)
+
+
+def _usable_format(generation: Path) -> bool:
+    try:
+        return read_meta(generation).get("format") == INDEX_FORMAT
+    except IndexUnavailable:
+        return False
 
 
 def _document_ids(folder: Path) -> list[str]:

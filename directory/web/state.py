@@ -309,7 +309,8 @@ class DirectoryState:
             return self._refuse(refusal)
         self._refused_shrink = None
         try:
-            searcher = ensure_index(catalog, self.index_dir)
+            previous = self.snapshot.catalog.resources if self.snapshot else None
+            searcher = ensure_index(catalog, self.index_dir, previous)
         except (OSError, IndexUnavailable) as exc:
             self._unindexed = (signature, catalog)
             self._retry_at = time.monotonic() + self.index_retry_seconds
