@@ -68,6 +68,7 @@ class Verdict:
     resource: Any = None  # the Resource, with the relative line
     location_ref: str | None = None  # the shared location it names, resolved again on use
     validated: bool = False
+    placed: Any = None  # the Resource as last placed in a file (its line there)
 
 
 @dataclass(slots=True)

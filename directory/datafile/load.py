@@ -576,11 +576,19 @@ class _Checker:
             resource = verdict.resource
             if resource is not None:
                 ref = verdict.location_ref
-                if offset or (ref is not None and resource.location is not locations[ref]):
+                placed = verdict.placed
+                location = locations[ref] if ref is not None else resource.location
+                if (
+                    placed is not None
+                    and placed.line == resource.line + offset
+                    and (placed.location is location)
+                ):
+                    resource = placed  # where it was in the last version: the same object
+                elif offset or location is not resource.location:
                     resource = copy.copy(resource)  # the same entry elsewhere in the file
                     object.__setattr__(resource, "line", resource.line + offset)
-                    if ref is not None:
-                        object.__setattr__(resource, "location", locations[ref])
+                    object.__setattr__(resource, "location", location)
+                verdict.placed = resource
                 out.append(resource)
         return out
 

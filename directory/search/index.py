@@ -99,21 +99,21 @@ def _build(
     try:
         fingerprints = None
         if previous is not None:
-            documents = [document_for(r) for r in active]
             current = current_generation(root)
             if current is not None and _usable_format(current):
                 fingerprints = index_update.try_update(
-                    ENGINE, current, work, documents, previous, DOCIDS
+                    ENGINE, current, work, active, previous, DOCIDS
                 )
-        if fingerprints is None:
+        if fingerprints is not None:
+            ids = [r.id for r in active]  # checked against the index by the engine's update
+        else:
             fingerprints = {}
-            documents = (document_for(r) for r in active)
-            _write_index(
-                work, index_update.fingerprinted(documents, fingerprints), procs, len(active)
-            )
-        ids = _document_ids(work)
-        if sorted(ids) != sorted(r.id for r in active):
-            raise RuntimeError("the index does not hold exactly the active resources")
+            streamed = index_update.fingerprinted((document_for(r) for r in active), fingerprints)
+            _write_index(work, streamed, procs, len(active))
+            ids = _document_ids(work)
+            if sorted(ids) != sorted(r.id for r in active):
+                raise RuntimeError("the index does not hold exactly the active resources")
+            index_update.MEMO.remember(active, fingerprints)
         (work / DOCIDS).write_text(json.dumps(ids), encoding="utf-8")
         index_update.write_fingerprints(work, fingerprints)
         meta = {

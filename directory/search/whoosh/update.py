@@ -100,6 +100,7 @@ def _update(previous, folder, previous_order, removed, added, order, limitmb) ->
             os.link(path, target)
         except OSError:  # another file system, or no hard links: a copy does as well
             shutil.copy2(path, target)
+    added = list(added)
     ix = whoosh.index.open_dir(str(folder))
     try:
         writer = ix.writer(limitmb=limitmb)
@@ -114,8 +115,8 @@ def _update(previous, folder, previous_order, removed, added, order, limitmb) ->
         writer.commit(merge=False)  # merging would rewrite the large segments
     finally:
         ix.close()
-    previous_dropped = _read_dropped(previous)
-    _write_order_and_dropped(folder, order, removed, previous_dropped)
+    docorder = _document_order(previous, total, previous_order, removed, added, order)
+    _write_order_and_dropped(folder, docorder, order, removed, added, _read_dropped(previous))
 
 
 def _read_dropped(folder: Path) -> dict[str, list[str]]:
@@ -125,23 +126,59 @@ def _read_dropped(folder: Path) -> dict[str, list[str]]:
         return {}
 
 
-def _write_order_and_dropped(
-    folder: Path,
-    order: Sequence[str],
-    removed: Sequence[Mapping[str, str]],
-    previous_dropped: Mapping[str, list[str]],
-) -> None:
+def _document_order(previous, total, previous_order, removed, added, order) -> np.ndarray:
+    """Return, for each Whoosh document number of the update, its number in `order` (-1: gone).
+
+    The previous documents keep their Whoosh numbers (no merge renumbers them) and the added
+    ones follow in the order added, as one new segment; `_write_order_and_dropped` checks it.
+    """
     position = {rid: n for n, rid in enumerate(order)}
     if len(position) != len(order):
         raise ValueError("the order names an id twice")
+    if (previous / DOCORDER).exists():
+        before = np.load(previous / DOCORDER)  # Whoosh number -> number in previous_order
+    else:
+        before = np.arange(total, dtype=np.int32)  # a full build numbers them in that order
+    if len(before) != total:
+        raise ValueError(f"{previous.name}'s document order does not match its index")
+    gone = {d["id"] for d in removed}
+    now = np.array(
+        [-1 if rid in gone else position.get(rid, -1) for rid in previous_order], dtype=np.int32
+    )
+    kept = np.where(before >= 0, now[np.maximum(before, 0)], -1).astype(np.int32)
+    new = np.array([position[d["id"]] for d in added], dtype=np.int32)
+    return np.concatenate([kept, new])
+
+
+def _write_order_and_dropped(
+    folder: Path,
+    docorder: np.ndarray,
+    order: Sequence[str],
+    removed: Sequence[Mapping[str, str]],
+    added: Sequence[Mapping[str, str]],
+    previous_dropped: Mapping[str, list[str]],
+) -> None:
+    rng = np.random.default_rng(len(order))
     ix = whoosh.index.open_dir(str(folder))
     try:
         with ix.reader() as reader:
-            docorder = np.full(reader.doc_count_all(), -1, dtype=np.int32)
-            for docnum in reader.all_doc_ids():  # the live ones
-                docorder[docnum] = position[reader.stored_fields(docnum)["id"]]
-            if reader.doc_count() != len(order) or len(set(docorder[docorder >= 0])) != len(order):
+            live = docorder >= 0
+            if (
+                reader.doc_count_all() != len(docorder)
+                or reader.doc_count() != len(order)
+                or int(live.sum()) != len(order)
+                or len(np.unique(docorder[live])) != len(order)
+            ):
                 raise ValueError("the updated index does not hold exactly the ordered documents")
+            # Every added document, and a sample of the others, is where the order says.
+            numbers = np.flatnonzero(live)
+            checked = [*range(len(docorder) - len(added), len(docorder))]
+            checked += rng.choice(numbers, size=min(200, len(numbers)), replace=False).tolist()
+            for docnum in checked:
+                if reader.is_deleted(docnum) or (
+                    reader.stored_fields(docnum)["id"] != order[docorder[docnum]]
+                ):
+                    raise ValueError("the updated index numbers its documents unexpectedly")
             dropped: dict[str, list[str]] = {}
             for field in TEXT_FIELDS:
                 candidates = set(previous_dropped.get(field, ()))
