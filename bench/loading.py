@@ -108,6 +108,35 @@ def bench_size(n: int, work: Path, baseline: bool, out=print) -> dict:
     return figures
 
 
+PROFILE_CHANGE: str | None = None  # --profile-change FILE: cProfile the change step into FILE
+SHARES: dict[str, float] = {}  # wall seconds inside each step of the served path
+
+
+def _time_steps() -> None:
+    """Wrap the steps of DirectoryState's path with timers (this process only)."""
+    from directory.datafile import cache as cache_module  # noqa: PLC0415
+    from directory.search import index as index_module  # noqa: PLC0415
+    from directory.web import state as state_module  # noqa: PLC0415
+
+    def timer(module, name, label):
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                SHARES[label] = SHARES.get(label, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, timed)
+
+    timer(state_module, "_parse_here", "parse (entry cache)")
+    timer(cache_module, "_write", "catalog cache write")
+    timer(index_module, "_build", "index build")
+    timer(index_module, "open_index", "index open")
+    timer(state_module, "gazetteer_for", "gazetteer")
+
+
 def bench_change(n: int, work: Path, out=print) -> dict:
     """Cold load of a new file through DirectoryState, then one entry changed, to served."""
     path = work / f"served-{n}.yaml"
@@ -134,7 +163,17 @@ def bench_change(n: int, work: Path, out=print) -> dict:
         assert [h.resource.id for h in result.hits] == [rid], result.hits
         return result
 
-    _, figures["change"] = _timed(change_to_served, "served change")
+    _time_steps()
+    SHARES.clear()
+    if PROFILE_CHANGE:
+        import cProfile  # noqa: PLC0415
+
+        cProfile.runctx("change_to_served()", globals(), locals(), PROFILE_CHANGE)
+        figures["change"] = 0.0
+        CPU["served change"] = 0.0
+    else:
+        _, figures["change"] = _timed(change_to_served, "served change")
+    figures["steps"] = dict(SHARES)
     figures["entry_hits"], figures["entry_misses"] = state.entries.hits, state.entries.misses
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out(
@@ -144,6 +183,7 @@ def bench_change(n: int, work: Path, out=print) -> dict:
         f" {figures['entry_hits']:,}, read {figures['entry_misses']:,})"
         f"  peak {figures['peak_mb']:,.0f} MB"
     )
+    out("          of which (wall s): " + "  ".join(f"{k} {v:.2f}" for k, v in SHARES.items()))
     return figures
 
 
@@ -153,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="Skip the marshmallow run.")
     parser.add_argument("--change", action="store_true", help="Also the served path.")
     parser.add_argument("--change-only", action="store_true", help="Only the served path.")
+    parser.add_argument("--profile-change", metavar="FILE", help="cProfile the change step.")
     options = parser.parse_args(argv)
+    global PROFILE_CHANGE
+    PROFILE_CHANGE = options.profile_change
     with tempfile.TemporaryDirectory(prefix="directory-loading-") as work:
         for n in options.resources:
             if not options.change_only:

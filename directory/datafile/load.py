@@ -581,7 +581,7 @@ class _Checker:
                 if (
                     placed is not None
                     and placed.line == resource.line + offset
-                    and (placed.location is location)
+                    and (placed.location is location or placed.location == location)
                 ):
                     resource = placed  # where it was in the last version: the same object
                 elif offset or location is not resource.location:

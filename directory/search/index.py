@@ -4,8 +4,9 @@ Layout of an index folder:
 
     CURRENT                 the name of the generation in use (replaced with os.replace)
     gen-<ns>-<fingerprint>/ a complete engine index (see engine.py), plus docids.json (document
-                            number -> id) and meta.json (data fingerprint, format, count),
-                            written last
+                            number -> id), fingerprints.json (id -> digest of its document, so
+                            the next build knows what changed) and meta.json (data fingerprint,
+                            format, count), written last
     .building-*/            a build in progress (or abandoned by a crash; removed by the next build)
     .lock                   held while building, so two processes never build at once
 
@@ -13,6 +14,9 @@ A build writes a new generation directory, and only once it is complete does CUR
 running server keeps reading the old generation (a `Searcher` holds its own files open) and a
 failed build leaves the last good index in use. Old generations are removed after a switch, keeping
 the previous one for searchers that may still be reading it. Only active resources are indexed.
+When few documents changed and the resources of the current generation are given, the new
+generation is derived from the current one instead of written whole (index_update.py); it is
+still a new folder, switched to the same way.
 """
 
 from __future__ import annotations
