@@ -92,7 +92,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/search.py
-	$(BIN)/python bench/loading.py
+	$(BIN)/python bench/loading.py --change
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/memory.py
 

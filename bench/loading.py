@@ -9,11 +9,19 @@ for every entry: the baseline), the cold parse and validation now, the read of t
 through the catalog cache, the index build, a restart (the catalog from the cache and the index
 opened), and the peak memory. Figures depend on the machine and on what else runs on it; the
 README gives them with the conditions. Run one size per process for a fair peak memory.
+
+With `--change` (or `--change-only`), the served path too, through web/state.py's
+DirectoryState as the server uses it (in process, no isolation): the cold load of a new file
+(parse, validation, full index build, service: what any changed file cost before the per-entry
+caches, so the baseline of the same run), then one entry of it changed (a new word in its name),
+timed from the change on disk to a served search finding that word, with the parse (entry cache)
+and index (derived generation) shares.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -29,7 +37,9 @@ import load as synthetic  # noqa: E402  # why: the generator of bench/load.py
 from directory.datafile import cache, load  # noqa: E402
 from directory.datafile.limits import DataLimits  # noqa: E402
 from directory.datafile.yaml_lines import load_bounded  # noqa: E402
+from directory.search import SearchRequest  # noqa: E402
 from directory.search.index import build_index, open_index  # noqa: E402
+from directory.web.state import DirectoryState  # noqa: E402
 
 LIMITS = DataLimits(max_bytes=2_000_000_000, max_resources=10_000_000)
 
@@ -98,14 +108,101 @@ def bench_size(n: int, work: Path, baseline: bool, out=print) -> dict:
     return figures
 
 
+PROFILE_CHANGE: str | None = None  # --profile-change FILE: cProfile the change step into FILE
+SHARES: dict[str, float] = {}  # wall seconds inside each step of the served path
+
+
+def _time_steps() -> None:
+    """Wrap the steps of DirectoryState's path with timers (this process only)."""
+    from directory.datafile import cache as cache_module  # noqa: PLC0415
+    from directory.search import index as index_module  # noqa: PLC0415
+    from directory.web import state as state_module  # noqa: PLC0415
+
+    def timer(module, name, label):
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                SHARES[label] = SHARES.get(label, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, timed)
+
+    timer(state_module, "_parse_here", "parse (entry cache)")
+    timer(cache_module, "_write", "catalog cache write")
+    timer(index_module, "_build", "index build")
+    timer(index_module, "open_index", "index open")
+    timer(state_module, "gazetteer_for", "gazetteer")
+
+
+def bench_change(n: int, work: Path, out=print) -> dict:
+    """Cold load of a new file through DirectoryState, then one entry changed, to served."""
+    path = work / f"served-{n}.yaml"
+    text = synthetic.to_yaml(synthetic.resource_file(n))
+    path.write_text(text, encoding="utf-8")
+    small = synthetic.to_yaml(synthetic.resource_file(50)).encode()
+    load.parse_bytes(small, "warm-up", LIMITS)
+    state = DirectoryState(str(path), str(work / f"served-index-{n}"), None, limits=LIMITS)
+    figures: dict = {"resources": n}
+    ok, figures["cold"] = _timed(state.reload, "served cold")
+    assert ok, state.error
+    # One entry in the middle gets a word no other has; the file is replaced as an editor does.
+    at = text.index("\n  - id: ", len(text) // 2) + 1
+    name_at = text.index("    name: ", at) + len("    name: ")
+    changed = text[:name_at] + "Zanzibarish " + text[name_at:]
+    rid = text[at:].split("\n", 1)[0].split("id: ", 1)[1].strip().strip("'\"")
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(changed, encoding="utf-8")
+
+    def change_to_served():
+        os.replace(temporary, path)
+        assert state.reload(), state.error
+        result = state.current().searcher.search(SearchRequest(q="zanzibarish"))
+        assert [h.resource.id for h in result.hits] == [rid], result.hits
+        return result
+
+    _time_steps()
+    SHARES.clear()
+    if PROFILE_CHANGE:
+        import cProfile  # noqa: PLC0415
+
+        cProfile.runctx("change_to_served()", globals(), locals(), PROFILE_CHANGE)
+        figures["change"] = 0.0
+        CPU["served change"] = 0.0
+    else:
+        _, figures["change"] = _timed(change_to_served, "served change")
+    figures["steps"] = dict(SHARES)
+    figures["entry_hits"], figures["entry_misses"] = state.entries.hits, state.entries.misses
+    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out(
+        f"{n:>9,} served: cold (parse + full index) {figures['cold']:6.1f} s"
+        f" ({CPU['served cold']:.1f} s CPU)  one entry changed -> served search"
+        f" {figures['change']:5.2f} s ({CPU['served change']:.2f} s CPU; entries from the cache"
+        f" {figures['entry_hits']:,}, read {figures['entry_misses']:,})"
+        f"  peak {figures['peak_mb']:,.0f} MB"
+    )
+    out("          of which (wall s): " + "  ".join(f"{k} {v:.2f}" for k, v in SHARES.items()))
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, nargs="+", default=[10_000])
     parser.add_argument("--no-baseline", action="store_true", help="Skip the marshmallow run.")
+    parser.add_argument("--change", action="store_true", help="Also the served path.")
+    parser.add_argument("--change-only", action="store_true", help="Only the served path.")
+    parser.add_argument("--profile-change", metavar="FILE", help="cProfile the change step.")
     options = parser.parse_args(argv)
+    global PROFILE_CHANGE
+    PROFILE_CHANGE = options.profile_change
     with tempfile.TemporaryDirectory(prefix="directory-loading-") as work:
         for n in options.resources:
-            bench_size(n, Path(work), not options.no_baseline)
+            if not options.change_only:
+                bench_size(n, Path(work), not options.no_baseline)
+            if options.change or options.change_only:
+                bench_change(n, Path(work))
     return 0
 
 

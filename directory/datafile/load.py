@@ -8,6 +8,7 @@ grows with them, so a hostile or broken file costs little to refuse.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import hashlib
@@ -34,6 +35,7 @@ from directory.core.model import (
     Resource,
 )
 from directory.core.schedule import Schedule
+from directory.datafile.entry_cache import Chunk, EntryCache, Verdict, context_of, split_document
 from directory.datafile.feeds import bundle_fingerprint, feed_file
 from directory.datafile.limits import DEFAULT_LIMITS, MAX_PROBLEMS, DataLimits
 from directory.datafile.quick_check import Loader, Slow, compile_schema
@@ -142,11 +144,14 @@ def parse_bytes(
     path: str,
     limits: DataLimits = DEFAULT_LIMITS,
     feed_files: AnyMapping[str, bytes] | None = None,
+    entries: EntryCache | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
     """Return the catalog in a file's bytes (None if it has errors) and every problem found.
 
     `feed_files` holds the bytes of the feed files by feed name (datafile/feeds.py): those the
-    file declares are merged in, each checked by the same rules.
+    file declares are merged in, each checked by the same rules. With `entries`, entries whose
+    text was validated before in the same context are not read nor validated again
+    (datafile/entry_cache.py); the result is the same.
     """
     if len(data) > limits.max_bytes:
         return None, [
@@ -157,14 +162,16 @@ def parse_bytes(
                 " (DIRECTORY_DATA_MAX_BYTES); refused without reading it",
             )
         ]
-    checker = _Checker(path, feed_files, limits)
+    checker = _Checker(path, feed_files, limits, entries)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, [Problem(path, line, "the file is not UTF-8 text")]
+    if entries is not None:
+        entries.start(limits.max_field_chars)
     try:
-        document, duplicates, long_texts = load_bounded(text, limits.max_field_chars)
+        document, duplicates, long_texts = checker.read(text)
     except YAMLStructureError as exc:
         return None, [Problem(path, exc.line, exc.message)]
     except YAMLSyntaxError as exc:
@@ -202,6 +209,8 @@ def parse_bytes(
             Problem(path, 0, f"stopped after {MAX_PROBLEMS:,} problems: fix these first")
         )
         return None, checker.problems
+    if entries is not None:
+        entries.finish()
     problems = sorted(checker.problems, key=lambda p: (p.line, p.severity))
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -252,8 +261,11 @@ class _Checker:
         path: str,
         feed_files: AnyMapping[str, bytes] | None = None,
         limits: DataLimits = DEFAULT_LIMITS,
+        entries: EntryCache | None = None,
     ):
         self.path = path
+        self.entries = entries
+        self._record: list | None = None  # an entry's add() calls, while it is validated
         self.main_path = path
         self.feed_files = feed_files or {}
         self.limits = limits
@@ -264,7 +276,18 @@ class _Checker:
         self._resource_schema = ResourceSchema()
         self._location_schema = LocationSchema()
 
+    def read(self, text: str):
+        """Read a file's YAML: entry by entry from the cache when possible, else whole."""
+        if self.entries is not None:
+            split = split_document(text, self.limits.max_field_chars, self.entries)
+            if split is not None:
+                return split
+        return load_bounded(text, self.limits.max_field_chars)
+
     def add(self, line, message, resource_id=None, field=None, severity="error"):
+        if self._record is not None:  # replayed with the entry's lines by _replay
+            self._record.append((line, message, resource_id, field, severity))
+            return
         if severity == "warning":
             # Warnings never stop validation (a national directory far from its centre has
             # thousands): past MAX_PROBLEMS they are counted, not listed.
@@ -310,6 +333,8 @@ class _Checker:
         info = self._directory(document)
         self._center = info.center if info else None
         locations = self._locations(document)
+        if self.entries is not None:
+            self.entries.set_context(context_of(info, locations, self.limits.max_field_chars))
         resources = self._resources(document, info, locations)
         feeds = self.feeds(document)
         if resources is not None:
@@ -423,7 +448,7 @@ class _Checker:
             self.add(data[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text")
             return []
         try:
-            document, duplicates, long_texts = load_bounded(text, limits.max_field_chars)
+            document, duplicates, long_texts = self.read(text)
         except YAMLStructureError as exc:
             self.add(exc.line, exc.message)
             return []
@@ -509,11 +534,22 @@ class _Checker:
         out: list[Resource] = []
         for index, item in enumerate(node):
             line = _line_of(node, [index])
-            if not isinstance(item, Mapping):
+            if type(item) is Chunk:
+                verdict = self.entries.verdict_for(item)
+                if verdict is None:
+                    verdict = self._verdict(
+                        self.entries.read_node(item), item.verdict, info, locations
+                    )
+                    self.entries.keep(item, verdict)
+                offset = item.offset
+            else:
+                verdict = self._verdict(item, Verdict(line, (), ()), info, locations)
+                offset = 0
+            if not verdict.is_mapping:
                 self.add(line, f"resources[{index}]: each resource must be a mapping")
                 continue
-            rid = item.get("id") if isinstance(item.get("id"), str) else None
-            data = self._schema_problems(self._resource_schema, item, [], rid)
+            self._replay(verdict.schema_adds, offset)
+            rid = verdict.rid
             if rid is not None:
                 if rid in seen:
                     other_path, other_line = seen[rid]
@@ -537,12 +573,50 @@ class _Checker:
                         self.path = path
                 else:
                     seen[rid] = (self.path, line)
-            if data is None or info is None:
-                continue
-            resource = self._resource(data, item, line, info, locations)
+            self._replay(verdict.resource_adds, offset)
+            resource = verdict.resource
             if resource is not None:
+                ref = verdict.location_ref
+                placed = verdict.placed
+                location = locations[ref] if ref is not None else resource.location
+                if (
+                    placed is not None
+                    and placed.line == resource.line + offset
+                    and (placed.location is location or placed.location == location)
+                ):
+                    resource = placed  # where it was in the last version: the same object
+                elif offset or location is not resource.location:
+                    resource = copy.copy(resource)  # the same entry elsewhere in the file
+                    object.__setattr__(resource, "line", resource.line + offset)
+                    object.__setattr__(resource, "location", location)
+                verdict.placed = resource
                 out.append(resource)
         return out
+
+    def _verdict(self, item, read: Verdict, info, locations) -> Verdict:
+        """Validate one entry, recording its problems (replayed by `_resources` in order)."""
+        verdict = Verdict(read.line, read.long_texts, read.duplicates, validated=True)
+        if not isinstance(item, Mapping):
+            return verdict
+        verdict.is_mapping = True
+        rid = verdict.rid = item.get("id") if isinstance(item.get("id"), str) else None
+        self._record = recorded = []
+        try:
+            data = self._schema_problems(self._resource_schema, item, [], rid)
+            verdict.schema_adds = tuple(recorded)
+            if data is not None and info is not None:
+                self._record = recorded = []
+                verdict.resource = self._resource(data, item, verdict.line, info, locations)
+                verdict.resource_adds = tuple(recorded)
+                location = data.get("location")
+                verdict.location_ref = location if isinstance(location, str) else None
+        finally:
+            self._record = None
+        return verdict
+
+    def _replay(self, adds, offset: int) -> None:
+        for line, message, rid, field_name, severity in adds:
+            self.add(line + offset if line else line, message, rid, field_name, severity)
 
     def _resource(self, data, node, line, info, locations) -> Resource | None:
         rid = data["id"]

@@ -5,8 +5,9 @@ Layout of an index folder:
     CURRENT                 the name of the generation in use (replaced with os.replace)
     gen-<ns>-<fingerprint>/ a complete engine index (see engine.py), plus docids.json (document
                             number -> id), table.bin + table.json (the numpy table, see
-                            stored_table.py) and meta.json (data fingerprint, format, count),
-                            written last
+                            stored_table.py), fingerprints.json (id -> digest of its document, so
+                            the next build knows what changed) and meta.json (data fingerprint,
+                            format, count), written last
     .building-*/            a build in progress (or abandoned by a crash; removed by the next build)
     .lock                   held while building, so two processes never build at once
 
@@ -14,6 +15,9 @@ A build writes a new generation directory, and only once it is complete does CUR
 running server keeps reading the old generation (a `Searcher` holds its own files open) and a
 failed build leaves the last good index in use. Old generations are removed after a switch, keeping
 the previous one for searchers that may still be reading it. Only active resources are indexed.
+When few documents changed and the resources of the current generation are given, the new
+generation is derived from the current one instead of written whole (index_update.py); it is
+still a new folder, switched to the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Protocol
 
 from directory.core.model import Resource
+from directory.search import index_update
 from directory.search.documents import document_for
 from directory.search.engine import Engine
 from directory.search.query import FIELD_BOOSTS, Searcher
@@ -69,27 +74,55 @@ class CatalogLike(Protocol):
 
 
 def build_index(
-    resources: Iterable[Resource], index_dir: str | Path, fingerprint: str, procs: int | None = None
+    resources: Iterable[Resource],
+    index_dir: str | Path,
+    fingerprint: str,
+    procs: int | None = None,
+    previous: Iterable[Resource] | None = None,
 ) -> Path:
-    """Build a new index generation from the active resources and make it current."""
+    """Build a new index generation from the active resources and make it current.
+
+    With `previous`, the resources the current generation was built from, a generation where
+    few documents changed is derived from the current one (search/index_update.py).
+    """
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
     with _build_lock(root):
-        return _build(resources, root, fingerprint, procs)
+        return _build(resources, root, fingerprint, procs, previous)
 
 
-def _build(resources: Iterable[Resource], root: Path, fingerprint: str, procs: int | None) -> Path:
+def _build(
+    resources: Iterable[Resource],
+    root: Path,
+    fingerprint: str,
+    procs: int | None,
+    previous: Iterable[Resource] | None = None,
+) -> Path:
     """Build and switch; the caller holds the build lock."""
     active = [r for r in resources if r.active]
     _remove_abandoned_builds(root)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     try:
-        _write_index(work, active, procs)
-        ids = _document_ids(work)
-        if sorted(ids) != sorted(r.id for r in active):
-            raise RuntimeError("the index does not hold exactly the active resources")
+        fingerprints = None
+        if previous is not None:
+            current = current_generation(root)
+            if current is not None and _usable_format(current):
+                fingerprints = index_update.try_update(
+                    ENGINE, current, work, active, previous, DOCIDS
+                )
+        if fingerprints is not None:
+            ids = [r.id for r in active]  # checked against the index by the engine's update
+        else:
+            fingerprints = {}
+            streamed = index_update.fingerprinted((document_for(r) for r in active), fingerprints)
+            _write_index(work, streamed, procs, len(active))
+            ids = _document_ids(work)
+            if sorted(ids) != sorted(r.id for r in active):
+                raise RuntimeError("the index does not hold exactly the active resources")
+            index_update.MEMO.remember(active, fingerprints)
         (work / DOCIDS).write_text(json.dumps(ids), encoding="utf-8")
         _store_table(work, active, ids, fingerprint)
+        index_update.write_fingerprints(work, fingerprints)
         meta = {
             "format": INDEX_FORMAT,
             "fingerprint": fingerprint,
@@ -200,8 +233,14 @@ def _open_text(generation: Path, count: int):
     return text
 
 
-def ensure_index(catalog: CatalogLike, index_dir: str | Path) -> Searcher:
-    """Open the index for a catalog, building it first when it is missing or stale."""
+def ensure_index(
+    catalog: CatalogLike, index_dir: str | Path, previous: Iterable[Resource] | None = None
+) -> Searcher:
+    """Open the index for a catalog, building it first when it is missing or stale.
+
+    `previous`: the resources of the catalog in service, from which a build may derive the
+    new generation (see `build_index`).
+    """
     try:
         return open_index(index_dir, catalog)
     except IndexUnavailable:
@@ -212,17 +251,24 @@ def ensure_index(catalog: CatalogLike, index_dir: str | Path) -> Searcher:
         # Another process may have built it while this one waited for the lock.
         with contextlib.suppress(IndexUnavailable):
             return open_index(index_dir, catalog)
-        _build(catalog.resources, root, catalog.fingerprint, None)
+        _build(catalog.resources, root, catalog.fingerprint, None, previous)
     return open_index(index_dir, catalog)
 
 
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write_index(folder: Path, resources: list[Resource], procs: int | None) -> None:
+def _write_index(folder: Path, documents: Iterable[dict], procs: int | None, count: int) -> None:
     if procs is None:
-        procs = 2 if len(resources) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
-    ENGINE.write(folder, (document_for(r) for r in resources), procs)
+        procs = 2 if count >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
+    ENGINE.write(folder, documents, procs)
+
+
+def _usable_format(generation: Path) -> bool:
+    try:
+        return read_meta(generation).get("format") == INDEX_FORMAT
+    except IndexUnavailable:
+        return False
 
 
 def _store_table(folder: Path, active: list[Resource], ids: list[str], fingerprint: str) -> None:

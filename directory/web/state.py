@@ -25,6 +25,7 @@ from flask import Flask, current_app
 from directory.config import data_limits
 from directory.core.model import Catalog
 from directory.datafile.cache import parse_cached
+from directory.datafile.entry_cache import EntryCache
 from directory.datafile.feeds import feed_files_on_disk
 from directory.datafile.isolated import ParseFailed, parse_isolated
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
@@ -160,6 +161,7 @@ class DirectoryState:
         self._retry_at: float | None = None
         self._refused_shrink: str | None = None  # fingerprint refused for dropping listings
         self.index_retry_seconds = max(INDEX_RETRY_CHECKS * (check_interval or 0.0), 1.0)
+        self.entries = EntryCache()  # verdicts of the last file's entries: a change re-reads few
 
     @property
     def catalog(self) -> Catalog | None:
@@ -311,7 +313,8 @@ class DirectoryState:
             return self._refuse(refusal)
         self._refused_shrink = None
         try:
-            searcher = ensure_index(catalog, self.index_dir)
+            previous = self.snapshot.catalog.resources if self.snapshot else None
+            searcher = ensure_index(catalog, self.index_dir, previous)
         except (OSError, IndexUnavailable) as exc:
             self._unindexed = (signature, catalog)
             self._retry_at = time.monotonic() + self.index_retry_seconds
@@ -328,7 +331,13 @@ class DirectoryState:
         return Snapshot(service, version.mtime, time.time())
 
     def _parse(self, data: bytes, feed_files: dict[str, bytes]):
-        parse = parse_isolated if self.isolate else _parse_here
+        if self.isolate:
+            parse = parse_isolated
+        else:
+
+            def parse(data, path, limits, feed_files=None):
+                return _parse_here(data, path, limits, feed_files, self.entries)
+
         return parse_cached(data, self.data_path, self.limits, self.index_dir, parse, feed_files)
 
     def baseline(self) -> Version | None:
@@ -389,9 +398,9 @@ class DirectoryState:
         return self.reload()
 
 
-def _parse_here(data: bytes, path: str, limits: DataLimits, feed_files=None):
+def _parse_here(data: bytes, path: str, limits: DataLimits, feed_files=None, entries=None):
     try:
-        return parse_bytes(data, path, limits, feed_files)
+        return parse_bytes(data, path, limits, feed_files, entries)
     except (MemoryError, RecursionError) as exc:
         raise ParseFailed(f"reading the file ran out of {type(exc).__name__[:-5]}") from None
 

@@ -8,8 +8,9 @@ reads them.
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,13 @@ import whoosh.index
 from whoosh.analysis import Token, Tokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from directory.search.engine import LANGUAGE_FIELDS, TEXT_FIELDS
 from directory.search.text import analyze, analyze_as
+from directory.search.whoosh import update as updating
 
 WRITER_MEMORY_MB = 256
 _BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
@@ -75,37 +78,75 @@ class WhooshEngine:
         writer.commit()
         ix.close()
 
+    def update(
+        self,
+        previous: Path,
+        folder: Path,
+        previous_order: Sequence[str],
+        removed: Sequence[Mapping[str, str]],
+        added: Iterable[Mapping[str, str]],
+        order: Sequence[str],
+    ) -> None:
+        """Write into `folder` the index `previous` with `removed` replaced by `added`."""
+        updating.update(previous, folder, previous_order, removed, added, order, WRITER_MEMORY_MB)
+
     def open(self, folder: Path) -> WhooshIndex:
         ix = whoosh.index.open_dir(str(folder))
-        return WhooshIndex(ix.reader())
+        order = dropped = None
+        if (folder / updating.DOCORDER).exists():  # derived by `update` (whoosh/update.py)
+            order = np.load(folder / updating.DOCORDER)
+            dropped = json.loads((folder / updating.DROPPED).read_text(encoding="utf-8"))
+        return WhooshIndex(ix.reader(), order, dropped)
 
 
 class WhooshIndex:
-    """Postings of one Whoosh index, read block by block into numpy arrays."""
+    """Postings of one Whoosh index, read block by block into numpy arrays.
 
-    def __init__(self, reader):
+    An index derived by `update` has deleted documents and its documents in another order than
+    a full build's: `order` maps each Whoosh document number to the full build's (-1: deleted)
+    and `dropped` names the terms only deleted documents hold, so that it reads as the full
+    build would.
+    """
+
+    def __init__(self, reader, order: np.ndarray | None = None, dropped: dict | None = None):
         self._reader = reader
         self._lock = threading.Lock()  # Whoosh readers seek shared files: one reader at a time
-        self.doc_count = reader.doc_count_all()
+        self._order = order
+        self._dropped = {field: frozenset(terms) for field, terms in (dropped or {}).items()}
+        if order is not None and len(order) != reader.doc_count_all():
+            raise RuntimeError("the document order does not match the index")
+        self.doc_count = reader.doc_count_all() if order is None else int((order >= 0).sum())
 
     def document_ids(self) -> list[str]:
         with self._lock:
-            ids = [fields["id"] for fields in self._reader.all_stored_fields()]
-        if len(ids) != self.doc_count:
+            if self._order is None:
+                ids = [fields["id"] for fields in self._reader.all_stored_fields()]
+            else:
+                ids = [""] * self.doc_count
+                for docnum in self._reader.all_doc_ids():
+                    ids[self._order[docnum]] = self._reader.stored_fields(docnum)["id"]
+        if len(ids) != self.doc_count or (self._order is None and self._reader.has_deletions()):
             raise RuntimeError("the index has deleted documents")
         return ids
 
     def terms(self, field: str) -> Iterable[str]:
         with self._lock:
-            return list(self._reader.field_terms(field))
+            terms = list(self._reader.field_terms(field))
+        dropped = self._dropped.get(field)
+        return [t for t in terms if t not in dropped] if dropped else terms
 
     def field_lengths(self, field: str) -> np.ndarray:
-        out = np.zeros(self.doc_count, dtype=np.float32)
+        out = np.zeros(self._reader.doc_count_all(), dtype=np.float32)
         with self._lock:
             for segment, offset in self._reader.leaf_readers():
                 count = segment.doc_count_all()
                 out[offset : offset + count] = _segment_lengths(segment, field, count)
-        return out
+        if self._order is None:
+            return out
+        live = self._order >= 0
+        ordered = np.zeros(self.doc_count, dtype=np.float32)
+        ordered[self._order[live]] = out[live]
+        return ordered
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         ids, weights = [], []
@@ -115,12 +156,24 @@ class WhooshIndex:
                     matcher = segment.postings(field, term)
                 except TermNotFound:
                     continue
+                if isinstance(matcher, FilterMatcher):
+                    matcher = matcher.child  # every posting, deleted ones too: `order` drops them
                 seg_ids, seg_weights = _read_matcher(matcher)
                 ids.append(seg_ids + offset)
                 weights.append(seg_weights)
         if not ids:
             return _EMPTY
-        return np.concatenate(ids).astype(np.int32), np.concatenate(weights).astype(np.float32)
+        docs = np.concatenate(ids)
+        tf = np.concatenate(weights).astype(np.float32)
+        if self._order is not None:
+            mapped = self._order[docs]
+            live = mapped >= 0
+            mapped, tf = mapped[live], tf[live]
+            by_doc = np.argsort(mapped, kind="stable")
+            docs, tf = mapped[by_doc], tf[by_doc]
+            if not len(docs):
+                return _EMPTY
+        return docs.astype(np.int32), tf
 
     def close(self) -> None:
         self._reader.close()
