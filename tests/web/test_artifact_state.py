@@ -214,3 +214,11 @@ def test_a_host_running_as_another_user_serves_an_artifact_it_cannot_write(runne
         assert listing(out) == before
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_a_host_reading_a_data_file_says_its_version_too(client):
+    ready = client.get("/readyz").get_json()
+    assert ready["artifact"] is None
+    assert ready["data_version"] == ready["fingerprint"][:12]
+    assert client.get("/search?q=serenity").headers["X-Data-Version"] == ready["data_version"]
+    assert client.get("/api/v1/search?q=x").headers["X-Data-Version"] == ready["data_version"]
