@@ -60,6 +60,12 @@ def _text(text: str) -> str:
     return text
 
 
+def _pointer(text: str) -> str:
+    from directory.search.artifact import check_pointer  # why: the one definition of the name
+
+    return check_pointer(text)
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str  # the key in app.config; the environment variable is DIRECTORY_<name>
@@ -153,6 +159,20 @@ SETTINGS: tuple[Setting, ...] = (
         "a new data file with this share fewer active resources than the one in service is"
         " refused (`flask reload --allow-shrink` accepts it once; `1` turns the check off)",
         _share,
+    ),
+    Setting(
+        "ARTIFACT_DIR",
+        None,
+        "serve, read-only, the version of an artifact built by `flask index --out DIR` instead of"
+        " reading the data file; a new version is picked up as a changed file is (see"
+        " [Many hosts](#many-hosts))",
+    ),
+    Setting(
+        "ARTIFACT_CURRENT",
+        "CURRENT",
+        "the pointer in the artifact folder naming the version this host serves (`CURRENT.a`:"
+        " one per host, for a rolling switch with `flask switch`)",
+        _pointer,
     ),
     Setting(
         "DATA_MAX_BYTES",

@@ -16,7 +16,17 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, SAMPLE
+from tests.deploy_stack import (
+    NGINX,
+    Hosts,
+    Load,
+    check_consistency,
+    flask_command,
+    main_config,
+    site_config,
+)
+from tests.redis_server import RedisServer
 from tests.web.gunicorn_server import Gunicorn, free_port
 
 pytestmark = [
@@ -24,38 +34,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("nginx") is None and not os.path.exists("/usr/sbin/nginx"),
                        reason="nginx not installed (apt-get install nginx)"),
 ]  # fmt: skip
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SHIPPED = (ROOT / "deploy" / "nginx.conf").read_text()
 SLOW_CONNECTIONS = 50
-
-
-def site_config(nginx_port: int, app_port: int, logs: str) -> str:
-    """The shipped file with this machine's ports and log folder (each change must apply)."""
-    text = SHIPPED
-    for old, new in [
-        ("listen 80;", f"listen 127.0.0.1:{nginx_port};"),
-        ("listen [::]:80;", ""),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
-        ("/var/log/nginx/", f"{logs}/"),
-    ]:
-        assert old in text, f"deploy/nginx.conf no longer has {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-def main_config(folder, site) -> str:
-    """What Debian's /etc/nginx/nginx.conf provides, with paths in the test's folder."""
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"  {kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                             "uwsgi", "scgi")
-    )  # fmt: skip
-    return (
-        f"{user}worker_processes 1;\ndaemon off;\npid {folder}/nginx.pid;\n"
-        f"error_log {folder}/main-error.log;\nevents {{ worker_connections 1024; }}\n"
-        f"http {{\n  include /etc/nginx/mime.types;\n{temp}\n  access_log off;\n"
-        f"  include {site};\n}}\n"
-    )
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +45,7 @@ def stack(tmp_path_factory):
     app = Gunicorn(work, data, workers=1, DIRECTORY_PROXY_COUNT="1").start()
     port = free_port()
     site = work / "directory.conf"
-    site.write_text(site_config(port, app.port, str(work)))
+    site.write_text(site_config(port, [app.port], str(work)))
     main = work / "nginx.conf"
     main.write_text(main_config(work, site))
     checked = subprocess.run([NGINX, "-t", "-p", str(work), "-c", str(main)],
@@ -163,3 +142,103 @@ def test_the_shipped_nginx_logs_no_address_or_query(stack):
     assert '"GET /search" 200' in log
     for secret in ("methadone", "97214", "relapse", "127.0.0.1", "203.0.113.9", "?"):
         assert secret not in log
+
+
+# --- two hosts on one artifact, a rolling update under load ------------------------------------
+
+OLD_WORD, NEW_WORD = "wombat", "quokka"  # each in one version's names only
+LOAD_PATHS = [
+    f"/api/v1/search?q={OLD_WORD}",
+    f"/search?q={NEW_WORD}",
+    "/api/v1/search?q=early+birds",
+    f"/api/v1/search?q={NEW_WORD}",
+    "/search?q=early+birds",
+    f"/search?q={OLD_WORD}",
+    "/api/v1/search?q=meeting&near=97214",
+    "/search?q=suboxone",
+    "/static/site.css",
+]
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory):
+    if not RedisServer.available():
+        pytest.skip("redis-server not installed")
+    work = tmp_path_factory.mktemp("hosts")
+    sample = SAMPLE.read_text()
+    assert "    name: Early Birds\n" in sample
+    versions = {}
+    for word in (OLD_WORD, NEW_WORD):
+        path = work / word / "resources.yaml"
+        path.parent.mkdir()
+        renamed = sample.replace("    name: Early Birds\n", f"    name: Early Birds {word}\n")
+        path.write_text(renamed)
+        versions[word] = path
+    artifact_dir = work / "artifact"
+    build_index = work / "build-index"  # the building machine's catalog cache
+
+    def flask(*args, data=versions[OLD_WORD], separate=False):
+        return flask_command(*args, data_path=data, index_dir=build_index, separate=separate)
+
+    flask("index", "--out", str(artifact_dir))
+    for host in ("a", "b"):
+        flask("switch", str(artifact_dir), "--pointer", f"CURRENT.{host}")
+    stack = Hosts(work, artifact_dir, DIRECTORY_RATE_LIMIT_SHEET="4 per minute")
+    try:
+        stack.start()
+        yield stack, flask, versions
+    finally:
+        stack.stop()
+
+
+def _data_version(artifact_dir, name) -> str:
+    import json
+
+    return json.loads((artifact_dir / name / "manifest.json").read_text())["fingerprint"][:12]
+
+
+def test_a_rolling_update_fails_no_request_and_every_answer_is_one_version(hosts):
+    from directory.search.artifact import pointed_name
+
+    stack, flask, versions = hosts
+    folder = stack.artifact_dir
+    first = stack.serving("a")
+    assert stack.serving("b") == first
+    load = Load(stack.nginx.port, LOAD_PATHS, (OLD_WORD, NEW_WORD), threads=4).start()
+    try:
+        time.sleep(1)
+        flask("index", "--out", str(folder), data=versions[NEW_WORD], separate=True)  # once
+        second = pointed_name(folder)
+        assert second != first
+        flask("switch", str(folder), "--pointer", "CURRENT.a")
+        stack.wait_serving("a", second)
+        assert stack.serving("b") == first  # b goes on serving the old version meanwhile
+        time.sleep(1)
+        flask("switch", str(folder), "--pointer", "CURRENT.b")
+        stack.wait_serving("b", second)
+        switched = time.monotonic()
+        time.sleep(2.5)
+    finally:
+        answers = load.stop()
+    marker_of = {_data_version(folder, first): OLD_WORD, _data_version(folder, second): NEW_WORD}
+    wrong = check_consistency(answers, marker_of)
+    assert not wrong, f"{len(wrong)} of {len(answers)} wrong: {wrong[:10]}"
+    assert len(answers) >= 100
+    assert {a.version for a in answers} == set(marker_of)  # both versions were served
+    assert {m for a in answers for m in a.marks} == {OLD_WORD, NEW_WORD}
+    late = [a for a in answers if a.started > switched + 1]
+    assert late and {a.version for a in late} == {_data_version(folder, second)}
+
+
+def test_the_two_hosts_share_rate_limits_through_redis(hosts):
+    stack, _, _ = hosts
+    statuses = []
+    for _ in range(6):  # nginx sends them in turn to a and b: 3 each, under 4 per host alone
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{stack.nginx.port}/referrals/shared?ids=early-birds", timeout=30
+            ) as answer:
+                statuses.append(answer.status)
+        except urllib.error.HTTPError as exc:
+            statuses.append(exc.code)
+    assert statuses == [200, 200, 200, 200, 429, 429]

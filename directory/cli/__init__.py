@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from directory.cli import data, exports, imports, maintenance, sync
+from directory.cli import artifacts, data, exports, imports, maintenance, sync
 
 COMMANDS = (
     *data.COMMANDS,
@@ -12,6 +12,7 @@ COMMANDS = (
     *exports.COMMANDS,
     *maintenance.COMMANDS,
     *sync.COMMANDS,
+    *artifacts.COMMANDS,
 )
 
 

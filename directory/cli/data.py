@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from directory import config
+from directory.cli import artifacts
 from directory.cli.loading import load_or_exit
 from directory.datafile.cache import parse_cached
 from directory.datafile.editing import atomic_write_bytes, locked_folder, remove_stray_temporaries
@@ -25,13 +26,26 @@ from directory.web.state import FileChanging, accept_shrink, read_once, served_v
 
 
 @click.command()
+@click.option(
+    "--out", metavar="DIR", help="Write a complete version (catalog, index, manifest) into DIR "
+    "for hosts that serve it read-only (DIRECTORY_ARTIFACT_DIR), and point DIR/CURRENT at it."
+)  # fmt: skip
+@click.option(
+    "--allow-shrink", is_flag=True, help="With --out: accept a file with many fewer active "
+    "resources than the version CURRENT names."
+)  # fmt: skip
+@click.option("--no-switch", is_flag=True, help="With --out: leave CURRENT as it is.")
 @with_appcontext
-def index() -> None:
+def index(out: str | None, allow_shrink: bool, no_switch: bool) -> None:
     """Build the search index from the data file and switch it in atomically.
 
     A file with errors is refused: the errors are listed, the last good index stays, and the
-    command exits 1.
+    command exits 1. With --out DIR the version is built for many hosts instead: refused too when
+    it has many fewer active resources than the version in DIR (DIRECTORY_RELOAD_MAX_SHRINK).
     """
+    if out:
+        artifacts.build_out(out, allow_shrink, switch_to=not no_switch)
+        return
     path = current_app.config["DATA_PATH"]
     catalog = load_or_exit(path, refused="refused; the current index is unchanged")
     started = time.perf_counter()

@@ -141,3 +141,31 @@ def _remove(path: Path) -> None:
         path.unlink()
     except OSError:
         pass
+
+
+def entry_path(index_dir: str | Path, key: str) -> Path:
+    """Return where the catalog kept under `key` lives (see `parse_cached`)."""
+    return Path(index_dir) / FOLDER / f"{key}.pickle"
+
+
+def read_entry(index_dir: str | Path, key: str) -> Parsed:
+    """Return the catalog kept under `key`, only reading: for a folder this process must not write.
+
+    Raises OSError when it is missing and ValueError when it cannot be read or holds another key;
+    nothing is removed or touched (a read-only artifact is shared by every host).
+    """
+    collecting = gc.isenabled()
+    gc.disable()  # as in _read: a million new objects would start many needless collections
+    try:
+        with open(entry_path(index_dir, key), "rb") as handle:
+            stored_key, parsed = pickle.load(handle)
+    except OSError:
+        raise
+    except Exception as exc:  # pickle raises many kinds on a damaged file
+        raise ValueError(f"the kept catalog cannot be read ({exc!r})"[:300]) from None
+    finally:
+        if collecting:
+            gc.enable()
+    if stored_key != key:
+        raise ValueError("the kept catalog is another version's")
+    return parsed

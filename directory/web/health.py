@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
+from directory.web.artifact_state import VersionSnapshot
 from directory.web.security import rate_limit_health
 from directory.web.state import DataUnavailable, get_state
 
 bp = Blueprint("health", __name__)
+DATA_VERSION_CHARS = 12  # of the data's fingerprint, in X-Data-Version and /readyz
+
+
+@bp.after_app_request
+def data_version_header(response):
+    """Say which version of the data answered (behind a proxy, which host's data it was)."""
+    snapshot = g.get("directory_snapshot") or get_state().snapshot
+    if snapshot is not None:
+        response.headers["X-Data-Version"] = snapshot.catalog.fingerprint[:DATA_VERSION_CHARS]
+    return response
 
 
 @bp.get("/healthz")
@@ -26,9 +37,13 @@ def readyz():
         snapshot = state.current()
     except DataUnavailable as exc:
         return jsonify({"status": "unavailable", "error": str(exc)}), 503
+    g.directory_snapshot = snapshot
     body = {
         "status": "ok",
         "fingerprint": snapshot.catalog.fingerprint,
+        "data_version": snapshot.catalog.fingerprint[:DATA_VERSION_CHARS],
+        # the artifact version served (DIRECTORY_ARTIFACT_DIR), or null when serving a data file
+        "artifact": snapshot.report() if isinstance(snapshot, VersionSnapshot) else None,
         "generation": snapshot.searcher.generation,
         "resources": snapshot.searcher.resource_count,
         "data_file_age_seconds": round(time.time() - snapshot.data_mtime, 1),

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from directory.config import data_limits
 from directory.core.model import Catalog
@@ -415,6 +415,12 @@ def init_app(app: Flask) -> None:
         max_shrink=cfg["RELOAD_MAX_SHRINK"],
         limits=data_limits(cfg),
     )
+    if cfg["ARTIFACT_DIR"]:  # serve a built artifact, read-only, instead of the data file
+        from directory.web.artifact_state import ArtifactState  # why: it builds on this module
+
+        app.extensions["directory"] = ArtifactState(
+            cfg["ARTIFACT_DIR"], cfg["ARTIFACT_CURRENT"], cfg["RELOAD_CHECK_SECONDS"]
+        )
     app.extensions["directory"].stale_after_days = app.config["STALE_AFTER_DAYS"]
 
 
@@ -423,7 +429,9 @@ def get_state() -> DirectoryState:
 
 
 def get_snapshot() -> Snapshot:
-    return get_state().current()
+    snapshot = get_state().current()
+    g.directory_snapshot = snapshot  # the version this request is answered from (X-Data-Version)
+    return snapshot
 
 
 def get_catalog() -> Catalog:
