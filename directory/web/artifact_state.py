@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from directory.search import artifact
-from directory.search.index import IndexUnavailable, open_index
+from directory.search.index import IndexUnavailable, reopen_index
 from directory.search.service import SearchService, gazetteer_for
 from directory.web.state import OLD_SEARCHER_SECONDS, DirectoryState, Snapshot
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VersionSnapshot(Snapshot):
     folder: Path
     manifest: dict
@@ -72,7 +72,9 @@ class ArtifactState(DirectoryState):
             catalog, opened.searcher, gazetteer_for(catalog), self.stale_after_days
         )
         mtime = float(opened.manifest.get("data_mtime") or time.time())
-        return VersionSnapshot(service, mtime, time.time(), opened.folder, opened.manifest)
+        return VersionSnapshot(
+            service, mtime, time.time(), folder=opened.folder, manifest=opened.manifest
+        )
 
     def install(self, snapshot: Snapshot) -> None:
         """Serve `snapshot` from now on (nothing in the folder is touched, unlike a data file's)."""
@@ -86,14 +88,16 @@ class ArtifactState(DirectoryState):
             closer.start()
 
     def reopen(self) -> bool:
-        """After a fork: open this process's own index files for the inherited version."""
+        """After a fork: open this process's own index files for the inherited version (its
+        table and statistics are the parent's, shared page by page: `reopen_index`)."""
         old = self.snapshot
         if isinstance(old, VersionSnapshot):
             try:
-                searcher = open_index(old.folder, old.catalog)
+                searcher = reopen_index(old.folder, old.searcher, old.catalog)
             except (IndexUnavailable, OSError):
                 pass
             else:
+                old.searcher.close()  # this process's copies of the parent's files only
                 service = SearchService(
                     old.catalog, searcher, old.service.gazetteer, self.stale_after_days
                 )
