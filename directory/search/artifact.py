@@ -31,7 +31,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,15 +51,12 @@ from directory.search.index import (
     INDEX_FORMAT,
     IndexUnavailable,
     build_index,
+    build_lock,
     current_generation,
     open_index,
+    write_durably,
 )
 from directory.search.query import Searcher
-
-try:  # POSIX; where it is missing, builds are simply not serialised between processes
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
 
 ARTIFACT_FORMAT = 1  # bump when the layout of a version folder changes
 CURRENT = "CURRENT"
@@ -113,7 +110,7 @@ def write_version(
     """
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
+    with build_lock(root):
         for folder in root.glob(".building-*"):  # under the lock: none is in progress
             shutil.rmtree(folder, ignore_errors=True)
         work = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
@@ -144,7 +141,7 @@ def write_version(
                 "index_format": INDEX_FORMAT,
                 "index_generation": generation.name,
             }
-            _write_durably(work / MANIFEST, json.dumps(manifest, indent=1))
+            write_durably(work / MANIFEST, json.dumps(manifest, indent=1))
             _readable_by_all(work)
             final = root / f"v-{time.time_ns()}-{catalog.fingerprint[:12] or 'nofingerprint'}"
             os.rename(work, final)
@@ -169,7 +166,7 @@ def switch(out_dir: str | Path, version: str, pointer: str = CURRENT) -> Path:
     if not VERSION.match(version) or not folder.is_dir():
         raise VersionBroken(f"no version {version!r} in {root}")
     check_complete(folder)
-    _write_durably(root / pointer, version + "\n", replace=True)
+    write_durably(root / pointer, version + "\n", replace=True)
     prune(root)
     return folder
 
@@ -299,33 +296,3 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _write_durably(path: Path, text: str, replace: bool = False) -> None:
-    """Write a small file so that a crash leaves either the old or the new content."""
-    target = path.with_name(f".{path.name}.{os.getpid()}.tmp") if replace else path
-    with open(target, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    if replace:
-        os.replace(target, path)
-        with contextlib.suppress(OSError):  # make the rename itself durable where possible
-            fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
-@contextlib.contextmanager
-def _build_lock(root: Path) -> Iterator[None]:
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    with open(root / ".lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

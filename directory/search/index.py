@@ -87,7 +87,7 @@ def build_index(
     """
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
+    with build_lock(root):
         return _build(resources, root, fingerprint, procs, previous)
 
 
@@ -129,13 +129,13 @@ def _build(
             "count": len(ids),
             "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _write_durably(work / META, json.dumps(meta, indent=1))
+        write_durably(work / META, json.dumps(meta, indent=1))
         final = root / f"gen-{time.time_ns()}-{fingerprint[:12] or 'nofingerprint'}"
         os.rename(work, final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    _write_durably(root / CURRENT, final.name + "\n", replace=True)
+    write_durably(root / CURRENT, final.name + "\n", replace=True)
     _remove_old_generations(root, final.name)
     return final
 
@@ -247,7 +247,7 @@ def ensure_index(
         pass
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
-    with _build_lock(root):
+    with build_lock(root):
         # Another process may have built it while this one waited for the lock.
         with contextlib.suppress(IndexUnavailable):
             return open_index(index_dir, catalog)
@@ -287,9 +287,9 @@ def _document_ids(folder: Path) -> list[str]:
         text.close()
 
 
-def _write_durably(path: Path, text: str, replace: bool = False) -> None:
+def write_durably(path: Path, text: str, replace: bool = False) -> None:
     """Write a small file so that a crash leaves either the old or the new content."""
-    target = path.with_name(path.name + ".tmp") if replace else path
+    target = path.with_name(f".{path.name}.{os.getpid()}.tmp") if replace else path
     with open(target, "w", encoding="utf-8") as out:
         out.write(text)
         out.flush()
@@ -305,7 +305,7 @@ def _write_durably(path: Path, text: str, replace: bool = False) -> None:
 
 
 @contextlib.contextmanager
-def _build_lock(root: Path) -> Iterator[None]:
+def build_lock(root: Path) -> Iterator[None]:
     if fcntl is None:  # pragma: no cover
         yield
         return

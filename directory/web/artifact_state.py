@@ -10,14 +10,12 @@ at again every few checks.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from directory.search import artifact
-from directory.search.index import IndexUnavailable, reopen_index
 from directory.search.service import SearchService, gazetteer_for
 from directory.web.state import OLD_SEARCHER_SECONDS, DirectoryState, Snapshot
 
@@ -87,20 +85,6 @@ class ArtifactState(DirectoryState):
             closer.daemon = True
             closer.start()
 
-    def reopen(self) -> bool:
-        """After a fork: open this process's own index files for the inherited version (its
-        table and statistics are the parent's, shared page by page: `reopen_index`)."""
-        old = self.snapshot
-        if isinstance(old, VersionSnapshot):
-            try:
-                searcher = reopen_index(old.folder, old.searcher, old.catalog)
-            except (IndexUnavailable, OSError):
-                pass
-            else:
-                old.searcher.close()  # this process's copies of the parent's files only
-                service = SearchService(
-                    old.catalog, searcher, old.service.gazetteer, self.stale_after_days
-                )
-                self.snapshot = dataclasses.replace(old, service=service)
-                return True
-        return self.reload()
+    def index_dir_of(self, snapshot) -> Path | None:
+        """After a fork, the inherited version's own index (reopen_index keeps its table)."""
+        return snapshot.folder if isinstance(snapshot, VersionSnapshot) else None

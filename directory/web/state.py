@@ -13,6 +13,7 @@ capped in memory and time (datafile/isolated.py).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -383,9 +384,10 @@ class DirectoryState:
         only when there is nothing to inherit or the inherited index is gone.
         """
         old = self.snapshot
-        if old is not None:
+        index_dir = self.index_dir_of(old) if old is not None else None
+        if old is not None and index_dir is not None:
             try:
-                searcher = reopen_index(self.index_dir, old.searcher, old.catalog)
+                searcher = reopen_index(index_dir, old.searcher, old.catalog)
             except (IndexUnavailable, OSError):
                 pass
             else:
@@ -393,9 +395,14 @@ class DirectoryState:
                 service = SearchService(
                     old.catalog, searcher, old.service.gazetteer, self.stale_after_days
                 )
-                self.snapshot = Snapshot(service, old.data_mtime, old.loaded_at)
+                # The outputs are this process's own: none is inherited in the middle of a build.
+                self.snapshot = dataclasses.replace(old, service=service, outputs=VersionOutputs())
                 return True
         return self.reload()
+
+    def index_dir_of(self, snapshot: Snapshot) -> str | Path | None:
+        """Return the index folder a snapshot was opened from (None: reload instead)."""
+        return self.index_dir
 
 
 def _parse_here(data: bytes, path: str, limits: DataLimits, feed_files=None, entries=None):
