@@ -99,7 +99,15 @@ def geocode(
         raise click.ClickException(f"cannot read {path}: {exc}") from None
     catalog = load_or_exit(path)
     targets = geocoding.find_targets(catalog)
+    in_feeds = geocoding.feed_entries_without_coordinates(catalog)
     text = output == "text"
+    if text:
+        for feed_path, count in in_feeds.items():
+            click.echo(
+                f"{feed_path}: {count} entr{'y' if count == 1 else 'ies'} without coordinates,"
+                " not looked up: sync rewrites a feed file, so ask the feed's publisher to add"
+                " them"
+            )
     if text and not targets:
         click.echo(f"{path}: every location has coordinates; nothing to do")
         return
@@ -159,6 +167,7 @@ def geocode(
                     "stopped": run.stopped,
                     "message": message,
                     "not_reached": [t.label for t in run.not_reached],
+                    "feeds_without_coordinates": in_feeds,
                     "outcomes": [o.as_dict() for o in run.outcomes],
                 },
                 indent=2,
@@ -226,10 +235,10 @@ def _csv_safe(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _report_text(report: Report, catalog: Catalog | None) -> list[str]:
+def _report_text(report: Report, catalog: Catalog | None, files: dict[str, str]) -> list[str]:
     resource = catalog.by_id(report.resource_id) if catalog else None
     if resource is not None:
-        where = f"{resource.name}, {catalog.path}:{resource.line}"
+        where = f"{resource.name}, {files[resource.id]}:{resource.line}"
     else:
         where = "no longer in the file" if catalog else "resource file not loaded"
     state = report.status + (f" {report.resolved}" if report.resolved else "")
@@ -286,8 +295,10 @@ def reports_command(output: str, resolve_ids: tuple[str, ...], include_resolved:
             catalog = load_catalog(current_app.config["DATA_PATH"])
         except (CatalogError, OSError):
             catalog = None  # the reports still matter when the file is broken
+        wanted = {report.resource_id for report in found}
+        files = {r.id: path for path, r in catalog.by_file() if r.id in wanted} if catalog else {}
         for report in found:
-            click.echo("\n".join(_report_text(report, catalog)))
+            click.echo("\n".join(_report_text(report, catalog, files)))
         which = "report(s)" if include_resolved else "open report(s)"
         click.echo(f"{len(found)} {which}")
 

@@ -5,7 +5,9 @@ These are plain, immutable values. Nothing here knows about YAML, Flask or Whoos
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -224,6 +226,9 @@ class Catalog:
     path: str = ""
     warnings: tuple = ()  # datafile.load.Problem: what loading warned about
     feeds: tuple[Feed, ...] = ()  # the imported feeds the file declares, merged in
+    # Where the resources were read, in order: (file, how many), the resource file's own first,
+    # then each feed file's; line numbers are those of that file. Empty: all from `path`.
+    files: tuple[tuple[str, int], ...] = ()
     _by_id: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
     # towns() and regions(), computed once: they walk every resource, and kept in the catalog
     # cache with it so that a restart does not walk them again.
@@ -234,6 +239,14 @@ class Catalog:
 
     def by_id(self, resource_id: str) -> Resource | None:
         return self._by_id.get(resource_id)
+
+    def by_file(self) -> Iterator[tuple[str, Resource]]:
+        """Yield each resource with the file it was read from (its `line` is in that file)."""
+        runs = self.files or ((self.path, len(self.resources)),)
+        resources = iter(self.resources)
+        for path, count in runs:
+            for resource in itertools.islice(resources, count):
+                yield path, resource
 
     def active(self) -> tuple[Resource, ...]:
         """Return the resources shown to people (temporarily closed ones included)."""

@@ -36,7 +36,7 @@ from directory.core.model import (
 )
 from directory.core.schedule import Schedule
 from directory.datafile.entry_cache import Chunk, EntryCache, Verdict, context_of, split_document
-from directory.datafile.feeds import bundle_fingerprint, feed_file
+from directory.datafile.feeds import bundle_fingerprint, feed_file, read_feed_files
 from directory.datafile.limits import DEFAULT_LIMITS, MAX_PROBLEMS, DataLimits
 from directory.datafile.quick_check import Loader, Slow, compile_schema
 from directory.datafile.schemas import (
@@ -106,8 +106,9 @@ def fingerprint_of(data: bytes) -> str:
 
 
 def load_catalog(path: str | Path, limits: DataLimits = DEFAULT_LIMITS) -> Catalog:
-    """Load the resource file; raise CatalogError listing every problem if it has errors."""
-    catalog, problems = parse_bytes(read_limited(path, limits), str(path), limits)
+    """Load the resource file and its feed files; raise CatalogError listing every problem."""
+    feeds = read_feed_files(path, limits.max_bytes)
+    catalog, problems = parse_bytes(read_limited(path, limits), str(path), limits, feeds)
     if catalog is None:
         raise CatalogError(problems)
     return catalog
@@ -120,12 +121,14 @@ def read_limited(path: str | Path, limits: DataLimits = DEFAULT_LIMITS) -> bytes
 
 
 def validate_file(path: str | Path, limits: DataLimits = DEFAULT_LIMITS) -> list[Problem]:
-    """Return every problem in the file at `path` (errors and warnings)."""
+    """Return every problem in the file at `path` and its feed files (errors and warnings)."""
     try:
         data = read_limited(path, limits)
+        feeds = read_feed_files(path, limits.max_bytes)
     except OSError as exc:
-        return [Problem(str(path), 0, f"cannot read the file: {exc.strerror or exc}")]
-    return parse_bytes(data, str(path), limits)[1]
+        where = exc.filename or path
+        return [Problem(str(where), 0, f"cannot read the file: {exc.strerror or exc}")]
+    return parse_bytes(data, str(path), limits, feeds)[1]
 
 
 def validate_text(
@@ -267,6 +270,7 @@ class _Checker:
         self.entries = entries
         self._record: list | None = None  # an entry's add() calls, while it is validated
         self.main_path = path
+        self.files: list[tuple[str, int]] = []  # (file, resources read from it), in order
         self.feed_files = feed_files or {}
         self.limits = limits
         self.problems: list[Problem] = []
@@ -338,6 +342,7 @@ class _Checker:
         resources = self._resources(document, info, locations)
         feeds = self.feeds(document)
         if resources is not None:
+            self.files = [(self.main_path, len(resources))]
             resources += self._feed_resources(document, feeds, info, locations)
         if info is None or resources is None:
             return None
@@ -349,6 +354,7 @@ class _Checker:
             path=self.path,
             warnings=tuple(p for p in self.problems if p.severity == "warning"),
             feeds=tuple(feeds),
+            files=tuple((path, count) for path, count in self.files if count),
         )
 
     # --- feeds: declared in the curated file, each in its own generated file ----------------
@@ -423,7 +429,9 @@ class _Checker:
                 continue
             self.path = str(feed_file(self.main_path, feed.name))
             try:
-                out += self._feed_file(feed, data, info, locations)
+                read = self._feed_file(feed, data, info, locations)
+                out += read
+                self.files.append((self.path, len(read)))
             finally:
                 self.path = self.main_path
         total = len(self._seen)

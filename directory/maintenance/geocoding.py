@@ -170,20 +170,37 @@ def query_for(location: Location) -> str:
 
 
 def find_targets(catalog: Catalog) -> list[Target]:
-    """Return the locations that have no coordinates, shared ones first, in file order."""
+    """Return the resource file's locations that have no coordinates, shared ones first.
+
+    Only the curated file's: a feed file is written by `sync`, which would drop coordinates
+    written into it (see `feed_entries_without_coordinates`).
+    """
     default_country = catalog.directory.country
     targets = []
     for loc_id, loc in catalog.locations.items():
         if loc.point is None:
             country = loc.country or default_country
             targets.append(Target("location", loc_id, loc.line, query_for(loc), country, loc))
-    for resource in catalog.resources:
-        loc = resource.location
-        if loc is None or loc.id is not None or loc.point is not None or not resource.active:
-            continue
-        country = loc.country or default_country
-        targets.append(Target("resource", resource.id, resource.line, query_for(loc), country, loc))
+    for path, resource in catalog.by_file():
+        if path == catalog.path and _needs_point(resource):
+            loc = resource.location
+            query, country = query_for(loc), loc.country or default_country
+            targets.append(Target("resource", resource.id, resource.line, query, country, loc))
     return targets
+
+
+def feed_entries_without_coordinates(catalog: Catalog) -> dict[str, int]:
+    """Return, by feed file, how many shown entries have an address but no coordinates."""
+    counts: dict[str, int] = {}
+    for path, resource in catalog.by_file():
+        if path != catalog.path and _needs_point(resource):
+            counts[path] = counts.get(path, 0) + 1
+    return counts
+
+
+def _needs_point(resource) -> bool:
+    loc = resource.location
+    return loc is not None and loc.id is None and loc.point is None and resource.active
 
 
 # --- the geocoder -------------------------------------------------------------------------------

@@ -65,20 +65,18 @@ class Finding:
 
 
 def review(catalog: Catalog, today: date, days: int = DEFAULT_STALE_DAYS) -> list[Finding]:
-    """Return everything that needs attention, ordered by line."""
-    shown = [r for r in catalog.resources if r.active]
+    """Return everything that needs attention, by file (the resource file first) and line."""
+    shown = [(path, r) for path, r in catalog.by_file() if r.active]
     findings: list[Finding] = []
-    for resource in shown:
-        findings.extend(_verification(catalog.path, resource, today, days))
+    for path, resource in shown:
+        findings.extend(_verification(path, resource, today, days))
         if resource.is_meeting and resource.schedule is None:
-            findings.append(
-                _finding("no-times", catalog.path, resource, "a meeting with no schedule")
-            )
+            findings.append(_finding("no-times", path, resource, "a meeting with no schedule"))
         if not _reachable(resource):
             findings.append(
                 _finding(
                     "unreachable",
-                    catalog.path,
+                    path,
                     resource,
                     "no address, phone, text, email, website or online link: nobody can reach it",
                 )
@@ -87,7 +85,7 @@ def review(catalog: Catalog, today: date, days: int = DEFAULT_STALE_DAYS) -> lis
             findings.append(
                 _finding(
                     "cannot-be-placed",
-                    catalog.path,
+                    path,
                     resource,
                     "met in person but has no point: it is never found by distance; add lat and"
                     " lon (flask geocode) or a postal code",
@@ -95,12 +93,15 @@ def review(catalog: Catalog, today: date, days: int = DEFAULT_STALE_DAYS) -> lis
             )
         far = _far_from_zip(resource)
         if far:
-            findings.append(_finding("far-from-zip", catalog.path, resource, far))
-    duplicates = _duplicates(catalog.path, shown)
+            findings.append(_finding("far-from-zip", path, resource, far))
+    duplicates = _duplicates(shown)
     findings.extend(duplicates)
     reported = {(f.related[0], f.resource_id) for f in duplicates}
-    findings.extend(_same_time(catalog.path, shown, reported))
-    return sorted(findings, key=lambda f: (f.line, KINDS.index(f.kind), f.resource_id))
+    findings.extend(_same_time(shown, reported))
+    order = {path: n for n, (path, _) in enumerate(catalog.files)}
+    return sorted(
+        findings, key=lambda f: (order.get(f.path, 0), f.line, KINDS.index(f.kind), f.resource_id)
+    )
 
 
 def _finding(kind: str, path: str, resource: Resource, message: str, related=()) -> Finding:
@@ -195,21 +196,29 @@ def _nearby_pairs(resources: list[Resource], miles: float) -> Iterable[tuple[Res
                     yield resource, other
 
 
-def _duplicates(path: str, resources: list[Resource]) -> list[Finding]:
+def _other(files: dict[str, str], other: Resource, path: str) -> str:
+    """Name where `other` is, for a finding in `path`: its line, with its file if another."""
+    where = files[other.id]
+    return f"line {other.line}" if where == path else f"{where}:{other.line}"
+
+
+def _duplicates(shown: list[tuple[str, Resource]]) -> list[Finding]:
+    files = {r.id: path for path, r in shown}
     findings = []
-    for a, b in _nearby_pairs(resources, DUPLICATE_RADIUS_MILES):
+    for a, b in _nearby_pairs([r for _, r in shown], DUPLICATE_RADIUS_MILES):
         if not similar_names(a.name, b.name):
             continue
         if a.is_meeting and b.is_meeting and a.schedule and b.schedule:
             if not _slots(a) & _slots(b):
                 continue  # one group's meetings on different days: one entry per meeting
         miles = geo.haversine_miles(a.point.lat, a.point.lon, b.point.lat, b.point.lon)
+        path = files[b.id]
         findings.append(
             _finding(
                 "duplicate",
                 path,
                 b,
-                f"looks like a duplicate of '{a.id}' (line {a.line}): similar name,"
+                f"looks like a duplicate of '{a.id}' ({_other(files, a, path)}): similar name,"
                 f" {miles:.2f} miles apart",
                 [a.id],
             )
@@ -223,10 +232,10 @@ def _slots(resource: Resource) -> set[tuple[int, int]]:
     return {(w.day, w.start) for w in resource.schedule.windows}
 
 
-def _same_time(
-    path: str, resources: list[Resource], reported: set[tuple[str, str]]
-) -> list[Finding]:
+def _same_time(shown: list[tuple[str, Resource]], reported: set[tuple[str, str]]) -> list[Finding]:
     """Find meetings at the same venue (place or online link) starting at the same time."""
+    files = {r.id: path for path, r in shown}
+    resources = [r for _, r in shown]
     meetings = [r for r in resources if r.is_meeting and r.schedule is not None]
     pairs = set(reported)  # pairs already reported as duplicates are not reported twice
     by_venue: dict[str, list[Resource]] = defaultdict(list)
@@ -249,12 +258,13 @@ def _same_time(
             continue
         pairs.add((a.id, b.id))
         day, start = shared[0]
+        path = files[b.id]
         findings.append(
             _finding(
                 "same-time",
                 path,
                 b,
-                f"meets at the same place and time as '{a.id}' (line {a.line}):"
+                f"meets at the same place and time as '{a.id}' ({_other(files, a, path)}):"
                 f" {DAY_NAMES[day]} {format_time(start)}",
                 [a.id],
             )

@@ -549,3 +549,29 @@ def test_nothing_to_do(runner, server, data_path):
     assert result.exit_code == 0
     assert json.loads(result.output)["outcomes"] == []
     assert server.requests == []
+
+
+def test_feed_entries_are_not_looked_up_but_counted(runner, server, data_path):
+    """A feed file is rewritten by sync: its missing coordinates are reported, not geocoded."""
+    write_file(
+        data_path,
+        "feeds:\n  - {name: east, url: 'https://feeds.example.org/e.json', fellowship: AA,"
+        " prefix: ea}\n",
+    )
+    feed = data_path.parent / "feeds" / "east.yaml"
+    feed.parent.mkdir()
+    feed.write_text(
+        "format: 1\nfeed: {name: east}\nresources:\n"
+        "- id: ea-hall\n  name: Hall Group\n  category: meeting\n  fellowship: AA\n"
+        "  location: {address: 1 Oak St, city: Portland, state: OR}\n"
+        "  schedule:\n  - {days: [mon], start: '19:00'}\n"
+    )
+    before = feed.read_bytes()
+    result = geocode(runner, server, "--write")
+    assert result.exit_code == 0, result.output
+    assert f"{feed}: 1 entry without coordinates, not looked up" in result.output
+    assert "1 Oak St" not in " ".join(r["params"]["q"] for r in server.requests)
+    assert len(server.requests) == 3  # the resource file's three, as before
+    assert feed.read_bytes() == before
+    report = json.loads(geocode(runner, server, "--format", "json").output)
+    assert report["feeds_without_coordinates"] == {str(feed): 1}

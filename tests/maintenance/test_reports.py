@@ -324,3 +324,24 @@ def test_reports_command_with_no_reports(runner):
     result = runner.invoke(args=["reports"])
     assert result.exit_code == 0
     assert result.output == "0 open report(s)\n"
+
+
+def test_a_report_about_an_imported_meeting_names_its_feed_file(runner, reports_dir, data_path):
+    """An imported meeting is in data/feeds/<name>.yaml: the report says so, with its line."""
+    data_path.write_text(
+        data_path.read_text()
+        + "feeds:\n  - {name: east, url: 'https://feeds.example.org/e.json', fellowship: AA,"
+        " prefix: ea}\n"
+    )
+    feed = data_path.parent / "feeds" / "east.yaml"
+    feed.parent.mkdir()
+    feed.write_text(
+        "format: 1\nfeed: {name: east}\nresources:\n"
+        "- id: ea-one\n  name: Feed Group\n  category: meeting\n  fellowship: AA\n"
+        "  online: {url: 'https://meet.example.org/1'}\n"
+        "  schedule:\n  - {days: [mon], start: '19:00'}\n"
+    )
+    ReportStore(reports_dir).add("ea-one", "closed")
+    result = runner.invoke(args=["reports"])
+    assert result.exit_code == 0, result.output
+    assert f"resource 'ea-one' (Feed Group, {feed}:4)" in result.output

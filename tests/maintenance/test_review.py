@@ -330,3 +330,61 @@ def test_a_place_with_no_point_is_listed_as_one_that_cannot_be_placed(tmp_path):
     findings = review(catalog_of(tmp_path, text), TODAY)
     assert [f.kind for f in findings] == ["cannot-be-placed"]
     assert "never found by distance" in findings[0].message
+
+
+FEED = "feeds:\n  - {name: east, url: 'https://feeds.example.org/east.json', fellowship: AA, prefix: ea}\n"
+
+
+def test_check_names_the_feed_file_and_its_line_for_a_feed_entry(runner, tmp_path):
+    """A finding in an imported meeting points into data/feeds/<name>.yaml, not the curated file."""
+    path = tmp_path / "resources.yaml"
+    path.write_text(
+        HEAD + entry("old", "Old", phone="(503) 555-0102", last_verified="2026-01-15") + FEED
+    )
+    (tmp_path / "feeds").mkdir()
+    feed = tmp_path / "feeds" / "east.yaml"
+    feed.write_text(
+        "format: 1\nfeed: {name: east}\nresources:\n"
+        "- id: ea-quiet\n  name: Quiet Group\n  category: meeting\n  fellowship: AA\n"
+        "  online: {url: 'https://meet.example.org/1'}\n"
+        "  schedule:\n  - {days: [mon], start: '19:00'}\n"
+        "- id: ea-twin\n  name: Quiet Group\n  category: meeting\n  fellowship: AA\n"
+        "  online: {url: 'https://meet.example.org/1'}\n"
+        "  schedule:\n  - {days: [mon], start: '19:00'}\n"
+    )
+    result = runner.invoke(args=["check", "--today", "2026-11-28", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+
+    def first(start: str) -> int:
+        return next(n for n, line in enumerate(lines) if line.startswith(start))
+
+    stale = first(f"{path}:17: stale: resource 'old': last verified 2026-01-15")
+    never = first(f"{feed}:4: never-verified: resource 'ea-quiet'")
+    same = first(f"{feed}:11: same-time: resource 'ea-twin'")
+    assert "as 'ea-quiet' (line 4)" in lines[same]
+    assert stale < never < same  # the resource file's findings first, then each feed file's
+    assert not any(line.startswith((f"{path}:4:", f"{path}:11:")) for line in lines)
+
+
+def test_a_duplicate_across_files_names_the_other_file(tmp_path):
+    path = tmp_path / "resources.yaml"
+    path.write_text(
+        HEAD
+        + entry("pantry", "Hawthorne Pantry", **PHONE).replace(
+            "    phone:",
+            "    location: {address: 1 Main St, city: Portland, lat: 45.51, lon: -122.64}\n    phone:",
+        )
+        + FEED
+    )
+    (tmp_path / "feeds").mkdir()
+    feed = tmp_path / "feeds" / "east.yaml"
+    feed.write_text(
+        "format: 1\nfeed: {name: east}\nresources:\n"
+        "- id: ea-pantry\n  name: Hawthorne Pantry\n  category: food\n  phone: (503) 555-0100\n"
+        "  last_verified: 2026-10-01\n"
+        "  location: {address: 1 Main St, city: Portland, lat: 45.51, lon: -122.64}\n"
+    )
+    findings = [f for f in review(load_catalog(path), TODAY) if f.kind == "duplicate"]
+    assert [(f.path, f.line, f.resource_id) for f in findings] == [(str(feed), 4, "ea-pantry")]
+    assert f"'pantry' ({path}:17)" in findings[0].message
