@@ -21,6 +21,7 @@ from directory.web import (
     report_form,
     security,
     state,
+    static_files,
 )
 
 HERE = Path(__file__).parent
@@ -54,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
     state.init_app(app)
     layout.init_app(app)
+    static_files.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     maps.init_app(app)

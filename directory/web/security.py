@@ -10,7 +10,7 @@ import time
 from urllib.parse import urlsplit
 
 import click
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -183,9 +183,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
-        if session.modified:
-            # The session cookie carries messages about a referral list: never cache it.
-            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", csp)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)

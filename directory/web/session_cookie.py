@@ -127,6 +127,9 @@ class EncryptedCookieSessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         name = self.get_cookie_name(app)
+        if session.modified:
+            # The session cookie carries messages about a referral list: never cache it.
+            response.headers["Cache-Control"] = "no-store"
         if session.accessed:
             response.vary.add("Cookie")
         if not session.modified and not self._scoped_here():
