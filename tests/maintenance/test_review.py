@@ -332,7 +332,10 @@ def test_a_place_with_no_point_is_listed_as_one_that_cannot_be_placed(tmp_path):
     assert "never found by distance" in findings[0].message
 
 
-FEED = "feeds:\n  - {name: east, url: 'https://feeds.example.org/east.json', fellowship: AA, prefix: ea}\n"
+FEED = (
+    "feeds:\n"
+    "  - {name: east, url: 'https://feeds.example.org/east.json', fellowship: AA, prefix: ea}\n"
+)
 
 
 def test_check_names_the_feed_file_and_its_line_for_a_feed_entry(runner, tmp_path):
@@ -373,7 +376,8 @@ def test_a_duplicate_across_files_names_the_other_file(tmp_path):
         HEAD
         + entry("pantry", "Hawthorne Pantry", **PHONE).replace(
             "    phone:",
-            "    location: {address: 1 Main St, city: Portland, lat: 45.51, lon: -122.64}\n    phone:",
+            "    location: {address: 1 Main St, city: Portland, lat: 45.51, lon: -122.64}\n"
+            "    phone:",
         )
         + FEED
     )
