@@ -152,6 +152,8 @@ def update():
             flash(_("Removed %(name)s from the list.", name=_name(target)), "ok")
     if changed is not items:
         store(changed)  # never larger than before
+    if verb == "more":  # "Add more": the notes typed so far are saved first, scripts or not
+        return redirect(url_for("pages.search"), 303)
     if _has_details(request.form) and request.form.get("details_kept") != "browser":
         # Re-show the form as typed: the participant's words are never stored to redirect with.
         # (With scripts on, the browser keeps them itself, and a redirect keeps Back working.)

@@ -224,6 +224,21 @@ def test_finish_and_clear_empties_the_list_and_says_what_is_left(client):
     assert "data-list-empty" in page
 
 
+def test_add_more_saves_the_notes_typed_so_far_without_scripts(client):
+    """"Add more" leaves the page: it is a button of the form, so the notes go with it."""
+    csrf = build_list(client, ["harbor-detox"])
+    page = client.get("/referrals").get_data(as_text=True)
+    button = re.search(r'<button[^>]*value="more"[^>]*>([^<]*)<', page)
+    assert button and button.group(1) == "Add more"
+    assert 'formaction="/referrals/update"' in button.group(0)
+    response = client.post(
+        "/referrals/update",
+        data={"op": "more", "csrf_token": csrf, "note-harbor-detox": "Bring photo ID"},
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/search")
+    assert stored(client) == ["harbor-detox Bring photo ID"]
+
+
 def test_listings_removed_from_the_directory_are_dropped_with_a_note(client):
     client.get("/referrals")
     with client.session_transaction("/referrals") as session:
