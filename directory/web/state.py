@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from flask import Flask, current_app, g
 
 from directory.config import data_limits
 from directory.core.model import Catalog
-from directory.datafile.cache import parse_cached
+from directory.datafile.cache import parse_cached_later
 from directory.datafile.entry_cache import EntryCache
 from directory.datafile.feeds import feed_files_on_disk
 from directory.datafile.isolated import ParseFailed, parse_isolated
@@ -163,6 +164,9 @@ class DirectoryState:
         self._refused_shrink: str | None = None  # fingerprint refused for dropping listings
         self.index_retry_seconds = max(INDEX_RETRY_CHECKS * (check_interval or 0.0), 1.0)
         self.entries = EntryCache()  # verdicts of the last file's entries: a change re-reads few
+        # The catalog cache's entry for the file last parsed, written once it serves (see
+        # save_catalog): a restart reads it; nothing served waits for it.
+        self._unsaved: Callable[[], None] | None = None
 
     @property
     def catalog(self) -> Catalog | None:
@@ -255,10 +259,24 @@ class DirectoryState:
     def reload(self) -> bool:
         """Load the data file and its index; keep the last good snapshot if anything fails."""
         snapshot = self.prepare()
-        if snapshot is None:
-            return False
-        self.install(snapshot)
-        return True
+        if snapshot is not None:
+            self.install(snapshot)
+        self.save_catalog()
+        return snapshot is not None
+
+    def save_catalog(self) -> None:
+        """Write the catalog cache's entry for the file last parsed, if it is still unwritten.
+
+        Called once the new version serves: the write takes seconds at national scale and
+        nothing served needs it. The entry is keyed by the bytes that were parsed (cache.py),
+        so writing it late is never wrong: a crash before it leaves no entry (a restart parses
+        the file), a file changed meanwhile has another key, and an interrupted write leaves
+        only a temporary file that is never read.
+        """
+        with self._lock:
+            keep, self._unsaved = self._unsaved, None
+        if keep is not None:
+            keep()
 
     def prepare(self) -> Snapshot | None:
         """Read, check and index the file on disk; return its snapshot, or None (see `error`)."""
@@ -314,8 +332,13 @@ class DirectoryState:
             return self._refuse(refusal)
         self._refused_shrink = None
         try:
-            previous = self.snapshot.catalog.resources if self.snapshot else None
-            searcher = ensure_index(catalog, self.index_dir, previous)
+            previous = self.snapshot.catalog if self.snapshot else None
+            searcher = ensure_index(
+                catalog,
+                self.index_dir,
+                previous.resources if previous else None,
+                previous.fingerprint if previous else None,
+            )
         except (OSError, IndexUnavailable) as exc:
             self._unindexed = (signature, catalog)
             self._retry_at = time.monotonic() + self.index_retry_seconds
@@ -339,7 +362,16 @@ class DirectoryState:
             def parse(data, path, limits, feed_files=None):
                 return _parse_here(data, path, limits, feed_files, self.entries)
 
-        return parse_cached(data, self.data_path, self.limits, self.index_dir, parse, feed_files)
+        parsed, keep = parse_cached_later(
+            data, self.data_path, self.limits, self.index_dir, parse, feed_files
+        )
+        if keep is not None and self.isolate:
+            # gunicorn's master: after the switch, writing (pickling) the catalog would touch
+            # every object the new workers share with it, copying their pages; write it now.
+            keep()
+            keep = None
+        self._unsaved = keep
+        return parsed
 
     def baseline(self) -> Version | None:
         """Return the version a new file must not shrink from: in memory, else in the index."""
