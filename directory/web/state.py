@@ -14,6 +14,7 @@ capped in memory and time (datafile/isolated.py).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import threading
@@ -281,11 +282,19 @@ class DirectoryState:
     def prepare(self) -> Snapshot | None:
         """Read, check and index the file on disk; return its snapshot, or None (see `error`)."""
         with self._lock:
+            collecting = gc.isenabled()
+            # The catalog in service is millions of objects: each full collection a new
+            # version's allocations start walks them all (seconds of a one-entry change).
+            # What a reload leaves is freed by reference counts, or by the next collection.
+            gc.disable()
             try:
                 return self._prepare()
             except Exception as exc:  # never let a data file take the server down
                 log.exception("unexpected error while loading %s", self.data_path)
                 return self._refuse(f"unexpected error while loading the file: {exc!r}"[:500])
+            finally:
+                if collecting:
+                    gc.enable()
 
     def _prepare(self) -> Snapshot | None:
         self._retry_at = None
