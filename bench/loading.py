@@ -15,7 +15,8 @@ DirectoryState as the server uses it (in process, no isolation): the cold load o
 (parse, validation, full index build, service: what any changed file cost before the per-entry
 caches, so the baseline of the same run), then one entry of it changed (a new word in its name),
 timed from the change on disk to a served search finding that word, with the parse (entry cache)
-and index (derived generation) shares.
+and index (derived generation and its table) shares; then the catalog cache's write, which the
+server does once the new version serves (DirectoryState.save_catalog).
 """
 
 from __future__ import annotations
