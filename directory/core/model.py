@@ -261,22 +261,7 @@ class Catalog:
         return found
 
     def _towns(self) -> dict[tuple[str, str | None], tuple[float, float, str]]:
-        points: dict[tuple[str, str | None], list[tuple[float, float, str]]] = {}
-        for resource in self.active():
-            loc = resource.location
-            if loc is None or loc.point is None:
-                continue
-            for name, state in ((loc.city, loc.state), (loc.sub_region, loc.state)):
-                if name:
-                    points.setdefault((name, state), []).append(
-                        (loc.point.lat, loc.point.lon, resource.timezone)
-                    )
-        out = {}
-        for key, pts in points.items():
-            zones = [z for *_, z in pts]
-            zone = max(set(zones), key=zones.count)
-            out[key] = (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts), zone)
-        return out
+        return self._place_centres()[0]
 
     def regions(self) -> dict[str, tuple[float, float]]:
         """Return each region name with the centre of its located resources."""
@@ -286,12 +271,44 @@ class Catalog:
         return found
 
     def _regions(self) -> dict[str, tuple[float, float]]:
-        points: dict[str, list[Point]] = {}
-        for resource in self.active():
+        return self._place_centres()[1]
+
+    def _place_centres(self) -> tuple[dict, dict]:
+        """Return (towns, regions) from one pass over the located active resources.
+
+        Each centre is the plain `sum` of its resources' coordinates in file order divided by
+        their number, and a town's zone the one most of them keep, as always; every reload
+        builds the gazetteer of its version, so this reads the fields instead of making Points.
+        """
+        towns: dict[tuple[str, str | None], tuple[list, list, list]] = {}
+        regions: dict[str, tuple[list, list]] = {}
+        for resource in self.resources:
             loc = resource.location
-            if loc and loc.region and loc.point:
-                points.setdefault(loc.region, []).append(loc.point)
-        return {
-            name: (sum(p.lat for p in pts) / len(pts), sum(p.lon for p in pts) / len(pts))
-            for name, pts in points.items()
+            if loc is None or loc.lat is None or loc.lon is None or not resource.active:
+                continue
+            lat, lon = loc.lat, loc.lon
+            for name in (loc.city, loc.sub_region):
+                if name:
+                    lists = towns.get((name, loc.state))
+                    if lists is None:
+                        lists = towns[(name, loc.state)] = ([], [], [])
+                    lists[0].append(lat)
+                    lists[1].append(lon)
+                    lists[2].append(resource.timezone)
+            if loc.region:
+                pair = regions.get(loc.region)
+                if pair is None:
+                    pair = regions[loc.region] = ([], [])
+                pair[0].append(lat)
+                pair[1].append(lon)
+        town_centres = {}
+        for key, (lats, lons, zones) in towns.items():
+            zone = max(set(zones), key=zones.count)
+            town_centres[key] = (sum(lats) / len(lats), sum(lons) / len(lons), zone)
+        region_centres = {
+            name: (sum(lats) / len(lats), sum(lons) / len(lons))
+            for name, (lats, lons) in regions.items()
         }
+        self._places.setdefault("towns", town_centres)  # both from the one pass
+        self._places.setdefault("regions", region_centres)
+        return town_centres, region_centres

@@ -15,6 +15,7 @@ written by this service into its own instance folder.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -76,19 +77,45 @@ def parse_cached(
     feed_files: Mapping[str, bytes] | None = None,
 ) -> Parsed:
     """Return `parse(data, path, limits, feed_files)`, from the cache when read before."""
+    parsed, keep = parse_cached_later(data, path, limits, index_dir, parse, feed_files)
+    if keep is not None:
+        keep()
+    return parsed
+
+
+def parse_cached_later(
+    data: bytes,
+    path: str,
+    limits: DataLimits,
+    index_dir: str | Path | None,
+    parse: Callable[..., Parsed] = parse_bytes,
+    feed_files: Mapping[str, bytes] | None = None,
+) -> tuple[Parsed, Callable[[], None] | None]:
+    """Return what `parse_cached` returns, and the write of its cache entry still to be done.
+
+    Writing a large catalog takes seconds (9 s at 100,000), and nothing served needs it: a
+    server writes it once the new version serves (web/state.py). The write is None on a hit,
+    without a folder, or for a file with errors. Until it is done, a restart parses the file
+    again, which is slower, never wrong: an entry is found only under its own file's key.
+    """
     if index_dir is None:
-        return parse(data, path, limits, feed_files)
+        return parse(data, path, limits, feed_files), None
     folder = Path(index_dir) / FOLDER
     key = cache_key(data, path, limits, feed_files)
     hit = _read(folder / f"{key}.pickle", key)
     if hit is not None:
         log.info("%s: validated before, read from the catalog cache", path)
-        return hit
+        return hit, None
     catalog, problems = parse(data, path, limits, feed_files)
-    if catalog is not None:
-        catalog.towns(), catalog.regions()  # kept with it: a restart need not walk them again
-        _write(folder, key, (catalog, problems))
-    return catalog, problems
+    if catalog is None:
+        return (catalog, problems), None
+    return (catalog, problems), functools.partial(_keep, folder, key, (catalog, problems))
+
+
+def _keep(folder: Path, key: str, parsed: Parsed) -> None:
+    catalog = parsed[0]
+    catalog.towns(), catalog.regions()  # kept with it: a restart need not walk them again
+    _write(folder, key, parsed)
 
 
 def _read(entry: Path, key: str) -> Parsed | None:

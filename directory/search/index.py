@@ -38,8 +38,9 @@ from directory.search.documents import document_for
 from directory.search.engine import Engine
 from directory.search.query import FIELD_BOOSTS, Searcher
 from directory.search.scoring import TextScorer
-from directory.search.stored_table import open_table, write_table
-from directory.search.table import ResourceTable
+from directory.search.stored_table import TableUnusable, open_table, read_columns, write_table
+from directory.search.table import ResourceTable, TableColumns
+from directory.search.table_update import derive_columns
 from directory.search.whoosh import WhooshEngine
 
 try:  # POSIX; where it is missing, builds are simply not serialised between processes
@@ -79,16 +80,18 @@ def build_index(
     fingerprint: str,
     procs: int | None = None,
     previous: Iterable[Resource] | None = None,
+    previous_fingerprint: str | None = None,
 ) -> Path:
     """Build a new index generation from the active resources and make it current.
 
     With `previous`, the resources the current generation was built from, a generation where
-    few documents changed is derived from the current one (search/index_update.py).
+    few documents changed is derived from the current one (search/index_update.py); with
+    their data fingerprint too, so is its table's (search/table_update.py).
     """
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
     with build_lock(root):
-        return _build(resources, root, fingerprint, procs, previous)
+        return _build(resources, root, fingerprint, procs, previous, previous_fingerprint)
 
 
 def _build(
@@ -97,11 +100,13 @@ def _build(
     fingerprint: str,
     procs: int | None,
     previous: Iterable[Resource] | None = None,
+    previous_fingerprint: str | None = None,
 ) -> Path:
     """Build and switch; the caller holds the build lock."""
     active = [r for r in resources if r.active]
     _remove_abandoned_builds(root)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    current = None
     try:
         fingerprints = None
         if previous is not None:
@@ -112,7 +117,9 @@ def _build(
                 )
         if fingerprints is not None:
             ids = [r.id for r in active]  # checked against the index by the engine's update
+            derive_from = _previous_table(current, previous, previous_fingerprint)
         else:
+            derive_from = None
             fingerprints = {}
             streamed = index_update.fingerprinted((document_for(r) for r in active), fingerprints)
             _write_index(work, streamed, procs, len(active))
@@ -121,7 +128,7 @@ def _build(
                 raise RuntimeError("the index does not hold exactly the active resources")
             index_update.MEMO.remember(active, fingerprints)
         (work / DOCIDS).write_text(json.dumps(ids), encoding="utf-8")
-        _store_table(work, active, ids, fingerprint)
+        _store_table(work, active, ids, fingerprint, derive_from)
         index_update.write_fingerprints(work, fingerprints)
         meta = {
             "format": INDEX_FORMAT,
@@ -234,12 +241,16 @@ def _open_text(generation: Path, count: int):
 
 
 def ensure_index(
-    catalog: CatalogLike, index_dir: str | Path, previous: Iterable[Resource] | None = None
+    catalog: CatalogLike,
+    index_dir: str | Path,
+    previous: Iterable[Resource] | None = None,
+    previous_fingerprint: str | None = None,
 ) -> Searcher:
     """Open the index for a catalog, building it first when it is missing or stale.
 
     `previous`: the resources of the catalog in service, from which a build may derive the
-    new generation (see `build_index`).
+    new generation (see `build_index`); with its data fingerprint, the table's unchanged rows
+    are taken from the current generation's table too.
     """
     try:
         return open_index(index_dir, catalog)
@@ -251,7 +262,7 @@ def ensure_index(
         # Another process may have built it while this one waited for the lock.
         with contextlib.suppress(IndexUnavailable):
             return open_index(index_dir, catalog)
-        _build(catalog.resources, root, catalog.fingerprint, None, previous)
+        _build(catalog.resources, root, catalog.fingerprint, None, previous, previous_fingerprint)
     return open_index(index_dir, catalog)
 
 
@@ -271,11 +282,49 @@ def _usable_format(generation: Path) -> bool:
         return False
 
 
-def _store_table(folder: Path, active: list[Resource], ids: list[str], fingerprint: str) -> None:
-    """Keep the generation's table with it, so that opening it need not walk the resources."""
+def _store_table(
+    folder: Path,
+    active: list[Resource],
+    ids: list[str],
+    fingerprint: str,
+    derive_from: tuple[TableColumns, list[Resource]] | None = None,
+) -> None:
+    """Keep the generation's table with it, so that opening it need not walk the resources.
+
+    With the previous generation's table and resources, unchanged rows are taken from it
+    (table_update.py) instead of walking every resource.
+    """
     by_id = {r.id: r for r in active}
-    table = ResourceTable([by_id[i] for i in ids])
+    resources = [by_id[i] for i in ids]
+    columns = derive_columns(*derive_from, resources) if derive_from is not None else None
+    table = ResourceTable(resources, columns)
     write_table(folder, table, fingerprint, (folder / DOCIDS).read_text(encoding="utf-8"))
+
+
+def _previous_table(
+    generation: Path | None,
+    previous: Iterable[Resource] | None,
+    previous_fingerprint: str | None,
+) -> tuple[TableColumns, list[Resource]] | None:
+    """Return the stored table of `generation` and its resources, when they are `previous`'s.
+
+    None (walk every resource) unless the generation was built from the data `previous` is
+    (its fingerprint) and its stored table is intact: a row is only ever taken from the table
+    of the very resources it is compared with.
+    """
+    if generation is None or previous is None or not previous_fingerprint:
+        return None
+    try:
+        if read_meta(generation).get("fingerprint") != previous_fingerprint:
+            return None
+        ids_text = (generation / DOCIDS).read_text(encoding="utf-8")
+        ids = json.loads(ids_text)
+        by_id = {r.id: r for r in previous if r.active}
+        resources = [by_id[i] for i in ids]
+        columns = read_columns(generation, len(resources), previous_fingerprint, ids_text)
+    except (IndexUnavailable, TableUnusable, OSError, ValueError, KeyError, TypeError):
+        return None
+    return columns, resources
 
 
 def _document_ids(folder: Path) -> list[str]:

@@ -14,10 +14,12 @@ capped in memory and time (datafile/isolated.py).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from flask import Flask, current_app, g
 
 from directory.config import data_limits
 from directory.core.model import Catalog
-from directory.datafile.cache import parse_cached
+from directory.datafile.cache import parse_cached_later
 from directory.datafile.entry_cache import EntryCache
 from directory.datafile.feeds import feed_files_on_disk
 from directory.datafile.isolated import ParseFailed, parse_isolated
@@ -163,6 +165,9 @@ class DirectoryState:
         self._refused_shrink: str | None = None  # fingerprint refused for dropping listings
         self.index_retry_seconds = max(INDEX_RETRY_CHECKS * (check_interval or 0.0), 1.0)
         self.entries = EntryCache()  # verdicts of the last file's entries: a change re-reads few
+        # The catalog cache's entry for the file last parsed, written once it serves (see
+        # save_catalog): a restart reads it; nothing served waits for it.
+        self._unsaved: Callable[[], None] | None = None
 
     @property
     def catalog(self) -> Catalog | None:
@@ -255,19 +260,41 @@ class DirectoryState:
     def reload(self) -> bool:
         """Load the data file and its index; keep the last good snapshot if anything fails."""
         snapshot = self.prepare()
-        if snapshot is None:
-            return False
-        self.install(snapshot)
-        return True
+        if snapshot is not None:
+            self.install(snapshot)
+        self.save_catalog()
+        return snapshot is not None
+
+    def save_catalog(self) -> None:
+        """Write the catalog cache's entry for the file last parsed, if it is still unwritten.
+
+        Called once the new version serves: the write takes seconds at national scale and
+        nothing served needs it. The entry is keyed by the bytes that were parsed (cache.py),
+        so writing it late is never wrong: a crash before it leaves no entry (a restart parses
+        the file), a file changed meanwhile has another key, and an interrupted write leaves
+        only a temporary file that is never read.
+        """
+        with self._lock:
+            keep, self._unsaved = self._unsaved, None
+        if keep is not None:
+            keep()
 
     def prepare(self) -> Snapshot | None:
         """Read, check and index the file on disk; return its snapshot, or None (see `error`)."""
         with self._lock:
+            collecting = gc.isenabled()
+            # The catalog in service is millions of objects: each full collection a new
+            # version's allocations start walks them all (seconds of a one-entry change).
+            # What a reload leaves is freed by reference counts, or by the next collection.
+            gc.disable()
             try:
                 return self._prepare()
             except Exception as exc:  # never let a data file take the server down
                 log.exception("unexpected error while loading %s", self.data_path)
                 return self._refuse(f"unexpected error while loading the file: {exc!r}"[:500])
+            finally:
+                if collecting:
+                    gc.enable()
 
     def _prepare(self) -> Snapshot | None:
         self._retry_at = None
@@ -314,8 +341,13 @@ class DirectoryState:
             return self._refuse(refusal)
         self._refused_shrink = None
         try:
-            previous = self.snapshot.catalog.resources if self.snapshot else None
-            searcher = ensure_index(catalog, self.index_dir, previous)
+            previous = self.snapshot.catalog if self.snapshot else None
+            searcher = ensure_index(
+                catalog,
+                self.index_dir,
+                previous.resources if previous else None,
+                previous.fingerprint if previous else None,
+            )
         except (OSError, IndexUnavailable) as exc:
             self._unindexed = (signature, catalog)
             self._retry_at = time.monotonic() + self.index_retry_seconds
@@ -339,7 +371,16 @@ class DirectoryState:
             def parse(data, path, limits, feed_files=None):
                 return _parse_here(data, path, limits, feed_files, self.entries)
 
-        return parse_cached(data, self.data_path, self.limits, self.index_dir, parse, feed_files)
+        parsed, keep = parse_cached_later(
+            data, self.data_path, self.limits, self.index_dir, parse, feed_files
+        )
+        if keep is not None and self.isolate:
+            # gunicorn's master: after the switch, writing (pickling) the catalog would touch
+            # every object the new workers share with it, copying their pages; write it now.
+            keep()
+            keep = None
+        self._unsaved = keep
+        return parsed
 
     def baseline(self) -> Version | None:
         """Return the version a new file must not shrink from: in memory, else in the index."""

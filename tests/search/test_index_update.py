@@ -132,3 +132,18 @@ def test_without_the_previous_resources_the_index_is_built_whole(tmp_path):
     build_index(base, tmp_path, "v0")
     changed = [dataclasses.replace(base[0], name="Entirely different")] + base[1:]
     assert not (build_index(changed, tmp_path, "v1") / DOCORDER).exists()
+
+
+def test_a_word_only_a_changed_document_had_finds_nothing_and_fails_nothing(tmp_path):
+    base = factories.generate(80)
+    base[0] = dataclasses.replace(base[0], name="Xylophonic Fellowship")
+    build_index(base, tmp_path, "v0")
+    changed = [dataclasses.replace(base[0], name="Another name"), *base[1:]]
+    folder = build_index(changed, tmp_path, "v1", previous=base)
+    assert (folder / DOCORDER).exists()
+    searcher = open_index(tmp_path, Catalog(changed, "v1"))
+    try:
+        # Its postings are all of a deleted document: an empty list, not an error.
+        assert searcher.search(SearchRequest(q="xylophonic")).hits == ()
+    finally:
+        searcher.close()

@@ -190,6 +190,8 @@ def _read_matcher(matcher) -> tuple[np.ndarray, np.ndarray]:
             ids.append(np.asarray(matcher._ids, dtype=np.int64))
             weights.append(np.asarray(matcher._weights, dtype=np.float32))
             matcher._next_block()
+        if not ids:  # a term whose postings are all past (a derived index's deleted documents)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         return np.concatenate(ids), np.concatenate(weights)
     ids, weights = [], []  # pragma: no cover - another codec: step through the postings
     while matcher.is_active():  # pragma: no cover

@@ -1,0 +1,121 @@
+"""The catalog cache is written once a new version serves, and never serves the wrong version."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+
+from directory.datafile import cache
+from directory.datafile.limits import DEFAULT_LIMITS
+from directory.search import SearchRequest
+from directory.web.state import DirectoryState
+
+
+def _state(data_path, tmp_path) -> DirectoryState:
+    return DirectoryState(str(data_path), str(tmp_path / "index"), None)
+
+
+def _entry(data_path, tmp_path):
+    key = cache.cache_key(data_path.read_bytes(), str(data_path), DEFAULT_LIMITS, {})
+    return cache.entry_path(tmp_path / "index", key)
+
+
+def _replace(path, old, new):
+    """Write a new version the way an editor does: aside, then renamed into place."""
+    temporary = path.with_suffix(".new")
+    temporary.write_text(path.read_text().replace(old, new))
+    os.replace(temporary, path)
+
+
+def _names(state, q):
+    return [h.resource.name for h in state.current().searcher.search(SearchRequest(q=q)).hits]
+
+
+def _read_from_cache(caplog) -> int:
+    return sum("read from the catalog cache" in r.getMessage() for r in caplog.records)
+
+
+def test_the_catalog_cache_is_written_after_the_new_version_serves(data_path, tmp_path, caplog):
+    state = _state(data_path, tmp_path)
+    snapshot = state.prepare()
+    assert snapshot is not None
+    assert not _entry(data_path, tmp_path).exists()  # serving does not wait for it
+    state.install(snapshot)
+    assert _names(state, "serenity") == ["Hawthorne Serenity Group"]
+    state.save_catalog()
+    assert _entry(data_path, tmp_path).exists()
+    state.save_catalog()  # written once; nothing left to write
+    caplog.set_level(logging.INFO)
+    restarted = _state(data_path, tmp_path)
+    assert restarted.reload()
+    assert _read_from_cache(caplog) == 1
+    assert restarted.catalog == state.catalog
+
+
+def test_reload_writes_the_cache_of_the_version_it_switched_to(data_path, tmp_path):
+    state = _state(data_path, tmp_path)
+    assert state.reload()
+    _replace(data_path, "Hawthorne Serenity", "Belmont Hope")
+    assert state.reload()
+    assert _entry(data_path, tmp_path).exists()
+    assert _names(state, "hope") == ["Belmont Hope Group"]
+
+
+def test_a_crash_between_the_switch_and_the_write_leaves_nothing_wrong_served(
+    data_path, tmp_path, caplog
+):
+    state = _state(data_path, tmp_path)
+    assert state.reload()
+    _replace(data_path, "Hawthorne Serenity", "Belmont Hope")
+    state.install(state.prepare())  # served, and the process dies before save_catalog
+    assert not _entry(data_path, tmp_path).exists()
+    caplog.set_level(logging.INFO)
+    restarted = _state(data_path, tmp_path)
+    assert restarted.reload()
+    assert _read_from_cache(caplog) == 0  # parsed again: the old version's entry is not it
+    assert _names(restarted, "hope") == ["Belmont Hope Group"]
+    assert _names(restarted, "serenity") == []
+
+
+def test_a_file_changed_before_the_write_is_served_as_it_is_now(data_path, tmp_path, caplog):
+    state = _state(data_path, tmp_path)
+    assert state.reload()
+    _replace(data_path, "Hawthorne Serenity", "Belmont Hope")
+    state.install(state.prepare())
+    written_for = _entry(data_path, tmp_path)
+    _replace(data_path, "Belmont Hope", "Division Quokka")  # while the write is still to come
+    state.save_catalog()
+    assert written_for.exists()  # under the key of the bytes that were parsed
+    assert not _entry(data_path, tmp_path).exists()
+    assert state.reload()
+    assert _names(state, "quokka") == ["Division Quokka Group"]
+    caplog.set_level(logging.INFO)
+    restarted = _state(data_path, tmp_path)
+    assert restarted.reload()
+    assert _names(restarted, "quokka") == ["Division Quokka Group"]
+    assert _names(restarted, "hope") == []
+
+
+def test_a_damaged_half_written_or_stale_entry_is_never_served(data_path, tmp_path, caplog):
+    state = _state(data_path, tmp_path)
+    assert state.reload()
+    old_entry = _entry(data_path, tmp_path)
+    _replace(data_path, "Hawthorne Serenity", "Belmont Hope")
+    entry = _entry(data_path, tmp_path)
+    # Another version's catalog under this file's name: a stale or misplaced entry.
+    shutil.copy(old_entry, entry)
+    # What a write killed halfway leaves: a temporary file, never read.
+    (entry.parent / f".{entry.stem}.999999.tmp").write_bytes(old_entry.read_bytes()[:100])
+    caplog.set_level(logging.INFO)
+    restarted = _state(data_path, tmp_path)
+    assert restarted.reload()
+    assert _read_from_cache(caplog) == 0
+    assert _names(restarted, "hope") == ["Belmont Hope Group"]
+    assert restarted.catalog.fingerprint != state.catalog.fingerprint
+    # Cut short: a miss, removed, and written again whole.
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    again = _state(data_path, tmp_path)
+    assert again.reload()
+    assert _names(again, "hope") == ["Belmont Hope Group"]
+    assert cache.read_entry(tmp_path / "index", entry.stem)[0] == again.catalog
