@@ -38,7 +38,8 @@ _HEADER = struct.Struct("<64sQIQI")  # key (hex), pickled part: length, crc; mar
 # Exact types marshal writes and reads back as themselves (not subclasses: marshal refuses those).
 _SCALARS = frozenset({str, int, float, bool, type(None), bytes})
 _CONTAINERS = frozenset({tuple, list, frozenset})
-_PLAIN, _RECORDS, _OBJECTS = "plain", "records", "objects"
+_RECORDS, _OBJECTS = "records", "objects"
+_NONE = object()  # no class attribute: the field has no default, or a default factory
 
 
 class CatalogFileDamaged(ValueError):
@@ -52,7 +53,7 @@ def encode(key: str, catalog: Catalog, problems: list) -> bytes:
     kinds: dict[str, Any] = {}
     rows: list[list] = [[getattr(r, name) for name in names] for r in resources]
     objects: list = []
-    tables: dict[str, list] = {}
+    tables: dict[str, tuple] = {}
     for column, name in enumerate(names):
         values = [row[column] for row in rows]
         if all(_plain(v) for v in values):
@@ -60,7 +61,8 @@ def encode(key: str, catalog: Catalog, problems: list) -> bytes:
         record = _record_type(values)
         if record is not None:
             kinds[name] = (_RECORDS, record)
-            tables[name] = _distinct(values, rows, column, partial(_fields_of, kind=record))
+            fields = _distinct(values, rows, column, partial(_fields_of, kind=record))
+            tables[name] = _shaped(record, fields)
         else:
             kinds[name] = (_OBJECTS, None)
             _distinct(values, rows, column, lambda o: o, objects)
@@ -72,7 +74,7 @@ def encode(key: str, catalog: Catalog, problems: list) -> bytes:
     pickled = pickle.dumps(
         (names, kinds, objects, rest, problems, type(resources)), pickle.HIGHEST_PROTOCOL
     )
-    marshalled = marshal.dumps((tables, [tuple(row) for row in rows]), MARSHAL_VERSION)
+    marshalled = marshal.dumps((tables, _shaped(Resource, rows, set(kinds))), MARSHAL_VERSION)
     header = _HEADER.pack(
         key.encode("ascii"),
         len(pickled),
@@ -103,32 +105,69 @@ def decode(data: bytes, key: str) -> tuple[Catalog, list]:
     tables, rows = marshal.loads(marshalled)
     if names != [f.name for f in dataclasses.fields(Resource)]:
         raise CatalogFileDamaged("the file was written for another shape of Resource")
-    resources = container(_resources(names, kinds, objects, tables, rows))
+    resources = container(_resources(kinds, objects, tables, rows))
     catalog = Catalog(**rest, resources=resources)
     return catalog, problems
 
 
-def _resources(names: list[str], kinds: dict, objects: list, tables: dict, rows: list) -> list:
+def _shaped(cls: type, rows: list, numbered: set[str] = frozenset()) -> tuple[list, list]:
+    """Return (shapes, rows): each row as (its shape, the values it does not share with `cls`).
+
+    A field whose value is its class's default is left out of the instance's own attributes:
+    the class holds the default (a dataclass keeps it as a class attribute), so reading it gives
+    the same value, and the objects are made quicker and smaller. Fields in `numbered` hold
+    numbers into a table: only None is left out there, where None is the default.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]
+    defaults = [getattr(cls, name, _NONE) for name in names]
+    for i, name in enumerate(names):
+        if name in numbered and defaults[i] is not None:
+            defaults[i] = _NONE  # a number is never the default
+    shapes: dict[tuple, int] = {}
+    out = []
+    for row in rows:
+        kept = tuple(i for i, value in enumerate(row) if not _same(value, defaults[i]))
+        shape = shapes.setdefault(kept, len(shapes))
+        out.append((shape, tuple(row[i] for i in kept)))
+    return [tuple(names[i] for i in kept) for kept in shapes], out
+
+
+def _same(value: Any, default: Any) -> bool:
+    """True when `value` is the class's default, of its very type (-0.0 is not 0.0 here)."""
+    if default is _NONE:
+        return False
+    if value is default:
+        return True
+    return type(value) is type(default) and value == default and repr(value) == repr(default)
+
+
+def _made(cls: type, shapes: list, rows: list, new, set_attribute) -> list:
+    out = []
+    append = out.append
+    for shape, values in rows:
+        record = new(cls)
+        set_attribute(record, "__dict__", dict(zip(shapes[shape], values, strict=True)))
+        append(record)
+    return out
+
+
+def _resources(kinds: dict, objects: list, tables: dict, shaped: tuple) -> list:
     """Make the Resource of each row, its records and objects put back in place."""
     new = object.__new__
     set_attribute = object.__setattr__  # a frozen dataclass refuses its own __setattr__
     fixes = []
     for name, (kind, record) in kinds.items():
         if kind == _RECORDS:
-            fields = [f.name for f in dataclasses.fields(record)]
-            made = []
-            for values in tables[name]:
-                made.append(new(record))
-                set_attribute(made[-1], "__dict__", dict(zip(fields, values, strict=True)))
-            fixes.append((name, made))
+            fixes.append((name, _made(record, *tables[name], new, set_attribute)))
         else:
             fixes.append((name, objects))
+    shapes, rows = shaped
     out = []
     append = out.append
-    for row in rows:
-        state = dict(zip(names, row, strict=True))
+    for shape, row in rows:
+        state = dict(zip(shapes[shape], row, strict=True))
         for name, values in fixes:
-            number = state[name]
+            number = state.get(name)
             if number is not None:
                 state[name] = values[number]
         resource = new(Resource)
@@ -159,15 +198,17 @@ def _record_type(values: list) -> type | None:
         return None
     names = [f.name for f in dataclasses.fields(kind)]
     for value in values:
+        # Its own attributes are fields only (a default may live on the class), all plain.
         if value is not None and (
-            value.__dict__.keys() != set(names) or not all(_plain(value.__dict__[n]) for n in names)
+            not value.__dict__.keys() <= set(names)
+            or not all(_plain(getattr(value, n)) for n in names)
         ):
             return None
     return kind
 
 
 def _fields_of(record: Any, kind: type) -> tuple:
-    return tuple(record.__dict__[f.name] for f in dataclasses.fields(kind))
+    return tuple(getattr(record, f.name) for f in dataclasses.fields(kind))
 
 
 def _distinct(values: list, rows: list, column: int, encode_one, into: list | None = None) -> list:

@@ -86,6 +86,12 @@ def test_every_kind_of_value_comes_back_exactly():
     back, _ = decode(encode(KEY, catalog, []), KEY)
     _assert_same(back, catalog)
     assert type(back.by_id("odd").online.notes) is Label
+    for resource in back.resources:  # what other code does with a resource works the same
+        assert pickle.loads(pickle.dumps(resource)) == resource
+        changed = dataclasses.replace(resource, name="Changed")
+        assert changed.description == resource.description and changed.name == "Changed"
+        if resource.id != "odd":  # its list of tags cannot be hashed
+            assert hash(resource) == hash(catalog.by_id(resource.id))
     assert back.by_id("odd").translations == {"es": {"name": "Raro"}}
 
 
@@ -116,6 +122,22 @@ def _damaged(good: bytes):
             zlib.crc32(marshalled),
         )
         yield catalog_file.MAGIC + header + pickled + marshalled
+
+
+def test_a_catalog_read_back_is_written_the_same_way():
+    catalog, problems = parse_bytes(SAMPLE.read_bytes(), str(SAMPLE))
+    once = encode(KEY, catalog, problems)
+    again = encode(KEY, *decode(once, KEY))
+    # Records stay records (not pickled objects), however their defaults are kept.
+    assert _pickled(again)[:3] == _pickled(once)[:3]
+    assert len(again) < len(once) * 1.01
+
+
+def _pickled(data: bytes) -> tuple:
+    """Return the pickled part: field names, kinds of fields, objects, ..."""
+    start = len(catalog_file.MAGIC) + catalog_file._HEADER.size
+    size = catalog_file._HEADER.unpack_from(data, len(catalog_file.MAGIC))[1]
+    return pickle.loads(data[start : start + size])
 
 
 def test_a_damaged_file_is_refused_before_it_is_believed():
