@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from directory import create_app
@@ -195,3 +198,19 @@ def test_behind_a_proxy_each_visitor_has_their_own_rate_limit(tmp_path, data_pat
     assert client.get("/search?q=a", headers=first).status_code == 200
     assert client.get("/search?q=a", headers=first).status_code == 429
     assert client.get("/search?q=a", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 200
+
+
+def test_making_the_app_leaves_the_command_modules_unimported():
+    """A server start does not pay for the CLI's libraries (geocoding, HTTP, round-trip YAML)."""
+    code = (
+        "import sys\n"
+        "from directory import create_app\n"
+        "app = create_app({'TESTING': True, 'SECRET_KEY': 'x' * 64})\n"
+        "print(sorted(m for m in ('directory.cli.data', 'directory.cli.maintenance', 'geopy',"
+        " 'requests', 'ruamel.yaml') if m in sys.modules))\n"
+        "print('validate' in app.cli.commands)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split("\n")
+    assert out[:2] == ["[]", "True"]

@@ -8,9 +8,10 @@ means a new parse, never a stale verdict). Only files without errors are kept: t
 restarts and the CLI read again; a refused file is parsed each time it changes, as before.
 
 The entries live in the index folder's `catalogs/` (derived data, next to the index built from
-the same file), written whole and renamed into place; an entry that cannot be read is a miss and
-is removed. The newest `KEEP` entries are kept. Unpickling is trusted as the index is: both are
-written by this service into its own instance folder.
+the same file), written whole and renamed into place, in the layout of `catalog_file.py` (a
+checksum over every byte, checked before anything is decoded); an entry that cannot be read is a
+miss and is removed. The newest `KEEP` entries are kept. Decoding is trusted as the index is:
+both are written by this service into its own instance folder.
 """
 
 from __future__ import annotations
@@ -21,21 +22,24 @@ import hashlib
 import json
 import logging
 import os
-import pickle
+import sys
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 from directory.core.model import Catalog
+from directory.datafile.catalog_file import CatalogFileDamaged, decode, encode
 from directory.datafile.feeds import bundle_fingerprint
 from directory.datafile.limits import DataLimits
 from directory.datafile.load import Problem, parse_bytes
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # bump when Catalog, Resource or Problem change shape
+CACHE_FORMAT = 3  # bump when catalog_file.py's layout changes (a new Resource shape is seen)
 FOLDER = "catalogs"
+SUFFIX = ".catalog"
+OLD_SUFFIXES = (".pickle",)  # entries of earlier formats, removed with the old ones
 KEEP = 3  # the version in service, the one before it and one being tried
 LIBRARIES = ("marshmallow", "phonenumbers", "PyYAML", "zipcodes")  # what validation depends on
 
@@ -63,6 +67,7 @@ def cache_key(
     data: bytes, path: str, limits: DataLimits, feed_files: Mapping[str, bytes] | None = None
 ) -> str:
     parts = [CACHE_FORMAT, code_fingerprint(), path, sorted(limits.__dict__.items())]
+    parts.append(list(sys.version_info[:2]))  # pickle and marshal are Python's own formats
     digest = hashlib.sha256(json.dumps(parts).encode())
     digest.update(bytes.fromhex(bundle_fingerprint(data, feed_files)))
     return digest.hexdigest()
@@ -102,7 +107,7 @@ def parse_cached_later(
         return parse(data, path, limits, feed_files), None
     folder = Path(index_dir) / FOLDER
     key = cache_key(data, path, limits, feed_files)
-    hit = _read(folder / f"{key}.pickle", key)
+    hit = _read(folder / f"{key}{SUFFIX}", key)
     if hit is not None:
         log.info("%s: validated before, read from the catalog cache", path)
         return hit, None
@@ -119,40 +124,47 @@ def _keep(folder: Path, key: str, parsed: Parsed) -> None:
 
 
 def _read(entry: Path, key: str) -> Parsed | None:
-    collecting = gc.isenabled()
-    gc.disable()  # a million new objects would start many needless collections: 3x slower
     try:
-        with open(entry, "rb") as handle:
-            stored_key, parsed = pickle.load(handle)
+        parsed = _decoded(entry.read_bytes(), key)
     except FileNotFoundError:
         return None
     except Exception as exc:  # a damaged entry is a miss, and is removed
         log.warning("catalog cache entry %s unreadable (%r); parsing the file", entry.name, exc)
         _remove(entry)
         return None
+    os.utime(entry)  # the newest entries are the ones kept
+    return parsed
+
+
+def _decoded(data: bytes, key: str) -> Parsed:
+    collecting = gc.isenabled()
+    gc.disable()  # a million new objects would start many needless collections: 3x slower
+    try:
+        catalog, problems = decode(data, key)
     finally:
         if collecting:
             gc.enable()
-    if stored_key != key:
-        _remove(entry)
-        return None
-    os.utime(entry)  # the newest entries are the ones kept
-    return parsed
+    return catalog, problems
 
 
 def _write(folder: Path, key: str, parsed: Parsed) -> None:
     temporary = folder / f".{key}.{os.getpid()}.tmp"
     try:
+        data = encode(key, *parsed)
+    except Exception as exc:  # why: an unforeseen value in the catalog costs a parse, not a start
+        log.warning("cannot keep the validated catalog: %r", exc)
+        return
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as out:
-            pickle.dump((key, parsed), out, pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / f"{key}.pickle")
+            out.write(data)
+        os.replace(temporary, folder / f"{key}{SUFFIX}")
     except OSError as exc:  # a read-only or full disk: serving goes on, the next start parses
         log.warning("cannot keep the validated catalog in %s: %s", folder, exc.strerror or exc)
         _remove(temporary)
         return
-    entries = sorted(folder.glob("*.pickle"), key=_mtime, reverse=True)
-    for old in entries[KEEP:]:
+    entries = sorted(folder.glob(f"*{SUFFIX}"), key=_mtime, reverse=True)
+    for old in entries[KEEP:] + [p for s in OLD_SUFFIXES for p in folder.glob(f"*{s}")]:
         _remove(old)
 
 
@@ -172,7 +184,7 @@ def _remove(path: Path) -> None:
 
 def entry_path(index_dir: str | Path, key: str) -> Path:
     """Return where the catalog kept under `key` lives (see `parse_cached`)."""
-    return Path(index_dir) / FOLDER / f"{key}.pickle"
+    return Path(index_dir) / FOLDER / f"{key}{SUFFIX}"
 
 
 def read_entry(index_dir: str | Path, key: str) -> Parsed:
@@ -181,18 +193,10 @@ def read_entry(index_dir: str | Path, key: str) -> Parsed:
     Raises OSError when it is missing and ValueError when it cannot be read or holds another key;
     nothing is removed or touched (a read-only artifact is shared by every host).
     """
-    collecting = gc.isenabled()
-    gc.disable()  # as in _read: a million new objects would start many needless collections
+    data = entry_path(index_dir, key).read_bytes()
     try:
-        with open(entry_path(index_dir, key), "rb") as handle:
-            stored_key, parsed = pickle.load(handle)
-    except OSError:
-        raise
-    except Exception as exc:  # pickle raises many kinds on a damaged file
+        return _decoded(data, key)
+    except CatalogFileDamaged as exc:
+        raise ValueError(f"the kept catalog cannot be read: {exc}") from None
+    except Exception as exc:  # a file of the right checksum that still does not decode
         raise ValueError(f"the kept catalog cannot be read ({exc!r})"[:300]) from None
-    finally:
-        if collecting:
-            gc.enable()
-    if stored_key != key:
-        raise ValueError("the kept catalog is another version's")
-    return parsed

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources as package_files
 
-from ruamel.yaml import YAML
+import yaml
 
 from directory.search.engine import LANGUAGE_FIELDS
 from directory.search.text import raw_words, stem, stem_as, terms_as, terms_of
@@ -179,14 +179,23 @@ def parse_synonyms(data: dict, *languages: tuple[str, dict]) -> Synonyms:
     )  # fmt: skip
 
 
+def read_synonym_file(text: str) -> dict:
+    """Return a synonym file's mapping, every scalar as a string (YAML 1.1's `no` stays "no")."""
+    return yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader)) or {}
+
+
 @functools.cache
 def load_synonyms() -> Synonyms:
-    """Load `synonyms.yaml` and every language's `synonyms.<code>.yaml` shipped with the package."""
+    """Load `synonyms.yaml` and every language's `synonyms.<code>.yaml` shipped with the package.
+
+    Read with libyaml, every scalar as text (what `parse_synonyms` makes of each anyway):
+    ruamel.yaml took most of a second of every start; tests/search/test_query.py checks both read
+    the same.
+    """
     folder = package_files.files(__package__)
-    yaml = YAML(typ="safe")
 
     def read(name: str) -> dict:
-        return yaml.load(folder.joinpath(name).read_text(encoding="utf-8")) or {}
+        return read_synonym_file(folder.joinpath(name).read_text(encoding="utf-8"))
 
     others = sorted(p.name for p in folder.iterdir()
                     if p.name.startswith("synonyms.") and p.name.count(".") == 2)  # fmt: skip

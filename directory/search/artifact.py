@@ -8,7 +8,7 @@ read (DIRECTORY_ARTIFACT_DIR). Layout of DIR:
     CURRENT                 the name of the version to serve (replaced with os.replace); other
                             pointers, CURRENT.<host>, let each host switch on its own
     v-<ns>-<fingerprint>/   one complete version, never changed once renamed into place:
-        catalogs/<key>.pickle   the validated catalog, as the catalog cache keeps it
+        catalogs/<key>.catalog  the validated catalog, as the catalog cache keeps it
         CURRENT, gen-*/         its search index (one generation, see index.py)
         manifest.json           format, fingerprint, counts, build time, the catalog's size and
                                 SHA-256: written last, so a folder without it is unfinished

@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources as package_files
 
-from ruamel.yaml import YAML
-
 PLACE_PREPOSITIONS = ("near", "in", "around", "close to", "at")
 DANGLING = frozenset({"in", "on", "at", "near", "for", "this"})
 MAX_PLACE_WORDS = 4  # "st paul park mn": longer runs are not one place
@@ -149,6 +147,8 @@ def _codes(value) -> tuple[str, ...]:
 @functools.cache
 def load_words() -> Words:
     """Load `words.yaml` and every language's `words.<code>.yaml` shipped with the package."""
+    from ruamel.yaml import YAML  # noqa: PLC0415  # why: on first use, not at every start
+
     folder = package_files.files(__package__)
     names = ["words.yaml"] + sorted(
         p.name for p in folder.iterdir() if p.name.startswith("words.") and p.name.count(".") == 2

@@ -17,7 +17,6 @@ import unicodedata
 from collections.abc import Iterable
 
 import snowballstemmer
-from babel import Locale
 
 # Words dropped from documents and queries alike. "no" and "not" are kept out of the list on
 # purpose where they carry meaning ("no cost"); these never do.
@@ -44,6 +43,11 @@ _stem_lock = threading.Lock()  # a Snowball stemmer object is not thread-safe
 
 
 _stemmers: dict[str, snowballstemmer.stemmer] = {}
+# Snowball's names of its stemmers for the languages listings are written in; another code is
+# named by Babel (its locale data takes a third of a second to read, at every start).
+SNOWBALL_NAMES = {"ca": "catalan", "de": "german", "en": "english", "es": "spanish",
+                  "fr": "french", "it": "italian", "nl": "dutch", "pt": "portuguese",
+                  "ru": "russian"}  # fmt: skip
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -54,9 +58,15 @@ def stem_as(language: str, word: str) -> str:
     """
     with _stem_lock:
         if language not in _stemmers:
-            name = Locale.parse(language).english_name.lower()
+            name = SNOWBALL_NAMES.get(language) or _english_name(language)
             _stemmers[language] = snowballstemmer.stemmer(name)
         return _stemmers[language].stemWord(word)
+
+
+def _english_name(language: str) -> str:
+    from babel import Locale  # noqa: PLC0415  # why: only for a language SNOWBALL_NAMES lacks
+
+    return Locale.parse(language).english_name.lower()
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from directory import create_app
 from directory.datafile import cache
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
@@ -26,7 +28,7 @@ def test_an_unchanged_file_is_read_from_the_cache(tmp_path, caplog):
     assert _hits(caplog) == 1
     assert second[0] == first[0] == parse_bytes(data, "sample.yaml")[0]
     assert second[1] == first[1]
-    assert len(list((tmp_path / cache.FOLDER).glob("*.pickle"))) == 1
+    assert len(list((tmp_path / cache.FOLDER).glob("*" + cache.SUFFIX))) == 1
 
 
 def test_another_version_path_or_limit_is_parsed_again(tmp_path, caplog):
@@ -40,21 +42,21 @@ def test_another_version_path_or_limit_is_parsed_again(tmp_path, caplog):
     wider = DataLimits(**{**DEFAULT_LIMITS.__dict__, "max_field_chars": 9999})
     cache.parse_cached(data, "sample.yaml", wider, tmp_path)
     assert _hits(caplog) == 0
-    assert len(list((tmp_path / cache.FOLDER).glob("*.pickle"))) == cache.KEEP
+    assert len(list((tmp_path / cache.FOLDER).glob("*" + cache.SUFFIX))) == cache.KEEP
 
 
 def test_a_file_with_errors_is_not_kept(tmp_path):
     data = (FIXTURES / "broken" / "duplicate-id.yaml").read_bytes()
     catalog, problems = cache.parse_cached(data, "broken.yaml", DEFAULT_LIMITS, tmp_path)
     assert catalog is None and problems == parse_bytes(data, "broken.yaml")[1]
-    assert not list((tmp_path / cache.FOLDER).glob("*.pickle"))
+    assert not list((tmp_path / cache.FOLDER).glob("*" + cache.SUFFIX))
 
 
 def test_a_damaged_entry_is_a_miss_and_is_replaced(tmp_path, caplog):
     caplog.set_level(logging.INFO, "directory.datafile.cache")
     data = SAMPLE.read_bytes()
     expected, _ = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
-    (entry,) = (tmp_path / cache.FOLDER).glob("*.pickle")
+    (entry,) = (tmp_path / cache.FOLDER).glob("*" + cache.SUFFIX)
     entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as by a full disk
     catalog, _ = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
     assert catalog == expected
@@ -122,3 +124,42 @@ def test_the_cached_catalog_is_compact_and_gives_the_same_answers(tmp_path):
     assert len({id(r.timezone) for r in meetings}) == len({r.timezone for r in meetings}) < 4
     # The entry as written is kept once, as JSON text, not as a second tree of objects.
     assert all(isinstance(r.source, bytes) and r.source for r in cached.resources)
+
+
+def test_hostile_entries_are_misses_never_served(tmp_path, caplog):
+    """A changed byte, another version's entry under this name, garbage: parsed again, rewritten."""
+    caplog.set_level(logging.INFO, "directory.datafile.cache")
+    data = SAMPLE.read_bytes()
+    expected, _ = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    (entry,) = (tmp_path / cache.FOLDER).glob("*" + cache.SUFFIX)
+    good = entry.read_bytes()
+    changed = data.replace(b"name:", b"name: ", 1)
+    cache.parse_cached(changed, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    (other,) = set((tmp_path / cache.FOLDER).glob("*" + cache.SUFFIX)) - {entry}
+    middle = len(good) // 2
+    for hostile in (
+        good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1 :],  # one bit
+        other.read_bytes(),  # another file's catalog, under this file's name
+        b"\x80\x05garbage" * 1000,
+        b"",
+    ):
+        entry.write_bytes(hostile)
+        catalog, _ = cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+        assert catalog == expected
+        assert [r.source for r in catalog.resources] == [r.source for r in expected.resources]
+        assert _hits(caplog) == 0
+        assert entry.read_bytes() == good  # parsed again and kept again
+    assert cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)[0] == expected
+    assert _hits(caplog) == 1
+
+
+def test_read_entry_refuses_a_damaged_entry_and_leaves_it(tmp_path):
+    data = SAMPLE.read_bytes()
+    cache.parse_cached(data, "sample.yaml", DEFAULT_LIMITS, tmp_path)
+    key = cache.cache_key(data, "sample.yaml", DEFAULT_LIMITS)
+    entry = cache.entry_path(tmp_path, key)
+    assert cache.read_entry(tmp_path, key)[0] == parse_bytes(data, "sample.yaml")[0]
+    entry.write_bytes(entry.read_bytes()[:-5])
+    with pytest.raises(ValueError, match="cannot be read"):
+        cache.read_entry(tmp_path, key)
+    assert entry.exists()

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from babel import Locale
+from ruamel.yaml import YAML
 
 from directory.core.geo import haversine_miles
 from directory.core.model import Location, Online, Resource
 from directory.core.places import Place
 from directory.core.schedule import Schedule
 from directory.core.vocabulary import default_dimension
-from directory.search import SearchRequest, build_index, open_index
-from directory.search.analysis import MAX_QUERY_WORDS, load_synonyms, parse_synonyms
+from directory.search import SearchRequest, analysis, build_index, open_index
+from directory.search.analysis import (
+    MAX_QUERY_WORDS,
+    load_synonyms,
+    parse_synonyms,
+    read_synonym_file,
+)
 from directory.search.facets import VALUE_FACETS
 from directory.search.table import STARTED_GRACE_MINUTES, ResourceTable
+from directory.search.text import SNOWBALL_NAMES
 from tests.factories import generate
 
 PORTLAND = Place("Portland, OR", 45.5152, -122.6784, "city")
@@ -350,6 +359,28 @@ def test_shipped_synonym_table_loads():
     table = load_synonyms()
     assert ("buprenorphine",) in table.lookup(("suboxone",))
     assert ("recovery", "housing") in table.lookup(("sober", "living"))
+
+
+def test_shipped_synonym_files_read_as_ruamel_yaml_reads_them():
+    """The quick libyaml reading (every scalar as text) means what a YAML 1.2 safe load means."""
+    yaml = YAML(typ="safe")  # refuses duplicate keys, which a quick read would let pass
+    folder = Path(analysis.__file__).parent
+    files = sorted(folder.glob("synonyms*.yaml"))
+    assert len(files) >= 2
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert stringified(read_synonym_file(text)) == stringified(yaml.load(text)), path.name
+    for language, name in SNOWBALL_NAMES.items():  # the names Babel gives
+        assert Locale.parse(language).english_name.lower() == name
+
+
+def stringified(value):
+    """Return a YAML value as parse_synonyms reads it: text, lists and mappings of text."""
+    if isinstance(value, dict):
+        return {str(k): stringified(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [stringified(v) for v in value]
+    return "" if value is None else str(value)
 
 
 # --- geography --------------------------------------------------------------------------------
