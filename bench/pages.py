@@ -2,6 +2,7 @@
 
     python bench/pages.py                       # 10,000 resources, 10 s per turn, 2 turns
     python bench/pages.py --resources 2000 --seconds 5 --turns 1
+    python bench/pages.py --only-pdf            # only the sheet PDFs (no minimal app, no pages)
 
 Loopback only. Two servers run side by side under the same gunicorn settings (those of
 directory/web/gunicorn_conf.py: workers, threads, gthread, keep-alive, the access log): ours on
@@ -238,6 +239,27 @@ def line(label: str, f: dict) -> str:
             f"cpu {f['cpu_ms_per_request']:6.2f} ms/request  [{statuses}]")  # fmt: skip
 
 
+def compare_pages(ours: Server, minimal: Server, paths: Path, args) -> None:
+    """Result pages beside the minimal app, then the whole Meeting Guide feed."""
+    for server in (ours, minimal):  # warm: templates, index files, caches
+        wrk(server.port, paths, 2)
+    pages = {"ours": [], "minimal": []}
+    for _ in range(args.turns):
+        pages["minimal"].append(page_load(minimal, paths, args.seconds))
+        pages["ours"].append(page_load(ours, paths, args.seconds))
+    ratio = best(pages["ours"])["rate"] / best(pages["minimal"])["rate"]
+    print(line("minimal Flask app, small page", best(pages["minimal"])))
+    print(line("result pages", best(pages["ours"])))
+    print(f"ratio result pages / minimal app: {ratio:.2f} (target 0.30)")
+    feed = {True: [], False: []}
+    for _ in range(args.turns):
+        for gzipped in (True, False):
+            load = concurrent_load(ours, feed_request(gzipped), args.seconds / 2)
+            feed[gzipped].append(load)
+    print(line("Meeting Guide feed, gzip", best(feed[True])))
+    print(line("Meeting Guide feed, plain", best(feed[False])))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure result pages against a minimal Flask app, the kept feed, and sheet PDFs."""
     parser = argparse.ArgumentParser(prog="bench/pages.py", description=main.__doc__)
@@ -246,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-pdf", action="store_true")
+    parser.add_argument("--only-pdf", action="store_true", help="only the sheet PDFs")
     parser.add_argument(
         "--code",
         type=Path,
@@ -274,32 +297,20 @@ def main(argv: list[str] | None = None) -> int:
         gunicorn = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-c"]
         ours = Server("ours", work, [*gunicorn, str(args.code / "gunicorn.conf.py"),
                                      "directory:create_app()"], args.code, env)  # fmt: skip
-        minimal = Server("minimal", work, [*gunicorn, str(work / "minimal_conf.py"),
-                                           "minimal:app"], work, env)  # fmt: skip
+        minimal = None
+        if not args.only_pdf:
+            minimal = Server("minimal", work, [*gunicorn, str(work / "minimal_conf.py"),
+                                               "minimal:app"], work, env)  # fmt: skip
         try:
-            minimal.wait_ready("/")
+            if minimal:
+                minimal.wait_ready("/")
             started = time.monotonic()
             ours.wait_ready("/search?q=aa")
             ready = time.monotonic() - started
             print(f"{args.resources:,} resources, {args.workers} workers; ours ready in"
                   f" {ready:.0f} s; load {os.getloadavg()[0]:.2f}")  # fmt: skip
-            for server in (ours, minimal):  # warm: templates, index files, caches
-                wrk(server.port, paths, 2)
-            pages = {"ours": [], "minimal": []}
-            for _ in range(args.turns):
-                pages["minimal"].append(page_load(minimal, paths, args.seconds))
-                pages["ours"].append(page_load(ours, paths, args.seconds))
-            ratio = best(pages["ours"])["rate"] / best(pages["minimal"])["rate"]
-            print(line("minimal Flask app, small page", best(pages["minimal"])))
-            print(line("result pages", best(pages["ours"])))
-            print(f"ratio result pages / minimal app: {ratio:.2f} (target 0.30)")
-            feed = {True: [], False: []}
-            for _ in range(args.turns):
-                for gzipped in (True, False):
-                    load = concurrent_load(ours, feed_request(gzipped), args.seconds / 2)
-                    feed[gzipped].append(load)
-            print(line("Meeting Guide feed, gzip", best(feed[True])))
-            print(line("Meeting Guide feed, plain", best(feed[False])))
+            if minimal:
+                compare_pages(ours, minimal, paths, args)
             if not args.skip_pdf:
                 ids = [r["id"] for r in data["resources"][:5]]
                 request = sheet_request(ours.port, ids)
@@ -309,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"load {os.getloadavg()[0]:.2f} at the end")
         finally:
             ours.stop()
-            minimal.stop()
+            if minimal:
+                minimal.stop()
     return 0
 
 

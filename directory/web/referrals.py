@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -180,7 +179,7 @@ def sheet():
     built = _build_from_form()
     if isinstance(built, Response):
         return built
-    return _render_sheet(built, for_pdf=False, form=_detail_values())
+    return _render_sheet(built, form=_detail_values())
 
 
 @bp.post("/sheet.pdf")
@@ -189,10 +188,7 @@ def sheet_pdf():
     built = _build_from_form()
     if isinstance(built, Response):
         return built
-    stylesheet = (Path(current_app.static_folder) / "sheet.css").read_text(encoding="utf-8")
-    words = wording.words_for(built["language"])
-    html = _render_sheet(built, for_pdf=True)
-    pdf = sheets.render_pdf(html, [stylesheet, sheets.pdf_page_css(built, words)])
+    pdf = sheets.render_pdf(built, wording.words_for(built["language"]))
     return Response(
         pdf,
         mimetype="application/pdf",

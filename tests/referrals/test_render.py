@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from directory.datafile.load import load_catalog
 from directory.referrals import render as sheets
 from directory.referrals import sheet as referral
-from directory.referrals.wording import SheetWords, words_for
-from tests.conftest import FIXTURES, ROOT
+from directory.referrals.wording import SheetWords
+from tests.conftest import FIXTURES
 from tests.web.referral_flow import build_list, make_app, referral_ids
 
 FIXTURE = FIXTURES / "referrals.yaml"
@@ -49,11 +49,28 @@ def test_qr_svg_is_inline_and_scales_with_css():
     assert "<script" not in svg and "href" not in svg
 
 
+def one_item_sheet(**item) -> dict:
+    """Return a sheet context with one listing, as sheet_context makes them (no app)."""
+    listing = {"id": "a", "name": "Harbor Detox", "kind": "Treatment", "url":
+               "https://directory.example/resources/harbor-detox", "when": "Every day",
+               "where": "Portland", "note": "", **item}  # fmt: skip
+    return {
+        "directory_name": "Test Directory", "language": "en", "participant": "", "specialist": "",
+        "contact": "", "date": "2026-03-02", "date_text": "Monday, March 2, 2026",
+        "origin": None, "paper": "letter", "share_url": None, "missing": [],
+        "crisis_lines": [{"name": "988 Lifeline", "phone": "988", "text": "988"}],
+        "has_911": False,
+        "groups": [{"dimension": "health", "title": "Health", "description": "Staying well.",
+                    "goal": "", "items": [listing]}],
+    }  # fmt: skip
+
+
 @needs_zbar
 def test_qr_code_in_a_pdf_scans_to_its_url(tmp_path):
-    url = "https://directory.example/resources/harbor-detox"
-    html = f"<html><body><div style='width:40mm;height:40mm'>{sheets.qr_svg(url)}</div></body>"
-    assert scan_pdf(sheets.render_pdf(html), tmp_path) == [url]
+    sheet = one_item_sheet()
+    assert scan_pdf(sheets.render_pdf(sheet, SheetWords()), tmp_path, dpi=200) == [
+        "https://directory.example/resources/harbor-detox"
+    ]
 
 
 def test_sheet_context_adds_codes_without_changing_the_sheet():
@@ -78,16 +95,17 @@ def test_page_rule_sets_the_paper_and_quotes_hostile_line_names():
         "has_911": False,
         "crisis_lines": [{"name": hostile, "phone": '988"}</style>'}, {"name": "x", "phone": None}],
     }
-    css = sheets.pdf_page_css(sheet, SheetWords())
+    css = sheets.page_css(sheet, SheetWords(), "a4")
     assert css.startswith("@page { size: A4;")
     assert "<" not in css and css.count('"') == 6 and "}</style>" not in css  # three strings
-    html = f"<html><head><style>{css}</style></head><body><p>Body</p></body></html>"
-    footer = PdfReader(io.BytesIO(sheets.render_pdf(html))).pages[0].extract_text()
+    printed = {**one_item_sheet(), "crisis_lines": sheet["crisis_lines"], "paper": "a4"}
+    reader = PdfReader(io.BytesIO(sheets.render_pdf(printed, SheetWords())))
+    footer = reader.pages[0].extract_text()
     assert 'Help any time: 988"}</style> · 911 in an emergency' in footer
     assert "Page 1 of 1" in footer
-    assert sheets.pdf_page_css({**sheet, "paper": "tabloid"}, SheetWords()).startswith(
-        "@page { size: letter;"
-    )
+    assert hostile in footer  # drawn as text, never read as markup
+    assert round(reader.pages[0].mediabox.height) == 842  # A4
+    assert sheets.page_css(sheet, SheetWords(), "tabloid").startswith("@page { size: letter;")
     # The browser's Print gets the same footers, without a paper size (the print dialog's).
     assert "size:" not in sheets.page_css(sheet, SheetWords())
 
@@ -106,25 +124,25 @@ class _Counter(BaseHTTPRequestHandler):
         pass
 
 
-def test_making_a_pdf_fetches_nothing():
+def test_making_a_pdf_fetches_nothing_and_prints_markup_as_text():
     server = HTTPServer(("127.0.0.1", 0), _Counter)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
-    html = (
-        f'<html><head><link rel="stylesheet" href="{base}/site.css">'
-        f"<style>@import url({base}/more.css); p {{ background: url({base}/bg.png) }}</style>"
-        f'</head><body><img src="{base}/img.png" alt="x"><img src="file:///etc/hostname" alt="y">'
-        "<p>Still a PDF</p></body></html>"
+    note = (
+        f'<img src="{base}/img.png"> <link rel="stylesheet" href="{base}/site.css"> '
+        f'<a href="file:///etc/hostname">x</a> <font name="Courier">&amp; {base}/bg'
     )
+    sheet = one_item_sheet(note=note, website=f"{base}/site", url=f"{base}/resources/a")
     try:
-        pdf = sheets.render_pdf(html)
+        pdf = sheets.render_pdf(sheet, SheetWords())
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
     assert _Counter.hits == []
-    assert "Still a PDF" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    text = "".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert "".join(note.split()) in text
 
 
 def test_sheet_calendar_has_only_meetings():
@@ -344,37 +362,3 @@ def test_with_goals_and_notes_at_their_maximum_ten_listings_still_fit_three_page
     limit = referral.FIELD_LIMITS["goal"]
     goals = {f"goal_{dim}": (goal + " " + goal)[:limit] for dim, goal in GOALS.items()}
     assert len(page_lines(handout(handout_app, TEN, paper, notes, **goals))) <= 3
-
-
-@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) draws the pages")
-def test_stylesheets_given_beside_the_html_draw_the_same_pages_as_inlined(tmp_path):
-    """The PDF's stylesheets are parsed once and given beside the HTML: the same cascade."""
-    sheet_css = (ROOT / "static" / "sheet.css").read_text(encoding="utf-8")
-    words = words_for("en")
-    footer = sheets.page_css({"crisis_lines": [{"phone": "988"}], "has_911": False}, words, "a4")
-    body = (
-        '<main class="sheet"><h1>Recovery resources</h1><p hidden>never shown</p>'
-        '<section class="referral-group dimension-health"><h2 class="referral-group-title">'
-        'Health</h2><article class="referral-item"><h3 class="item-name">Harbor Detox</h3>'
-        '<p class="dimension-description">Call first.</p>'
-        f'<div class="qr item-qr">{sheets.qr_svg("https://x.example/resources/a")}</div>'
-        "</article></section></main>"
-    )
-    inlined = f"<html><head><style>{sheet_css}\n{footer}</style></head><body>{body}</body></html>"
-    beside = f"<html><head></head><body>{body}</body></html>"
-    drawn = {}
-    for name, pdf in (
-        ("inlined", sheets.render_pdf(inlined)),
-        ("beside", sheets.render_pdf(beside, [sheet_css, footer])),
-        ("again", sheets.render_pdf(beside, [sheet_css, footer])),  # the parsed sheets kept
-    ):
-        (tmp_path / f"{name}.pdf").write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", "50", "-png", str(tmp_path / f"{name}.pdf"),
-                        str(tmp_path / name)], check=True)  # fmt: skip
-        drawn[name] = [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
-    assert drawn["inlined"] and drawn["beside"] == drawn["inlined"] == drawn["again"]
-    unstyled = sheets.render_pdf(beside)
-    (tmp_path / "unstyled.pdf").write_bytes(unstyled)
-    subprocess.run(["pdftoppm", "-r", "50", "-png", str(tmp_path / "unstyled.pdf"),
-                    str(tmp_path / "unstyled")], check=True)  # fmt: skip
-    assert [p.read_bytes() for p in sorted(tmp_path.glob("unstyled-*.png"))] != drawn["inlined"]
