@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,11 @@ FONT_FILES = {
     "Sheet-Bold": "DejaVuSans-Bold.ttf",
     "Sheet-Mono": "DejaVuSansMono-Bold.ttf",
 }
+FALLBACK_FACES = {  # PDF's own: every reader has them
+    "Sheet": "Helvetica",
+    "Sheet-Bold": "Helvetica-Bold",
+    "Sheet-Mono": "Courier-Bold",
+}
 
 
 # Fonts and text styles, registered once per process.
@@ -63,12 +69,24 @@ FONT_FILES = {
 @functools.cache
 def fonts() -> None:
     """Register the sheet's fonts with ReportLab (reading a font costs about 40 ms)."""
-    for name, file in FONT_FILES.items():
-        path = next((Path(d) / file for d in FONT_FOLDERS if (Path(d) / file).is_file()), None)
-        if path is None:
-            raise FileNotFoundError(f"{file} not found in {', '.join(FONT_FOLDERS)} "
-                                    "(Debian: apt-get install fonts-dejavu-core)")  # fmt: skip
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+    paths = {
+        name: next((Path(d) / file for d in FONT_FOLDERS if (Path(d) / file).is_file()), None)
+        for name, file in FONT_FILES.items()
+    }
+    if all(paths.values()):
+        for name, path in paths.items():
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+    else:
+        # A sheet must still come out: PDF's own fonts (Latin letters with Western accents;
+        # other scripts print as boxes), and the operator is told how to mend it.
+        logging.getLogger(__name__).warning(
+            "the DejaVu fonts are not in %s: sheet PDFs use PDF's built-in fonts, which lack"
+            " many scripts (Debian: apt-get install fonts-dejavu-core)",
+            ", ".join(FONT_FOLDERS),
+        )
+        for name, face in FALLBACK_FACES.items():
+            pdfmetrics.registerFont(pdfmetrics.Font(name, face, "WinAnsiEncoding"))
+        pdfmetrics.registerFontFamily("Sheet-Mono", normal="Sheet-Mono", bold="Sheet-Mono")
     pdfmetrics.registerFontFamily("Sheet", normal="Sheet", bold="Sheet-Bold")
 
 

@@ -165,3 +165,35 @@ def test_every_word_the_pdf_prints_comes_through_the_seam(app, monkeypatch):
     # Data wrapped over two lines is no longer one piece: what is left must be data's words.
     words_of_data = set(" ".join(data).split())
     assert {w for w in left.split() if w not in words_of_data} <= set("·:;,.()-•"), left
+
+
+FALLBACK = """
+import io, sys, tempfile
+from pathlib import Path
+from pypdf import PdfReader
+from directory.referrals import pdf
+pdf.FONT_FOLDERS = ("/nonexistent-fonts",)
+from tests.web.referral_flow import build_list, make_app
+app = make_app(Path(tempfile.mkdtemp()))
+client = app.test_client()
+csrf = build_list(client, ["harbor-detox"], {"harbor-detox": "Llame mañana, שלום"})
+answer = client.post("/referrals/sheet.pdf", data={"csrf_token": csrf, "participant": "Ana"})
+print(answer.status_code)
+text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.data)).pages)
+print("Llame mañana" in text, "Ana" in text)
+"""
+
+
+def test_without_the_dejavu_fonts_a_sheet_still_comes_out_in_pdf_fonts(tmp_path):
+    """A machine without fonts-dejavu-core gets a sheet (Western letters) and a warning."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", FALLBACK], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["200", "True", "True"], done.stdout + done.stderr[-2000:]
+    assert "the DejaVu fonts are not in /nonexistent-fonts" in done.stderr

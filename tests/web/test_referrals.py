@@ -225,7 +225,7 @@ def test_finish_and_clear_empties_the_list_and_says_what_is_left(client):
 
 
 def test_add_more_saves_the_notes_typed_so_far_without_scripts(client):
-    """"Add more" leaves the page: it is a button of the form, so the notes go with it."""
+    """ "Add more" leaves the page: it is a button of the form, so the notes go with it."""
     csrf = build_list(client, ["harbor-detox"])
     page = client.get("/referrals").get_data(as_text=True)
     button = re.search(r'<button[^>]*value="more"[^>]*>([^<]*)<', page)
@@ -568,6 +568,7 @@ def test_nothing_typed_for_a_sheet_is_written_to_disk_or_logs(tmp_path, monkeypa
     monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
     caplog.set_level(logging.DEBUG)
     app = make_app(tmp_path)
+    app.logger.debug("capture probe")  # proves what our loggers write at DEBUG is captured
     client = app.test_client()
     csrf = build_list(client, ["harbor-detox", "hawthorne-serenity-aa"],
                       {"harbor-detox": secrets[2]})  # fmt: skip
@@ -597,7 +598,7 @@ def test_nothing_typed_for_a_sheet_is_written_to_disk_or_logs(tmp_path, monkeypa
         for s in secrets:
             assert s.encode() not in data, f"{s!r} written to {path}"
     logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
-    assert caplog.records  # logging was captured at DEBUG
+    assert "capture probe" in caplog.text  # logging was captured at DEBUG
     for s in secrets:
         assert s not in logged
     for s in secrets[:2] + secrets[3:]:
