@@ -113,15 +113,25 @@ def _supervise(child: subprocess.Popen, talk: threading.Thread, limits: DataLimi
 
 
 def _resident_kb(pid: int) -> int:
-    """Return a process's resident memory in KB (0 where /proc cannot tell)."""
+    """Return the resident memory in KB of a process and its children (0 where /proc cannot tell).
+
+    The child may fork a second process for half of a large file (datafile/parallel.py): the
+    limit is on both together. Pages they still share are counted twice, so the watch errs on
+    the side of stopping.
+    """
+    total = 0
     try:
         with open(f"/proc/{pid}/status", "rb") as status:
             for line in status:
                 if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1])
+                    total = int(line.split()[1])
+                    break
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as children:
+            for child in children.read().split():
+                total += _resident_kb(int(child))
     except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return total
 
 
 def _cap(limits: DataLimits) -> None:

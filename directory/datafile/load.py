@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import gc
 import hashlib
 import json
 import math
@@ -35,6 +36,7 @@ from directory.core.model import (
     Resource,
 )
 from directory.core.schedule import Schedule
+from directory.datafile import parallel
 from directory.datafile.entry_cache import Chunk, EntryCache, Verdict, context_of, split_document
 from directory.datafile.feeds import bundle_fingerprint, feed_file, read_feed_files
 from directory.datafile.limits import DEFAULT_LIMITS, MAX_PROBLEMS, DataLimits
@@ -148,14 +150,31 @@ def parse_bytes(
     limits: DataLimits = DEFAULT_LIMITS,
     feed_files: AnyMapping[str, bytes] | None = None,
     entries: EntryCache | None = None,
+    *,
+    processes: int | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
     """Return the catalog in a file's bytes (None if it has errors) and every problem found.
 
     `feed_files` holds the bytes of the feed files by feed name (datafile/feeds.py): those the
     file declares are merged in, each checked by the same rules. With `entries`, entries whose
     text was validated before in the same context are not read nor validated again
-    (datafile/entry_cache.py); the result is the same.
+    (datafile/entry_cache.py); the result is the same. `processes`: 2 reads and validates the
+    second half of a large list in a second process (datafile/parallel.py), 1 never does, None
+    when the file is large and this process may fork; the result is the same.
+
+    The garbage collector is paused meanwhile: the parse makes millions of objects and no
+    cycles worth collecting, and the collections it would start cost a sixth of its time.
     """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_bytes(data, path, limits, feed_files, entries, processes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse_bytes(data, path, limits, feed_files, entries, processes):
     if len(data) > limits.max_bytes:
         return None, [
             Problem(
@@ -165,7 +184,7 @@ def parse_bytes(
                 " (DIRECTORY_DATA_MAX_BYTES); refused without reading it",
             )
         ]
-    checker = _Checker(path, feed_files, limits, entries)
+    checker = _Checker(path, feed_files, limits, entries, processes)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -173,6 +192,13 @@ def parse_bytes(
         return None, [Problem(path, line, "the file is not UTF-8 text")]
     if entries is not None:
         entries.start(limits.max_field_chars)
+    try:
+        return _check_text(checker, text, data, path, limits, feed_files, entries)
+    finally:
+        checker.close()  # a second process no longer needed is stopped
+
+
+def _check_text(checker, text, data, path, limits, feed_files, entries):
     try:
         document, duplicates, long_texts = checker.read(text)
     except YAMLStructureError as exc:
@@ -265,9 +291,13 @@ class _Checker:
         feed_files: AnyMapping[str, bytes] | None = None,
         limits: DataLimits = DEFAULT_LIMITS,
         entries: EntryCache | None = None,
+        processes: int | None = 1,
     ):
         self.path = path
         self.entries = entries
+        self.processes = processes
+        self._halves: list[parallel.SecondHalf] = []  # second processes, stopped by close()
+        self._settings_known: tuple | None = None  # (info, locations) once check() has them
         self._record: list | None = None  # an entry's add() calls, while it is validated
         self.main_path = path
         self.files: list[tuple[str, int]] = []  # (file, resources read from it), in order
@@ -286,7 +316,29 @@ class _Checker:
             split = split_document(text, self.limits.max_field_chars, self.entries)
             if split is not None:
                 return split
+        elif parallel.wanted(text, self.processes):
+            read = parallel.read_in_two(text, self.limits.max_field_chars, self._second_half)
+            if read is not None:
+                self._halves.append(read[1])
+                return read[0]
         return load_bounded(text, self.limits.max_field_chars)
+
+    def _second_half(self, document, items) -> list[Verdict]:
+        """In the second process: validate the half's entries (datafile/parallel.py).
+
+        The directory's settings and shared locations are the ones check() found when it has
+        them (a feed file), else read from the skeleton as check() reads them.
+        """
+        info, locations = self._settings_known or self._settings(document)
+        return [
+            self._verdict(item, Verdict(line, (), ()), info, locations)
+            for item, line in zip(items, items.lines, strict=True)
+        ]
+
+    def close(self) -> None:
+        for half in self._halves:
+            half.close()
+        self._halves = []
 
     def add(self, line, message, resource_id=None, field=None, severity="error"):
         if self._record is not None:  # replayed with the entry's lines by _replay
@@ -334,9 +386,7 @@ class _Checker:
         if document.get("format") != SUPPORTED_FORMAT:
             line = _line_of(document, ["format"]) if "format" in document else 1
             self.add(line, f"format: must be {SUPPORTED_FORMAT} (add 'format: 1' at the top)")
-        info = self._directory(document)
-        self._center = info.center if info else None
-        locations = self._locations(document)
+        info, locations = self._settings_known = self._settings(document)
         if self.entries is not None:
             self.entries.set_context(context_of(info, locations, self.limits.max_field_chars))
         resources = self._resources(document, info, locations)
@@ -356,6 +406,12 @@ class _Checker:
             feeds=tuple(feeds),
             files=tuple((path, count) for path, count in self.files if count),
         )
+
+    def _settings(self, document) -> tuple[DirectoryInfo | None, dict[str, Location]]:
+        """Return the directory's settings and its shared locations, recording their problems."""
+        info = self._directory(document)
+        self._center = info.center if info else None
+        return info, self._locations(document)
 
     # --- feeds: declared in the curated file, each in its own generated file ----------------
 
@@ -540,9 +596,20 @@ class _Checker:
             return None
         seen = self._seen
         out: list[Resource] = []
+        elsewhere = getattr(node, "elsewhere", None)  # the second half's process, if any
         for index, item in enumerate(node):
             line = _line_of(node, [index])
-            if type(item) is Chunk:
+            if type(item) is parallel.Elsewhere:
+                verdict = elsewhere.verdict(
+                    item.index,
+                    lambda entry, at: self._verdict(entry, Verdict(at, (), ()), info, locations),
+                )
+                ref = verdict.location_ref
+                if verdict.resource is not None and ref in locations:
+                    # Its own copy of the shared location, read there: this one's instead.
+                    object.__setattr__(verdict.resource, "location", locations[ref])
+                offset = 0
+            elif type(item) is Chunk:
                 verdict = self.entries.verdict_for(item)
                 if verdict is None:
                     verdict = self._verdict(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -292,50 +293,69 @@ def _load_events(
 def _from_events(
     events, max_chars: int | None
 ) -> tuple[object, list[DuplicateKey], list[LongText]]:
+    """Build the document from the events; raise _General for what only the general path reads.
+
+    The innermost open collection lives in local variables (the enclosing ones on `stack`): this
+    loop runs once per event, a million times for a national directory, so every attribute look
+    up and call saved here is seconds saved there.
+    """
     duplicates: list[DuplicateKey] = []
     long_texts: list[LongText] = []
     scalar_event, mapping_start, sequence_start = (
         yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     )  # fmt: skip
-    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    # Each open collection: [container, is_mapping, pending key, its line, duplicates and long
-    # texts before a duplicate key's value (rolled back: the general path never reads it)].
-    stack: list[list] = []
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    plain_scalar, maybe_special, no_key = _plain_scalar, _MAYBE_SPECIAL, _NO_KEY
+    # The innermost open collection: the container, its `lines`, whether it is a mapping, its
+    # pending key (no_key: the next node is a key) and that key's line, and the duplicates and
+    # long texts before a duplicate key's value (rolled back: the general path never reads it).
+    container: Any = None
+    lines: Any = None
+    is_map = False
+    key: Any = no_key
+    key_line = 0
+    rollback: tuple[int, int] | None = None
+    stack: list[tuple] = []  # the enclosing collections' saved variables
     root: object = None
     documents = 0
     for event in events:
         kind = type(event)
         if kind is scalar_event:
-            if event.tag is not None and event.tag != STR_TAG:
+            tag = event.tag
+            if tag is not None and tag != STR_TAG:
                 raise _General
-            value = event.value
+            item: Any = event.value
             line = event.start_mark.line + 1
-            if max_chars is not None and len(value) > max_chars:
-                long_texts.append(LongText(line, len(value)))
-                value = value[:max_chars]
-            if event.style or event.tag == STR_TAG:
-                item: object = value
-            else:
-                item = _plain_scalar(value)
+            if max_chars is not None and len(item) > max_chars:
+                long_texts.append(LongText(line, len(item)))
+                item = item[:max_chars]
+            if not (event.style or tag) and (not item or item[0] in maybe_special):
+                item = plain_scalar(item)
+            scalar = True
         elif kind is mapping_start or kind is sequence_start:
             if len(stack) >= MAX_DEPTH - 1:
                 raise _General
-            line = event.start_mark.line + 1
+            if is_map and key is no_key:
+                raise _General  # a collection as a key
+            stack.append((container, lines, is_map, key, key_line, rollback))
             if kind is mapping_start:
-                item = Mapping()
-                item.lines = {}
+                container = Mapping()
+                is_map = True
             else:
-                item = Sequence()
-                item.lines = []
-            item.line = line
-        elif kind in closing:
-            item, _, _, _, _ = stack.pop()
-            if not stack:
+                container = Sequence()
+                is_map = False
+            container.lines = lines = {} if is_map else []
+            container.line = event.start_mark.line + 1
+            key, key_line, rollback = no_key, 0, None
+            continue
+        elif kind is mapping_end or kind is sequence_end:
+            item = container
+            line = item.line
+            container, lines, is_map, key, key_line, rollback = stack.pop()
+            if container is None:
                 root = item
                 continue
-            line = item.line
-            _add(stack[-1], item, line, duplicates, long_texts, False)
-            continue
+            scalar = False
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
@@ -345,50 +365,35 @@ def _from_events(
             raise _General
         else:  # stream and document ends
             continue
-        if event.anchor is not None:
-            pass  # an anchor no alias uses changes nothing; an alias sends us the general way
-        if kind is scalar_event:
-            if not stack:
-                root = item
-            else:
-                _add(stack[-1], item, line, duplicates, long_texts, True)
+        # An anchor no alias uses changes nothing; an alias sends us the general way.
+        if container is None:
+            root = item
+        elif not is_map:
+            container.append(item)
+            lines.append(line)
+        elif key is no_key:  # this node is a key
+            if scalar and item == "<<" and not isinstance(item, bool):
+                # A plain `<<` is a merge key; a quoted one is text. Tell them apart generally.
+                raise _General
+            if item is None or not isinstance(item, str | int | float | bool):
+                item = str(item)
+            key, key_line = item, line
+            if item in lines:
+                rollback = (len(duplicates), len(long_texts))
+        elif rollback is not None:
+            # The value of a duplicate key: reported, then dropped with its parts.
+            del duplicates[rollback[0] :]
+            del long_texts[rollback[1] :]
+            duplicates.append(DuplicateKey(str(key), key_line, lines[key]))
+            key, rollback = no_key, None
         else:
-            if stack:
-                top = stack[-1]
-                if top[1] and top[2] is _NO_KEY:
-                    raise _General  # a collection as a key
-            stack.append([item, kind is mapping_start, _NO_KEY, 0, None])
+            container[key] = item
+            lines[key] = key_line
+            key = no_key
     return root, duplicates, long_texts
 
 
 _NO_KEY = object()
-
-
-def _add(top: list, item: object, line: int, duplicates, long_texts, scalar: bool) -> None:
-    """Put a finished node into the open collection `top` (a key, a value or an item)."""
-    container = top[0]
-    if not top[1]:
-        container.append(item)
-        container.lines.append(line)
-        return
-    key = top[2]
-    if key is _NO_KEY:  # this node is a key
-        if item == "<<" and scalar and not isinstance(item, bool):
-            # A plain `<<` is a merge key; a quoted one is text. Tell them apart generally.
-            raise _General
-        if not isinstance(item, str | int | float | bool) or item is None:
-            item = str(item)
-        top[2], top[3] = item, line
-        if item in container.lines:
-            top[4] = (len(duplicates), len(long_texts))
-        return
-    top[2] = _NO_KEY
-    if top[4] is not None:  # the value of a duplicate key: reported, then dropped with its parts
-        kept_duplicates, kept_long = top[4]
-        top[4] = None
-        del duplicates[kept_duplicates:]
-        del long_texts[kept_long:]
-        duplicates.append(DuplicateKey(str(key), top[3], container.lines[key]))
-        return
-    container[key] = item
-    container.lines[key] = top[3]
+# The first characters of the plain scalars that may not be text: numbers, nulls, booleans and
+# the special floats. Any other plain scalar is its own text, without asking `_plain_scalar`.
+_MAYBE_SPECIAL = frozenset("+-.0123456789~nNtTfF")

@@ -8,6 +8,7 @@ reads them.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -64,6 +65,20 @@ SCHEMA = Schema(
 
 class WhooshEngine:
     def write(self, folder: Path, documents: Iterable[Mapping[str, str]], procs: int) -> None:
+        """Write every document into a new index in `folder`.
+
+        The garbage collector is paused meanwhile: the writer makes millions of short-lived
+        postings and no cycles, and the collections they would start cost a tenth of the build.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._write(folder, documents, procs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _write(self, folder: Path, documents: Iterable[Mapping[str, str]], procs: int) -> None:
         ix = whoosh.index.create_in(str(folder), SCHEMA)
         if procs > 1:
             writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB // procs)
