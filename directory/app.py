@@ -10,6 +10,7 @@ from directory import cli, config
 from directory.web import (
     api,
     calendars,
+    cards,
     errors,
     health,
     languages,
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     state.init_app(app)
     layout.init_app(app)
     static_files.init_app(app)
+    cards.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     maps.init_app(app)

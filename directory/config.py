@@ -212,6 +212,13 @@ SETTINGS: tuple[Setting, ...] = (
         " `memory://` counts in each worker alone",
         shown="`sqlite:///instance/rate-limits.sqlite`",
     ),
+    Setting(
+        "KEEP_RESULT_CARDS",
+        True,
+        "render each result card once per data version and language, filling in the time,"
+        " distance and snippet of each search (`false`: render every card afresh, the same HTML)",
+        _bool,
+    ),
     Setting("RATELIMIT_ENABLED", True, "turn rate limits off (`false`) for a load test", _bool),
     Setting("RATE_LIMIT_SEARCH", "120 per minute", "search pages per client address"),
     Setting("RATE_LIMIT_API", "300 per minute", "API requests per client address"),

@@ -95,12 +95,29 @@ def summary(
     url: str,
     when=None,
     stale_after_days: int = DEFAULT_STALE_DAYS,
+    steady: tuple[dict, dict] | None = None,
 ) -> dict:
-    """Return what a result list shows about a resource (`when`: a When already worked out)."""
+    """Return what a result list shows about a resource (`when`: a When already worked out).
+
+    `steady`: `steady_summary(resource, url)` kept from an earlier call (same language).
+    """
     when = when or describe_when(resource, at, home_timezone)
-    location = resource.location
+    head, tail = steady or steady_summary(resource, url)
     local_day = at.astimezone(ZoneInfo(resource.timezone)).date()
     return {
+        **head,
+        "when": {"text": when.text, "state": when.state, "zone": when.zone_note},
+        **tail,
+        "checked": checked(resource.last_verified, local_day, stale_after_days),
+    }
+
+
+def steady_summary(resource: Resource, url: str) -> tuple[dict, dict]:
+    """Return the parts of a summary that depend only on the data and the page's language,
+    before and after its "when" (the order the API has always given): a data version keeps
+    them, the time of day is added to each request's copy."""
+    location = resource.location
+    head = {
         "id": resource.id,
         **_text("name", resource),
         "url": url,
@@ -111,7 +128,8 @@ def summary(
         "attendance": resource.attendance,
         "attendance_label": vocabulary.attendance_label(resource.attendance),
         "status": resource.status,
-        "when": {"text": when.text, "state": when.state, "zone": when.zone_note},
+    }
+    tail = {
         "address": location.one_line() if location and location.shows_address else None,
         "area": _area(resource),
         "approximate": bool(location and location.approximate),
@@ -121,8 +139,8 @@ def summary(
         "online_url": resource.online.url if resource.online else None,
         "online_phone": resource.online.phone if resource.online else None,
         "directions_url": directions_url(resource),
-        "checked": checked(resource.last_verified, local_day, stale_after_days),
     }
+    return head, tail
 
 
 def detail(

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -191,12 +191,17 @@ def day_name(day: int, width: str = "wide") -> str:
 
 def month_day(moment: date | datetime) -> str:
     """Return a short date without the year: "Dec 8", "8 dic"."""
-    return format_skeleton("MMMd", _date(moment), locale=current().locale)
+    return _skeleton("MMMd", _date(moment), current().locale)
 
 
 def weekday_month_day(moment: date | datetime) -> str:
     """Return "Tue, Dec 8", "mar, 8 de dic"."""
-    return format_skeleton("MMMEd", _date(moment), locale=current().locale)
+    return _skeleton("MMMEd", _date(moment), current().locale)
+
+
+@lru_cache(maxsize=2048)  # every result card's heading asks; a few dates recur all day
+def _skeleton(pattern: str, day: date, locale: Locale) -> str:
+    return format_skeleton(pattern, day, locale=locale)
 
 
 def long_date(moment: date | datetime) -> str:

@@ -12,7 +12,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from marshmallow import ValidationError
 
 from directory.core import listing, translation, vocabulary
 from directory.core.availability import day_heading, describe_when
+from directory.core.bounded import BoundedCache
 from directory.core.model import Catalog, Resource
 from directory.core.places import STATES, Gazetteer, Place, PlaceNotFound, area_key
 from directory.core.schedule import DAYS
@@ -40,6 +41,8 @@ STATE_AT_END = re.compile(
     re.IGNORECASE,
 )
 WIDER = 3  # an empty radius search also counts what lies within three times the distance
+# Result summaries kept per version (by listing, language and link): about 1 KB each.
+SUMMARIES_KEPT = 8192
 
 
 class BadSearch(ValueError):
@@ -66,6 +69,10 @@ class SearchService:
     searcher: Searcher
     gazetteer: Gazetteer
     stale_after_days: int = 365  # a listing not checked for longer says "call first"
+    # What a result shows that depends on the data and the language only, made once.
+    summaries: BoundedCache = field(
+        default_factory=lambda: BoundedCache(SUMMARIES_KEPT), compare=False, repr=False
+    )
 
     def resolve(self, text: str) -> Place:
         """Return the place text names; raise PlaceNotFound with a message for a person."""
@@ -182,7 +189,11 @@ class SearchService:
         resource = hit.resource
         home = self.catalog.directory.timezone
         when = describe_when(resource, at, home, hit.current_occurrence, hit.next_occurrences)
-        data = listing.summary(resource, at, home, url_of(resource), when, self.stale_after_days)
+        url = url_of(resource)
+        steady = self.summaries.get(
+            (resource.id, translation.code(), url), lambda: listing.steady_summary(resource, url)
+        )
+        data = listing.summary(resource, at, home, url, when, self.stale_after_days, steady)
         upcoming = hit.next_occurrences[0] if hit.next_occurrences else None
         shown = hit.current_occurrence or upcoming
         group = day_heading(shown, at, hit.current_occurrence is not None) if shown else None

@@ -19,6 +19,7 @@ from directory.search.arguments import LIMITS, RADIUS_CHOICES
 from directory.search.service import BadSearch
 from directory.web import maps
 from directory.web.calendars import webcal
+from directory.web.cards import card_renderer
 from directory.web.links import public_url
 from directory.web.security import rate_limit
 from directory.web.state import get_catalog, get_snapshot
@@ -84,6 +85,7 @@ def search():
         view=shown,
         view_urls={"list": _search_url(view=None), "map": _search_url(view=["map"])},
         map_view=maps.search_map(data) if shown == "map" else None,
+        card=card_renderer(snapshot),
     )
 
 

@@ -43,6 +43,7 @@ from directory.search.index import (
 )
 from directory.search.query import Searcher
 from directory.search.service import SearchService, gazetteer_for
+from directory.web.cards import KeptCards
 from directory.web.version_outputs import VersionOutputs
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Snapshot:
     # Whole-directory outputs (feeds, calendars) of this version, built on first request and
     # dropped with the snapshot; a worker's own (a fork inherits none in the middle of a build).
     outputs: VersionOutputs = field(default_factory=VersionOutputs, compare=False, repr=False)
+    # Result cards of this version, rendered once with holes for each request's parts.
+    cards: KeptCards = field(default_factory=KeptCards, compare=False, repr=False)
 
     @property
     def catalog(self) -> Catalog:
@@ -437,7 +440,9 @@ class DirectoryState:
                     old.catalog, searcher, old.service.gazetteer, self.stale_after_days
                 )
                 # The outputs are this process's own: none is inherited in the middle of a build.
-                self.snapshot = dataclasses.replace(old, service=service, outputs=VersionOutputs())
+                self.snapshot = dataclasses.replace(
+                    old, service=service, outputs=VersionOutputs(), cards=KeptCards()
+                )
                 return True
         return self.reload()
 
