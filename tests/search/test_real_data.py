@@ -373,9 +373,13 @@ def judge(service, raws: dict[str, Raw], case: Case) -> str | None:
     return None
 
 
+def failing(service, raws: dict[str, Raw], cases: list[Case]) -> dict[str, str]:
+    """Return why each failing case fails, by query."""
+    return {case.q: why for case in cases if (why := judge(service, raws, case))}
+
+
 def test_the_real_data_set_passes(real):
-    service, raws = real
-    failures = {case.q: why for case in CASES if (why := judge(service, raws, case))}
+    failures = failing(*real, CASES)
     rate = 1 - len(failures) / len(CASES)
     report = "\n".join(f"  {q!r}: {why}" for q, why in failures.items())
     print(f"\nreal-data judged queries: {len(CASES) - len(failures)}/{len(CASES)} ({rate:.0%})")
@@ -384,7 +388,6 @@ def test_the_real_data_set_passes(real):
 
 
 def test_the_real_data_set_in_spanish_passes(real):
-    service, raws = real
-    failures = {case.q: why for case in SPANISH_CASES if (why := judge(service, raws, case))}
+    failures = failing(*real, SPANISH_CASES)
     report = "\n".join(f"  {q!r}: {why}" for q, why in failures.items())
     assert len(failures) <= 1, f"{len(failures)} of {len(SPANISH_CASES)} fail:\n{report}"
