@@ -37,5 +37,8 @@ class BoundedCache(Generic[V]):
                 del self._values[next(iter(self._values))]
         return value
 
+    def values(self) -> list[V]:
+        return list(self._values.values())
+
     def __len__(self) -> int:
         return len(self._values)

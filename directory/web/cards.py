@@ -9,9 +9,10 @@ parts replaced by markers, split at the markers and kept; each request joins the
 pieces with its own parts, escaped as the macro escapes them.
 
 A skeleton is keyed by everything else the macro reads: the card's fields (listed in
-CARD_FIELDS; a field not listed stops the render, so a template change cannot be kept
-wrongly), the discrete states that steer its branches (open now, farther than asked, added to
-the list, checked recently), the heading level and the language. A kept skeleton therefore
+CARD_FIELDS; a field not listed stops the skeleton, so a template change cannot be kept
+wrongly: that card is rendered fresh and an error is logged), the discrete states that steer
+its branches (open now, farther than asked, added to the list, checked recently), the heading
+level and the language. A kept skeleton therefore
 holds nothing a request brought: no words asked for, no place, no referral list. The skeletons
 are kept on the data version's snapshot (dropped with it), at most CARDS_KEPT of them.
 """
@@ -19,6 +20,7 @@ are kept on the data version's snapshot (dropped with it), at most CARDS_KEPT of
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,8 @@ from directory.core.bounded import BoundedCache
 
 if TYPE_CHECKING:
     from directory.web.state import Snapshot
+
+log = logging.getLogger(__name__)
 
 CARDS_KEPT = 4096  # skeletons per worker and version: about 2 KB each
 MARK = "\x00"  # never in a listing's text (a skeleton holding one is not kept)
@@ -167,7 +171,13 @@ def _skeleton(macro, r: dict, heading: str, added: bool, holes: set[str]) -> tup
     marked = Strict(fields, (*CARD_FIELDS, "when", "checked",
                              *(f for outer, f in HOLES.values() if not outer)))  # fmt: skip
     pins = {r["id"]: Hole("pin")} if "pin" in holes else {}
-    pieces = tuple(str(macro(marked, heading, {r["id"]} if added else (), pins)).split(MARK))
+    try:
+        pieces = tuple(str(macro(marked, heading, {r["id"]} if added else (), pins)).split(MARK))
+    except RuntimeError as exc:  # the macro reads a field the key does not cover
+        # Never a wrong card, never a failed page: this one is rendered fresh every time (the
+        # empty skeleton is kept, so this is logged once per card). Names a field, no request.
+        log.error("result card not kept: %s", exc)
+        return ()
     if len(pieces) % 2 == 0 or not set(pieces[1::2]) <= holes:
         return ()
     return pieces

@@ -3,6 +3,7 @@ new cards."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from urllib.parse import urlencode
@@ -108,6 +109,7 @@ def test_kept_cards_give_the_pages_a_fresh_render_gives(app, referral_list):
     assert any('<p class="snippet"' in p and "<mark>" in p for p in fresh)
     assert any(re.search(r"\d\.\d mi", p) for p in fresh)  # distances from the place asked
     assert any("Agregar a la lista" in p for p in fresh) and any("Add to list" in p for p in fresh)
+    assert all(skeleton for skeleton in kept.values())  # no card fell back to a fresh render
     for path, a, b, c in zip(paths, first, again, fresh, strict=True):
         assert a == c, path
         assert b == c, path
@@ -154,7 +156,7 @@ def test_nothing_a_request_brought_is_kept(app):
     assert "Next:" not in text and "Starts in" not in text and "In progress" not in text
 
 
-def test_a_field_the_key_does_not_know_stops_the_render():
+def test_a_field_the_key_does_not_know_is_not_kept_but_rendered_fresh(caplog):
     macro = (
         Environment(autoescape=True)
         .from_string(
@@ -163,8 +165,12 @@ def test_a_field_the_key_does_not_know_stops_the_render():
         .module.card
     )
     r = {"id": "a", "name": "A", "text": "words", "when": {"text": None, "state": None}}
-    with pytest.raises(RuntimeError, match="text"):
-        KeptCards().card(macro, "en", r, "h3", (), {})
+    cards = KeptCards()
+    with caplog.at_level(logging.ERROR, logger="directory.web.cards"):
+        assert cards.card(macro, "en", r, "h3", (), {}) == "<li>A words</li>"
+        assert cards.card(macro, "en", {**r, "text": "other"}, "h3", (), {}) == "<li>A other</li>"
+    (record,) = caplog.records  # once per card, not per request
+    assert "result card not kept" in record.getMessage() and "'text'" in record.getMessage()
 
 
 def test_a_new_version_of_the_data_has_new_cards(tmp_path, data_path):
