@@ -9,8 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from directory.referrals import lists, wording
-from directory.referrals.sheet import first_sentences
-from tests.referrals.test_wording import Pseudo
+from tests.referrals.test_wording import Pseudo, sheet_data
 from tests.web.referral_flow import build_list, make_app, referral_ids
 
 IDS = ["harbor-detox", "bridge-recovery-house", "ged-classes", "hawthorne-serenity-aa"]
@@ -138,21 +137,7 @@ def test_every_word_the_pdf_prints_comes_through_the_seam(app, monkeypatch):
     reader = PdfReader(io.BytesIO(pdf))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "⟦" in text  # the marks survive the PDF's fonts
-    catalog = app.extensions["directory"].catalog
-    data = ["Robin", "Ana", "503-555-0100", "Bring ID", "A room of my own", "97214 (Portland, OR)",
-            catalog.directory.name]  # fmt: skip
-    for line in catalog.directory.crisis_lines:
-        data += [line.name, line.phone or "", line.text or "", line.notes or ""]
-    for rid in ids:
-        r = catalog.by_id(rid)
-        data += [r.name, first_sentences(r.description or ""), r.phone or "", r.text or "",
-                 r.hours_notes or ""]  # fmt: skip
-        if r.location:
-            loc = r.location
-            data += [loc.one_line(), loc.name or "", loc.notes or "", loc.address or "",
-                     loc.city or "", loc.region or ""]  # fmt: skip
-        if r.online:
-            data += [r.online.url or "", r.online.phone or "", r.online.notes or ""]
+    data = sheet_data(app.extensions["directory"].catalog, ids)
     left = " ".join(text.split())
     left = re.sub(r"http://localhost/r/[0-9a-z\- ]+", "", left)  # the address to type
     while True:  # marked words, innermost first

@@ -131,22 +131,8 @@ def test_every_word_the_sheet_prints_comes_through_the_seam(tmp_path, monkeypatc
     parser = _Text()
     parser.feed(page)
     text = "\n".join(parser.parts)
-    catalog = app.extensions["directory"].catalog
-    data = ["Robin", "Ana", "503-555-0100", "Bring ID", "A room of my own", "97214 (Portland, OR)",
-            catalog.directory.name]  # fmt: skip
-    for line in catalog.directory.crisis_lines:
-        data += [line.name, line.phone or "", line.text or "", line.notes or ""]
-    for rid in ids:
-        r = catalog.by_id(rid)
-        data += [r.name, first_sentences(r.description or ""), r.phone or "", r.text or "",
-                 r.hours_notes or "",
-                 f"http://localhost/resources/{rid}"]  # fmt: skip
-        if r.location:
-            loc = r.location
-            data += [loc.one_line(), loc.name or "", loc.notes or "", loc.address or "",
-                     loc.city or "", loc.region or ""]  # fmt: skip
-        if r.online:
-            data += [r.online.url or "", r.online.phone or "", r.online.notes or ""]
+    data = sheet_data(app.extensions["directory"].catalog, ids)
+    data += [f"http://localhost/resources/{rid}" for rid in ids]
     share = re.search(r"http://localhost/r/[0-9a-z-]+", page).group(0)
     left = text.replace(share, "")
     for value in sorted(filter(None, data), key=len, reverse=True):
@@ -164,3 +150,23 @@ def test_every_word_the_sheet_prints_comes_through_the_seam(tmp_path, monkeypatc
     assert "\\27e6 Help any time" in css and "\\27e6 Page" in css
     assert client.get("/referrals/sheet-xx.css").status_code == 200
     assert client.get("/referrals/sheet-zz.css").status_code == 404
+
+
+def sheet_data(catalog, ids) -> list[str]:
+    """Return what the pseudo-language sheets print that is data, not words: the details typed
+    (Robin, Ana...), the help lines and each listing's own text."""
+    data = ["Robin", "Ana", "503-555-0100", "Bring ID", "A room of my own", "97214 (Portland, OR)",
+            catalog.directory.name]  # fmt: skip
+    for line in catalog.directory.crisis_lines:
+        data += [line.name, line.phone or "", line.text or "", line.notes or ""]
+    for rid in ids:
+        r = catalog.by_id(rid)
+        data += [r.name, first_sentences(r.description or ""), r.phone or "", r.text or "",
+                 r.hours_notes or ""]  # fmt: skip
+        if r.location:
+            loc = r.location
+            data += [loc.one_line(), loc.name or "", loc.notes or "", loc.address or "",
+                     loc.city or "", loc.region or ""]  # fmt: skip
+        if r.online:
+            data += [r.online.url or "", r.online.phone or "", r.online.notes or ""]
+    return data
