@@ -75,6 +75,7 @@ def search(page, q: str, extra: str = "") -> None:
 
 
 def test_the_first_result_is_on_the_first_screen(screen):
+    """Its name and its first action (Call, Directions, Join): one tap without scrolling."""
     page, viewport, _ = screen
     for q in TYPICAL:
         search(page, q)
@@ -82,6 +83,24 @@ def test_the_first_result_is_on_the_first_screen(screen):
         box = first.locator("h3 a, h4 a").first.bounding_box()
         assert box is not None, q
         assert box["y"] + box["height"] <= viewport["height"], (q, box)
+        action = first.locator(".act").first.bounding_box()
+        assert action is not None, q
+        assert action["y"] + action["height"] <= viewport["height"], (q, action)
+
+
+def test_a_tall_filter_panel_does_not_push_the_results_down(screen):
+    """Wide screens put the filters beside the results: the results start under the chips."""
+    page, viewport, javascript = screen
+    search(page, "detox 97214")  # ten results: a shorter column than the filters
+    chips = page.locator("ul.chips").bounding_box()
+    heading = page.locator("#results-heading").bounding_box()
+    panel = page.locator(".filter-panel").bounding_box()
+    if viewport is DESKTOP:
+        if javascript:  # opened on wide screens by the script; folded without it
+            assert panel["height"] > 600, panel  # the case: a panel taller than the results
+        assert heading["y"] - (chips["y"] + chips["height"]) < 40, (chips, heading)
+    else:
+        assert heading["y"] > panel["y"] + panel["height"]  # one column: filters fold above
 
 
 def test_a_skip_link_jumps_to_the_results(browser, base_url):
