@@ -671,10 +671,6 @@ class Server:
                 [*command, "directory:create_app()"], cwd=ROOT, env=self.env, stdout=out, stderr=err
             )
 
-    def hup(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGHUP)
-
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 

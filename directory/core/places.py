@@ -351,10 +351,6 @@ class Gazetteer:
             and (_city_key(text) in self._regions)
         )
 
-    def warm(self) -> None:
-        """Load the postal tables now (e.g. at start-up) rather than on the first search."""
-        _postal_data()
-
     def resolve(self, text: str) -> Place:
         """Return the place text names, or raise PlaceNotFound with a message for a person."""
         if not isinstance(text, str):

@@ -12,7 +12,6 @@ import copy
 import dataclasses
 import difflib
 import gc
-import hashlib
 import json
 import math
 from collections.abc import Mapping as AnyMapping
@@ -101,10 +100,6 @@ class CatalogError(Exception):
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
         super().__init__(f"{len(errors)} error(s) in the resource file; first: {errors[0]}")
-
-
-def fingerprint_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def load_catalog(path: str | Path, limits: DataLimits = DEFAULT_LIMITS) -> Catalog:

@@ -23,7 +23,6 @@ from pmtiles.tile import TileType
 
 PMTILES_PATH = "/map/basemap.pmtiles"
 HEADER_BYTES = 127  # a PMTiles v3 header
-RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 VECTOR_SUFFIXES = (".mvt", ".pbf")
 DEFAULT_MAX_ZOOM = 15  # Protomaps basemap builds stop at 15; the map zooms past it
 # What a tile origin may look like before it goes into a security header: a scheme, a host

@@ -105,7 +105,6 @@ def style(size: float, bold: bool = False, colour=INK, leading: float = 1.22, **
 
 BODY = style(10, leading=1.18)
 SMALL = style(8.5, colour=GREY)
-BOLD = style(10, bold=True)
 NOTE = style(10.5, leading=1.18)
 
 

@@ -6,7 +6,6 @@ import io
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -77,7 +76,6 @@ def add_from_resource_page(page, resource_id: str) -> None:
 def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
     page = context.new_page()
     seen = watch(page)
-    started = time.monotonic()
     # From a search: added in place, the page stays where it is and says so.
     page.goto("/search?q=detox")
     card = page.locator("ol.results > li").filter(has_text="Harbor Withdrawal Center")
@@ -114,8 +112,6 @@ def test_search_to_printed_sheet_of_ten(context, base_url, tmp_path):
     assert page.locator(".item-note").inner_text() == "Note: Ask for the intake desk"
     print_button = page.get_by_role("button", name="Print")
     assert print_button.is_visible() and not page.locator(".print-hint").is_visible()
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, f"search to sheet took {elapsed:.1f} s of machine time"
     # Printing hides the toolbar.
     page.emulate_media(media="print")
     assert not page.locator(".sheet-toolbar").is_visible()
