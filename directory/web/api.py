@@ -357,10 +357,13 @@ def fellowship_meetings(feed_name: str):
     return _meeting_feed(snapshot, chosen)
 
 
+MEETING_RECORDS = schemas.flat_dump(schemas.MeetingSchema())
+
+
 def _meeting_feed(snapshot: Snapshot, fellowship: str | None):
     def build() -> bytes:
         feed = mg_write.meeting_guide_feed(snapshot.catalog, public_url, fellowship)
-        return _as_json(feed, schemas.MeetingSchema(many=True))
+        return current_app.json.response(MEETING_RECORDS(feed)).get_data()
 
     return _kept_answer(snapshot, ("meetings.json", fellowship), build)
 

@@ -6,7 +6,11 @@ client, and the document cannot promise a key the API does not send.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from marshmallow import Schema, fields
+from marshmallow.utils import ensure_text_type, missing
 
 
 def _text(description: str | None = None, **kwargs) -> fields.String:
@@ -399,3 +403,58 @@ class MeetingSchema(Schema):
     populations = fields.List(
         _text(), metadata={"description": "Extension: who the meeting is for, in our words."}
     )
+
+
+def flat_dump(schema: Schema) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Return a function equal to `schema.dump(records, many=True)` for flat records, in plain
+    loops: a national Meeting Guide feed is half a million fields, and marshmallow's general
+    path spends about 5 microseconds on each (seconds per feed, in every worker).
+
+    Only a schema of text, whole and decimal numbers and lists of text, read from dict keys with
+    no defaults and no hooks, has a plain form; any other gets `schema.dump` itself.
+    """
+    plan = _flat_plan(schema)
+    if plan is None:
+        return lambda records: schema.dump(records, many=True)
+
+    def dump(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for record in records:
+            row = {}
+            for key, name, convert in plan:
+                if key in record:
+                    value = record[key]
+                    row[name] = None if value is None else convert(value)
+            out.append(row)
+        return out
+
+    return dump
+
+
+def _text_list(values) -> list[str | None]:
+    return [None if v is None else ensure_text_type(v) for v in values]
+
+
+_PLAIN: dict[type, Callable[[Any], Any]] = {
+    fields.String: ensure_text_type,
+    fields.Integer: int,
+    fields.Float: float,
+}
+
+
+def _flat_plan(schema: Schema) -> list[tuple[str, str, Callable[[Any], Any]]] | None:
+    if any(schema._hooks.values()):
+        return None
+    plan = []
+    for name, field in schema.dump_fields.items():
+        if field.attribute is not None or field.dump_default is not missing:
+            return None
+        kind = type(field)
+        if kind is fields.List and type(field.inner) is fields.String:
+            convert = _text_list
+        elif kind in _PLAIN and not getattr(field, "as_string", False):
+            convert = _PLAIN[kind]
+        else:
+            return None
+        plan.append((name, field.data_key or name, convert))
+    return plan

@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from datetime import date
 from typing import Any
 
@@ -329,14 +330,22 @@ def spec_types(fellowship: str | None, codes: Iterable[str]) -> list[str]:
     A code that means the same is kept; one that means something else in the fellowship is
     replaced by the spec's code of that meaning, or left out when the spec has none.
     """
-    by_name = {
+    out = (_spec_code(fellowship, code) for code in codes)
+    return list(dict.fromkeys(code for code in out if code is not None))
+
+
+@cache
+def _spec_code(fellowship: str | None, code: str) -> str | None:
+    """The spec's code for what `code` means in `fellowship` (the vocabulary never changes, and
+    a national feed asks this half a million times)."""
+    meaning = vocabulary.type_name(fellowship, code, "en")
+    if meaning == vocabulary.type_name(None, code, "en"):
+        return code
+    return _spec_codes_by_name().get(meaning.casefold())
+
+
+@cache
+def _spec_codes_by_name() -> dict[str, str]:
+    return {
         vocabulary.type_name(None, c, "en").casefold(): c for c in vocabulary.meeting_guide_types()
     }
-    out = []
-    for code in codes:
-        meaning = vocabulary.type_name(fellowship, code, "en")
-        if meaning == vocabulary.type_name(None, code, "en"):
-            out.append(code)
-        elif meaning.casefold() in by_name:
-            out.append(by_name[meaning.casefold()])
-    return list(dict.fromkeys(out))
