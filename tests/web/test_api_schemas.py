@@ -28,7 +28,8 @@ def test_every_meeting_feed_of_the_sample_dumps_the_same():
 HOSTILE = [
     {},
     {"slug": None, "name": None, "day": None, "latitude": None, "types": None},
-    {"slug": 7, "name": b"caf\xc3\xa9", "day": "3", "time": 930, "latitude": "45.5", "longitude": 1},
+    {"slug": 7, "name": b"caf\xc3\xa9", "day": "3", "time": 930, "latitude": "45.5"},
+    {"longitude": 1, "day": 2.9, "postal_code": 97214},
     {"types": ["O", None, 3, b"S"], "languages": [], "accessibility": ("X",)},
     {"unknown": "dropped", "notes": "<script>alert(1)</script>", "name": "\u202e\ufeff" * 50},
     {"day": True, "latitude": 1e308, "longitude": -0.0, "name": "x" * 100_000},
