@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -101,10 +102,27 @@ def _clock_change_overrides(
     second 01:00). These few occurrences are written as exact instants, as the schedule reads
     them (core/schedule.py), so every reader puts them at the same moment.
     """
-    single = Schedule((window,), resource.timezone)
-    zone = ZoneInfo(resource.timezone)
     out = []
-    for instant, before, after in clock_changes(resource.timezone, now.year):
+    for nominal, start_utc, end_utc in _override_times(resource.timezone, window, first, now.year):
+        override = _event(resource, url, uid, now)
+        override.add("recurrence-id", nominal)
+        override.add("dtstart", start_utc)
+        override.add("dtend", end_utc)
+        out.append(override)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _override_times(
+    timezone: str, window: Window, first: datetime, year: int
+) -> tuple[tuple[datetime, datetime, datetime], ...]:
+    """The (nominal start, start, end in UTC) of a weekly window's occurrences near a change of
+    clocks: the same for every meeting at that time in that zone, so worked out once (a
+    fellowship's calendar has thousands of meetings and a handful of distinct times)."""
+    single = Schedule((window,), timezone)
+    zone = ZoneInfo(timezone)
+    out = []
+    for instant, before, after in clock_changes(timezone, year):
         jump = abs(after - before)
         near = single.occurrences_between(instant - timedelta(days=2), instant + timedelta(days=1))
         for occurrence in near:
@@ -118,12 +136,8 @@ def _clock_change_overrides(
             nominal = (datetime.combine(day, time()) + timedelta(minutes=window.start)).replace(
                 tzinfo=zone
             )
-            override = _event(resource, url, uid, now)
-            override.add("recurrence-id", nominal)
-            override.add("dtstart", start_utc)
-            override.add("dtend", end_utc)
-            out.append(override)
-    return out
+            out.append((nominal, start_utc, end_utc))
+    return tuple(out)
 
 
 def _description(resource: Resource, url: str) -> str:

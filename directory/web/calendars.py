@@ -9,13 +9,15 @@ name, a place's id, search words), never anything about the person.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, request
 from werkzeug.http import quote_etag
 
 from directory.core import translation
-from directory.core.model import Resource
+from directory.core.bounded import BoundedCache
+from directory.core.model import Catalog, Resource
 from directory.core.translation import _
 from directory.formats.common import slugify
 from directory.formats.icalendar import calendar_for
@@ -31,6 +33,12 @@ rate_limit("api")(bp)
 MAX_AGE = 3600  # calendar programs refresh every few hours; an hour keeps proxies honest
 SEARCH_PAGES = 5  # a saved search's calendar holds at most 500 meetings
 PER_PAGE = 100
+# A fellowship's calendar is offered up to this many meetings: about 4 s of CPU and 4 MB to
+# build, once per worker and version. A calendar program takes a few thousand weekly events at
+# most, and a national directory's AA has tens of thousands (a build of a minute, past
+# gunicorn's timeout): there, groups, places and searches are the calendars.
+MAX_FELLOWSHIP_MEETINGS = 3000
+_SIZES: BoundedCache[Counter] = BoundedCache(4)  # meetings per fellowship, by data version
 
 
 def webcal(url: str) -> str:
@@ -39,11 +47,17 @@ def webcal(url: str) -> str:
 
 
 def _meetings(snapshot: Snapshot) -> list[Resource]:
-    return [
-        r
-        for r in snapshot.catalog.active()
-        if r.is_meeting and r.schedule is not None and r.attendance != "inactive"
-    ]
+    return [r for r in snapshot.catalog.active() if _in_calendars(r)]
+
+
+def _in_calendars(resource: Resource) -> bool:
+    """An active meeting with a schedule that one can still attend."""
+    return (
+        resource.is_meeting
+        and resource.active
+        and resource.schedule is not None
+        and resource.attendance != "inactive"
+    )
 
 
 def _answer(snapshot: Snapshot, resources: list[Resource], name: str):
@@ -69,12 +83,28 @@ def _loaded(snapshot: Snapshot) -> datetime:
     return datetime.fromtimestamp(int(snapshot.loaded_at), UTC)
 
 
+def fellowship_calendar_offered(catalog: Catalog, fellowship: str) -> bool:
+    """True when a fellowship's calendar has meetings and not too many for one calendar."""
+    sizes = _SIZES.get(
+        catalog.fingerprint,
+        lambda: Counter(r.fellowship for r in catalog.resources if _in_calendars(r)),
+    )
+    return 0 < sizes[fellowship] <= MAX_FELLOWSHIP_MEETINGS
+
+
 @bp.get("/fellowships/<feed_name>.ics")
 def fellowship(feed_name: str):
     snapshot = get_snapshot()
     chosen = find_fellowship(snapshot.catalog, feed_name)
     if chosen is None or fellowship_slug(chosen) != feed_name:
         abort(404)
+    if not fellowship_calendar_offered(snapshot.catalog, chosen):
+        message = _(
+            "%(fellowship)s has more meetings here than one calendar can hold: subscribe to a"
+            " group's, a place's or a search's calendar instead.",
+            fellowship=chosen,
+        )
+        return Response(message + "\n", status=404, mimetype="text/plain")
     # A fellowship's calendar holds a whole fellowship (thousands of meetings nationally) and
     # is the same for every reader: built once per data version and language, kept with its gzip.
     etag, headers = _validators(snapshot)
@@ -132,7 +162,7 @@ def search():
                 found.setdefault(resource.id, resource)
         if page * PER_PAGE >= data["total"]:
             break
-    meetings = [r for r in found.values() if r in _meetings(snapshot)]
+    meetings = [r for r in found.values() if _in_calendars(r)]
     words = request.args.get("q", "").strip()[:60]
     title = _("Meetings: %(words)s", words=words) if words else _("Meetings")
     if not meetings:

@@ -18,7 +18,7 @@ from directory.referrals import render
 from directory.search.arguments import LIMITS, RADIUS_CHOICES
 from directory.search.service import BadSearch
 from directory.web import maps
-from directory.web.calendars import webcal
+from directory.web.calendars import fellowship_calendar_offered, webcal
 from directory.web.cards import card_renderer
 from directory.web.links import public_url
 from directory.web.security import rate_limit
@@ -220,7 +220,12 @@ def subscriptions(item: Resource) -> list[dict[str, str]]:
                 "url": path,
             }  # fmt: skip
         )
-    if item.fellowship and fellowship_slug(item.fellowship):
+    catalog = get_catalog()
+    if (
+        item.fellowship
+        and fellowship_slug(item.fellowship)
+        and fellowship_calendar_offered(catalog, item.fellowship)
+    ):
         path = url_for("calendars.fellowship", feed_name=fellowship_slug(item.fellowship),
                        _external=True)  # fmt: skip
         offers.append(

@@ -76,3 +76,33 @@ def test_subscriptions_are_cacheable_and_carry_nothing_personal(client):
 def test_a_meeting_page_offers_webcal_subscriptions(client):
     page = client.get("/resources/parents-al-anon").text
     assert 'href="webcal://localhost/calendars/fellowships/al-anon.ics"' in page
+
+
+def test_a_fellowship_too_large_for_one_calendar_is_not_offered(client, monkeypatch):
+    """A national fellowship's tens of thousands of meetings: refused in plain words, and its
+    meetings' pages offer their group's and place's calendars only."""
+    from directory.datafile.load import load_catalog  # noqa: PLC0415
+    from directory.web import calendars  # noqa: PLC0415
+    from tests.conftest import SAMPLE  # noqa: PLC0415
+
+    catalog = load_catalog(SAMPLE)
+
+    def meetings(fellowship):
+        return [
+            r
+            for r in catalog.resources
+            if r.fellowship == fellowship and calendars._in_calendars(r)
+        ]
+
+    na, al_anon = meetings("NA"), meetings("Al-Anon")
+    assert "/calendars/fellowships/na.ics" in client.get("/resources/midnight-madness").text
+    monkeypatch.setattr(calendars, "MAX_FELLOWSHIP_MEETINGS", len(na) - 1)
+    assert len(al_anon) <= len(na) - 1
+    refused = client.get("/calendars/fellowships/na.ics")
+    assert refused.status_code == 404 and refused.mimetype == "text/plain"
+    assert "more meetings here than one calendar can hold" in refused.text
+    page = client.get("/resources/midnight-madness").text
+    assert "/calendars/fellowships/na.ics" not in page
+    assert "webcal://" in page  # its group's or place's calendar is still offered
+    assert client.get("/calendars/fellowships/al-anon.ics").status_code == 200  # within the cap
+    assert "/calendars/fellowships/al-anon.ics" in client.get("/resources/parents-al-anon").text
