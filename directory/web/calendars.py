@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, request
@@ -38,12 +39,41 @@ PER_PAGE = 100
 # most, and a national directory's AA has tens of thousands (a build of a minute, past
 # gunicorn's timeout): there, groups, places and searches are the calendars.
 MAX_FELLOWSHIP_MEETINGS = 3000
-_SIZES: BoundedCache[Counter] = BoundedCache(4)  # meetings per fellowship, by data version
+_INDEXES: BoundedCache[CalendarIndex] = BoundedCache(4)  # by data version
 
 
 def webcal(url: str) -> str:
     """Return the webcal:// form of a calendar address (opens a calendar program's subscribe)."""
     return "webcal://" + url.split("://", 1)[-1]
+
+
+@dataclass(frozen=True)
+class CalendarIndex:
+    """A version's calendar meetings by group slug and by place, and how many per fellowship:
+    made in one pass, so a calendar does not walk every resource (100,000 nationally)."""
+
+    by_group: dict[str, list[Resource]]
+    by_place: dict[str, list[Resource]]
+    per_fellowship: Counter
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> CalendarIndex:
+        by_group: dict[str, list[Resource]] = {}
+        by_place: dict[str, list[Resource]] = {}
+        per_fellowship: Counter = Counter()
+        for resource in catalog.resources:
+            if not _in_calendars(resource):
+                continue
+            if resource.group:
+                by_group.setdefault(slugify(resource.group), []).append(resource)
+            if resource.location is not None and resource.location.id:
+                by_place.setdefault(resource.location.id, []).append(resource)
+            per_fellowship[resource.fellowship] += 1
+        return cls(by_group, by_place, per_fellowship)
+
+
+def _index(catalog: Catalog) -> CalendarIndex:
+    return _INDEXES.get(catalog.fingerprint, lambda: CalendarIndex.of(catalog))
 
 
 def _meetings(snapshot: Snapshot) -> list[Resource]:
@@ -85,11 +115,7 @@ def _loaded(snapshot: Snapshot) -> datetime:
 
 def fellowship_calendar_offered(catalog: Catalog, fellowship: str) -> bool:
     """True when a fellowship's calendar has meetings and not too many for one calendar."""
-    sizes = _SIZES.get(
-        catalog.fingerprint,
-        lambda: Counter(r.fellowship for r in catalog.resources if _in_calendars(r)),
-    )
-    return 0 < sizes[fellowship] <= MAX_FELLOWSHIP_MEETINGS
+    return 0 < _index(catalog).per_fellowship[fellowship] <= MAX_FELLOWSHIP_MEETINGS
 
 
 @bp.get("/fellowships/<feed_name>.ics")
@@ -127,7 +153,7 @@ def fellowship(feed_name: str):
 @bp.get("/groups/<group>.ics")
 def group(group: str):
     snapshot = get_snapshot()
-    meetings = [r for r in _meetings(snapshot) if r.group and slugify(r.group) == group]
+    meetings = _index(snapshot.catalog).by_group.get(group, [])
     name = meetings[0].group if meetings else group
     return _answer(snapshot, meetings, f"{name} · {snapshot.catalog.directory.name}")
 
@@ -135,9 +161,7 @@ def group(group: str):
 @bp.get("/places/<location_id>.ics")
 def place(location_id: str):
     snapshot = get_snapshot()
-    meetings = [
-        r for r in _meetings(snapshot) if r.location is not None and r.location.id == location_id
-    ]
+    meetings = _index(snapshot.catalog).by_place.get(location_id, [])
     where = meetings[0].location.name if meetings and meetings[0].location.name else location_id
     return _answer(snapshot, meetings, _("Meetings at %(place)s", place=where))
 
