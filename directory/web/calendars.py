@@ -9,7 +9,6 @@ name, a place's id, search words), never anything about the person.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -49,18 +48,18 @@ def webcal(url: str) -> str:
 
 @dataclass(frozen=True)
 class CalendarIndex:
-    """A version's calendar meetings by group slug and by place, and how many per fellowship:
+    """A version's calendar meetings by group slug, by place and by fellowship, in file order:
     made in one pass, so a calendar does not walk every resource (100,000 nationally)."""
 
     by_group: dict[str, list[Resource]]
     by_place: dict[str, list[Resource]]
-    per_fellowship: Counter
+    by_fellowship: dict[str | None, list[Resource]]
 
     @classmethod
     def of(cls, catalog: Catalog) -> CalendarIndex:
         by_group: dict[str, list[Resource]] = {}
         by_place: dict[str, list[Resource]] = {}
-        per_fellowship: Counter = Counter()
+        by_fellowship: dict[str | None, list[Resource]] = {}
         for resource in catalog.resources:
             if not _in_calendars(resource):
                 continue
@@ -68,16 +67,12 @@ class CalendarIndex:
                 by_group.setdefault(slugify(resource.group), []).append(resource)
             if resource.location is not None and resource.location.id:
                 by_place.setdefault(resource.location.id, []).append(resource)
-            per_fellowship[resource.fellowship] += 1
-        return cls(by_group, by_place, per_fellowship)
+            by_fellowship.setdefault(resource.fellowship, []).append(resource)
+        return cls(by_group, by_place, by_fellowship)
 
 
 def _index(catalog: Catalog) -> CalendarIndex:
     return _INDEXES.get(catalog.fingerprint, lambda: CalendarIndex.of(catalog))
-
-
-def _meetings(snapshot: Snapshot) -> list[Resource]:
-    return [r for r in snapshot.catalog.active() if _in_calendars(r)]
 
 
 def _in_calendars(resource: Resource) -> bool:
@@ -115,7 +110,7 @@ def _loaded(snapshot: Snapshot) -> datetime:
 
 def fellowship_calendar_offered(catalog: Catalog, fellowship: str) -> bool:
     """True when a fellowship's calendar has meetings and not too many for one calendar."""
-    return 0 < _index(catalog).per_fellowship[fellowship] <= MAX_FELLOWSHIP_MEETINGS
+    return 0 < len(_index(catalog).by_fellowship.get(fellowship, ())) <= MAX_FELLOWSHIP_MEETINGS
 
 
 @bp.get("/fellowships/<feed_name>.ics")
@@ -138,7 +133,7 @@ def fellowship(feed_name: str):
         return answer(None, etag, headers)
 
     def build() -> bytes:
-        meetings = [r for r in _meetings(snapshot) if r.fellowship == chosen]
+        meetings = _index(snapshot.catalog).by_fellowship.get(chosen, [])
         if not meetings:
             return b""
         name = f"{chosen} meetings · {snapshot.catalog.directory.name}"
