@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from directory.datafile import json_lines
 from directory.datafile.yaml_lines import (
     DuplicateKey,
     LongText,
@@ -196,6 +197,10 @@ def split_document(
         offset = line - 2  # the entry's first line is line 2 of the wrapped text
         verdict = known.get(digest)
         node = None
+        if verdict is None and piece.endswith("\n") and piece.count("\n") == 1:
+            node = json_lines.entry(piece[:-1], 2, max_chars)  # a feed file's line of JSON
+            if node is not None:
+                verdict = Verdict(2, (), ())
         if verdict is None:
             read = _load_events(WRAP + piece, max_chars)
             if read is None:

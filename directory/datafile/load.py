@@ -36,7 +36,7 @@ from directory.core.model import (
     Resource,
 )
 from directory.core.schedule import Schedule
-from directory.datafile import parallel
+from directory.datafile import json_lines, parallel
 from directory.datafile.entry_cache import Chunk, EntryCache, Verdict, context_of, split_document
 from directory.datafile.feeds import bundle_fingerprint, feed_file, read_feed_files
 from directory.datafile.limits import DEFAULT_LIMITS, MAX_PROBLEMS, DataLimits
@@ -512,7 +512,10 @@ class _Checker:
             self.add(data[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text")
             return []
         try:
-            document, duplicates, long_texts = self.read(text)
+            # A generated file's entries are JSON lines, read without YAML when the entries
+            # are not cached (a cache reads each changed line that way itself).
+            fast = None if self.entries else json_lines.read_file(text, limits.max_field_chars)
+            document, duplicates, long_texts = fast or self.read(text)
         except YAMLStructureError as exc:
             self.add(exc.line, exc.message)
             return []

@@ -31,6 +31,7 @@ from typing import Any
 
 from directory.core.model import Feed
 from directory.datafile import feeds as feed_files
+from directory.datafile import json_lines
 from directory.datafile.editing import atomic_write_bytes, diff_text
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
 from directory.datafile.load import Problem, parse_bytes
@@ -205,7 +206,8 @@ def _entries(data: bytes | None) -> dict[str, Any]:
     if not data:
         return {}
     try:
-        document, _, _ = load_bounded(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        document, _, _ = json_lines.read_file(text) or load_bounded(text)
     except Exception:  # a broken file is replaced by a good one: nothing to compare
         return {}
     items = document.get("resources") if isinstance(document, dict) else None
