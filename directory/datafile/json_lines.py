@@ -46,6 +46,10 @@ _KEY_LINE = "\nresources:\n"
 _DEEP = MAX_DEPTH - 4  # brackets on a line past which its nesting is measured
 
 
+class Entry(Mapping):
+    """An entry read from one line of JSON: only JSON's values in it, its keys all text."""
+
+
 class _GiveUp(Exception):
     """The YAML reader must read this."""
 
@@ -91,7 +95,7 @@ def read_file(
     return document, duplicates, long_texts
 
 
-def entry(line: str, number: int, max_chars: int | None = None) -> Mapping | None:
+def entry(line: str, number: int, max_chars: int | None = None) -> Entry | None:
     """Return the entry on one line `- {...}` (no line end) as YAML reads it, or None."""
     if not line.startswith("- {") or _NOT_PLAIN.search(line) or _ODD_ESCAPE.search(line):
         return None
@@ -108,7 +112,7 @@ def entry(line: str, number: int, max_chars: int | None = None) -> Mapping | Non
         return None
     if max_chars is not None and len(text) > max_chars and _longest(value) > max_chars:
         return None  # YAML reports it and cuts it short
-    return _placed(value, number)
+    return _placed(Entry(value), number)
 
 
 def _float(token: str) -> Any:

@@ -8,7 +8,9 @@ import pytest
 
 from directory.core.model import Feed
 from directory.datafile import json_lines
-from directory.datafile.yaml_lines import load_bounded
+from directory.datafile.limits import DEFAULT_LIMITS
+from directory.datafile.load import parse_bytes
+from directory.datafile.yaml_lines import Mapping, load_bounded
 from directory.formats.meeting_guide import read as meeting_guide
 from directory.maintenance.feed_sync import render
 from tests.conftest import FIXTURES
@@ -18,7 +20,7 @@ HEADER = 'format: 1\nfeed: {"name": "x", "source": "y"}\nresources:\n'
 
 def _same(a, b) -> bool:
     """Equal, of the same types, with the same line of every node, key and item."""
-    if type(a) is not type(b) or a != b:
+    if _kind(a) is not _kind(b) or a != b:
         return False
     if isinstance(a, dict | list):
         if a.line != b.line or a.lines != b.lines:
@@ -30,6 +32,10 @@ def _same(a, b) -> bool:
         )
         return all(_same(x, y) for x, y in pairs)
     return True
+
+
+def _kind(value) -> type:
+    return Mapping if isinstance(value, Mapping) else type(value)  # an Entry is a Mapping
 
 
 def _check(text: str, max_chars: int | None = None) -> bool:
@@ -128,3 +134,19 @@ def test_other_layouts_are_left_to_yaml(text):
 def test_the_header_keeps_its_own_problems():
     text = 'format: 1\nformat: 2\nfeed: {"name": "x"}\nresources:\n- {"id": "p-a"}\n'
     assert _check(text)
+
+
+def test_a_feed_file_read_either_way_makes_the_same_catalog():
+    feed = Feed(name="kc", source="kc.json", fellowship="AA", prefix="kc")
+    meetings = meeting_guide.parse_feed((FIXTURES / "real" / "kansas-city.json").read_bytes())
+    records = meeting_guide.convert(meetings, "AA", "kc", "America/Chicago", feed="kc").records
+    text = render(feed, records)
+    curated = (FIXTURES / "minimal.yaml").read_bytes() + (
+        b"feeds:\n  - {name: kc, path: kc.json, fellowship: AA, prefix: kc}\n"
+    )
+    assert json_lines.read_file(text.decode()) is not None
+    fast = parse_bytes(curated, "resources.yaml", DEFAULT_LIMITS, {"kc": text})
+    slow = parse_bytes(curated, "resources.yaml", DEFAULT_LIMITS, {"kc": text + b"# yaml\n"})
+    assert fast[0] is not None and len(fast[0].resources) > 200
+    assert fast[0].resources == slow[0].resources and fast[1] == slow[1]
+    assert [r.source for r in fast[0].resources] == [r.source for r in slow[0].resources]
