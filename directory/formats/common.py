@@ -174,6 +174,13 @@ def check_record(
     """
     if not isinstance(record, Mapping):
         return CheckedRecord(None, "not a JSON object")
+    if _plainly_fine(record, max_chars):
+        return CheckedRecord(record, None, [])
+    return _check_each(record, free_text, max_chars)
+
+
+def _check_each(record: Mapping, free_text: Collection[str], max_chars: int) -> CheckedRecord:
+    """`check_record` value by value: what it finds first, and every note and fix."""
     notes: list[str] = []
     fixes: list[tuple[list[Any], str]] = []  # (path, new text)
     # Iterative, so a hostile record cannot exhaust the stack: (value, its parent's path, its
@@ -231,6 +238,47 @@ def check_record(
                 parent = parent[step]
             parent[path[-1]] = text
     return CheckedRecord(record, None, sorted(notes))
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+# What json.dumps writes for a control character check_record removes: \b, \f or \u00XX (tab,
+# line feed and carriage return are written \t, \n, \r). A backslash before b or f matches too,
+# which only sends the record the long way.
+_ESCAPED_CONTROL = re.compile(r"\\[bf]|\\u00")
+
+
+def _plainly_fine(record: Mapping, max_chars: int) -> bool:
+    """True when `check_record` would find nothing to say or change (most records).
+
+    One pass of the C encoder gives every key and text of the record in one string: no
+    character `_SUSPECT` looks for, no escaped control character and a length within
+    `max_chars` mean no text of it needs a word; the containers' shape is checked apart.
+    Anything else goes through `check_record`'s own loop, which says what it found.
+    """
+    try:
+        text = _dumps(record)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    if len(text) > max_chars or _SUSPECT.search(text) or _ESCAPED_CONTROL.search(text):
+        return False
+    return _shape_fine(record, 1)
+
+
+def _shape_fine(value: Any, depth: int) -> bool:
+    """No container nested past MAX_RECORD_DEPTH or past MAX_RECORD_ITEMS, no key over-long."""
+    if depth > MAX_RECORD_DEPTH or len(value) > MAX_RECORD_ITEMS:
+        return False
+    if isinstance(value, list):
+        items = value
+    else:
+        items = value.values()
+        for key in value:
+            if not isinstance(key, str) or len(key) > MAX_NAME_CHARS:
+                return False
+    for item in items:
+        if isinstance(item, Mapping | list) and not _shape_fine(item, depth + 1):
+            return False
+    return True
 
 
 def _where(path: list[Any]) -> str:
