@@ -89,6 +89,9 @@ class EntryCache:
 
     context: str | None = None
     max_chars: int | None = None
+    # Whether feed files' entries are kept too (a server reloading them), or only the curated
+    # file's (a sync, which validates each feed file once: its lines are read as JSON instead).
+    feed_entries: bool = True
     verdicts: dict[bytes, Verdict] = field(default_factory=dict)
     # Filled by the parse in progress, installed by `finish`.
     _next: dict[bytes, Verdict] = field(default_factory=dict)

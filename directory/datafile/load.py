@@ -512,9 +512,10 @@ class _Checker:
             self.add(data[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text")
             return []
         try:
-            # A generated file's entries are JSON lines, read without YAML when the entries
-            # are not cached (a cache reads each changed line that way itself).
-            fast = None if self.entries else json_lines.read_file(text, limits.max_field_chars)
+            # A generated file's entries are JSON lines, read without YAML unless a cache keeps
+            # its entries (the cache reads each changed line that way itself).
+            cached = self.entries is not None and self.entries.feed_entries
+            fast = None if cached else json_lines.read_file(text, limits.max_field_chars)
             document, duplicates, long_texts = fast or self.read(text)
         except YAMLStructureError as exc:
             self.add(exc.line, exc.message)

@@ -478,7 +478,7 @@ def curated_entries(curated: bytes, curated_path: str, limits: DataLimits | None
     not split into entries (see entry_cache) leaves the cache empty, and each feed validates
     it whole as before.
     """
-    entries = EntryCache()
+    entries = EntryCache(feed_entries=False)
     parse_bytes(curated, curated_path, limits or DEFAULT_LIMITS, {}, entries, processes=1)
     return entries
 
