@@ -276,9 +276,14 @@ def _shape_fine(value: Any, depth: int) -> bool:
             if not isinstance(key, str) or len(key) > MAX_NAME_CHARS:
                 return False
     for item in items:
+        if type(item) in _SCALARS:
+            continue  # most values: no need to ask the Mapping ABC
         if isinstance(item, Mapping | list) and not _shape_fine(item, depth + 1):
             return False
     return True
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _where(path: list[Any]) -> str:
