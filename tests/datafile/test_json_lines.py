@@ -150,3 +150,23 @@ def test_a_feed_file_read_either_way_makes_the_same_catalog():
     assert fast[0] is not None and len(fast[0].resources) > 200
     assert fast[0].resources == slow[0].resources and fast[1] == slow[1]
     assert [r.source for r in fast[0].resources] == [r.source for r in slow[0].resources]
+
+
+def test_an_entry_cache_reads_a_feed_files_lines_the_same_way():
+    from directory.datafile.entry_cache import EntryCache
+
+    feed = Feed(name="kc", source="kc.json", fellowship="AA", prefix="kc")
+    meetings = meeting_guide.parse_feed((FIXTURES / "real" / "kansas-city.json").read_bytes())
+    records = meeting_guide.convert(meetings, "AA", "kc", "America/Chicago", feed="kc").records
+    curated = (FIXTURES / "minimal.yaml").read_bytes() + (
+        b"feeds:\n  - {name: kc, path: kc.json, fellowship: AA, prefix: kc}\n"
+    )
+    entries = EntryCache()
+    for version in range(3):
+        records[5]["name"] = f"Version {version}"  # one entry changes each time
+        text = render(feed, records)
+        cached = parse_bytes(curated, "resources.yaml", DEFAULT_LIMITS, {"kc": text}, entries)
+        plain = parse_bytes(curated, "resources.yaml", DEFAULT_LIMITS, {"kc": text + b"# y\n"})
+        assert cached[0].resources == plain[0].resources and cached[1] == plain[1]
+        assert [r.source for r in cached[0].resources] == [r.source for r in plain[0].resources]
+    assert entries.hits > 200 and entries.misses == 1
