@@ -440,7 +440,7 @@ def sync_all(
     # Built here, before the workers fork, so that each inherits them instead of building its
     # own: the curated file's verdicts and the postal tables (a second of CPU a process).
     options["entries"] = curated_entries(curated, curated_path, options.get("limits"))
-    places.zip_point("10001")
+    places.zip_point("10001")  # any ZIP code: the first look-up builds the postal tables
     args = (curated, curated_path, dict(directory), dict(locations))
     outcomes: list[FeedOutcome] = []
     if jobs <= 1:

@@ -353,3 +353,41 @@ def test_an_entry_the_validation_refuses_is_skipped_and_the_rest_written(tmp_pat
     assert '"id": "f-fine"' in written and '"id": "f-also-fine"' in written
     assert "bad-site" not in written
     assert app.test_cli_runner().invoke(args=["validate"]).exit_code == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_id_the_curated_file_uses_is_refused_with_its_line_there(tmp_path, jobs):
+    """The curated file's verdicts come from the sync's entry cache: its lines stay right."""
+    meeting = {"day": 1, "time": "19:00", "formatted_address": "1 Main St, Portland, OR 97214",
+               "latitude": 45.5163, "longitude": -122.649}  # fmt: skip
+    (tmp_path / "f.json").write_text(
+        json.dumps(
+            [
+                {**meeting, "slug": "serenity-aa", "name": "Dup"},
+                {**meeting, "slug": "x", "name": "X"},
+            ]
+        )
+    )
+    curated = tmp_path / "resources.yaml"
+    curated.write_text(
+        (FIXTURES / "minimal.yaml").read_text()
+        + "feeds:\n  - {name: f, path: f.json, fellowship: AA, prefix: hawthorne}\n"
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATA_PATH": str(curated),
+            "INDEX_DIR": str(tmp_path / "index"),
+        }  # fmt: skip
+    )
+    line = 1 + (FIXTURES / "minimal.yaml").read_text().splitlines().index(
+        "  - id: hawthorne-serenity-aa"
+    )
+    result = _sync(app, "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    assert (
+        "  skipped record 1 (slug 'serenity-aa'): refused by the validation: id: duplicate id"
+        f" 'hawthorne-serenity-aa': also used by the resource at {curated}:{line}"
+    ) in result.output.splitlines()
+    assert '"id": "hawthorne-x"' in feed_file(curated, "f").read_text()
