@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=6)
     parser.add_argument("--meetings", type=int, default=1000, help="Meetings per feed.")
+    parser.add_argument("--jobs", type=int, default=None, help="Feeds synced at once.")
     options = parser.parse_args(argv)
     bodies = {
         f"/feed-{i}.json": json.dumps(generate_feed(options.meetings, seed=1000 + i)).encode()
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         total = options.feeds * options.meetings
         for label in ("first sync", "re-sync, nothing changed"):
             started, cpu = time.perf_counter(), _cpu()
-            result = runner.invoke(args=["sync"])
+            jobs = ["--jobs", str(options.jobs)] if options.jobs else []
+            result = runner.invoke(args=["sync", *jobs])
             seconds, cpu = time.perf_counter() - started, _cpu() - cpu
             if result.exit_code != 0:
                 print(result.output)

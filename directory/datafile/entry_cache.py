@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from directory.datafile import json_lines
 from directory.datafile.yaml_lines import (
     DuplicateKey,
     LongText,
@@ -88,6 +89,9 @@ class EntryCache:
 
     context: str | None = None
     max_chars: int | None = None
+    # Whether feed files' entries are kept too (a server reloading them), or only the curated
+    # file's (a sync, which validates each feed file once: its lines are read as JSON instead).
+    feed_entries: bool = True
     verdicts: dict[bytes, Verdict] = field(default_factory=dict)
     # Filled by the parse in progress, installed by `finish`.
     _next: dict[bytes, Verdict] = field(default_factory=dict)
@@ -196,6 +200,10 @@ def split_document(
         offset = line - 2  # the entry's first line is line 2 of the wrapped text
         verdict = known.get(digest)
         node = None
+        if verdict is None and piece.endswith("\n") and piece.count("\n") == 1:
+            node = json_lines.entry(piece[:-1], 2, max_chars)  # a feed file's line of JSON
+            if node is not None:
+                verdict = Verdict(2, (), ())
         if verdict is None:
             read = _load_events(WRAP + piece, max_chars)
             if read is None:

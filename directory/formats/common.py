@@ -174,51 +174,62 @@ def check_record(
     """
     if not isinstance(record, Mapping):
         return CheckedRecord(None, "not a JSON object")
+    if _plainly_fine(record, max_chars):
+        return CheckedRecord(record, None, [])
+    return _check_each(record, free_text, max_chars)
+
+
+def _check_each(record: Mapping, free_text: Collection[str], max_chars: int) -> CheckedRecord:
+    """`check_record` value by value: what it finds first, and every note and fix."""
     notes: list[str] = []
     fixes: list[tuple[list[Any], str]] = []  # (path, new text)
-    # Iterative, so a hostile record cannot exhaust the stack: (value, path, depth).
-    stack: list[tuple[Any, list[Any], int]] = [(record, [], 1)]
+    # Iterative, so a hostile record cannot exhaust the stack: (value, its parent's path, its
+    # key there, depth). A value's own path is made only when something needs it: most are
+    # short clean texts, and building a path for each was a third of an import's checking.
+    stack: list[tuple[Any, list[Any] | None, Any, int]] = [(record, None, None, 1)]
     while stack:
-        value, path, depth = stack.pop()
-        where = _where(path)
-        if isinstance(value, Mapping | list):
-            if depth > MAX_RECORD_DEPTH:
-                return CheckedRecord(None, f"{where}: nested deeper than a record can be")
-            if len(value) > MAX_RECORD_ITEMS:
-                return CheckedRecord(None, f"{where or 'the record'}: {len(value):,} items")
-            if isinstance(value, list):
-                stack.extend((item, [*path, n], depth + 1) for n, item in enumerate(value))
-                continue
-            for key, item in value.items():
-                name = str(key)
-                if _SURROGATE.search(name):
-                    return CheckedRecord(None, f"a field's name is {_not_text(name)}")
-                if len(name) > MAX_NAME_CHARS or _CONTROL.search(name):
-                    return CheckedRecord(None, f"a field's name is not a name: {name[:40]!r}")
-                stack.append((item, [*path, key], depth + 1))
-            continue
-        if not isinstance(value, str):
-            continue
-        text = value
-        if _SUSPECT.search(text):
-            if _SURROGATE.search(text):
-                return CheckedRecord(None, f"{where}: {_not_text(text)}")
-            text = _CONTROL.sub("", text)
-            notes.append(f"{where}: control characters removed")
-        if len(text) > max_chars:
-            if where not in free_text:
-                return CheckedRecord(
-                    None,
-                    f"{where}: {len(text):,} characters, more than the {max_chars:,} a field of"
-                    " the data file may hold",
+        value, parent, step, depth = stack.pop()
+        if isinstance(value, str):
+            text = value
+            if _SUSPECT.search(text):
+                where = _where([*parent, step])
+                if _SURROGATE.search(text):
+                    return CheckedRecord(None, f"{where}: {_not_text(text)}")
+                text = _CONTROL.sub("", text)
+                notes.append(f"{where}: control characters removed")
+            if len(text) > max_chars:
+                where = _where([*parent, step])
+                if where not in free_text:
+                    return CheckedRecord(
+                        None,
+                        f"{where}: {len(text):,} characters, more than the {max_chars:,} a field"
+                        " of the data file may hold",
+                    )
+                notes.append(
+                    f"{where}: {len(text):,} characters, cut to the {max_chars:,} a field of the"
+                    " data file may hold"
                 )
-            notes.append(
-                f"{where}: {len(text):,} characters, cut to the {max_chars:,} a field of the"
-                " data file may hold"
-            )
-            text = text[:max_chars].rstrip()
-        if text is not value:
-            fixes.append((path, text))
+                text = text[:max_chars].rstrip()
+            if text is not value:
+                fixes.append(([*parent, step], text))
+            continue
+        if not isinstance(value, Mapping | list):
+            continue
+        path = [] if parent is None else [*parent, step]
+        if depth > MAX_RECORD_DEPTH:
+            return CheckedRecord(None, f"{_where(path)}: nested deeper than a record can be")
+        if len(value) > MAX_RECORD_ITEMS:
+            return CheckedRecord(None, f"{_where(path) or 'the record'}: {len(value):,} items")
+        if isinstance(value, list):
+            stack.extend((item, path, n, depth + 1) for n, item in enumerate(value))
+            continue
+        for key, item in value.items():
+            name = str(key)
+            if _SURROGATE.search(name):
+                return CheckedRecord(None, f"a field's name is {_not_text(name)}")
+            if len(name) > MAX_NAME_CHARS or _CONTROL.search(name):
+                return CheckedRecord(None, f"a field's name is not a name: {name[:40]!r}")
+            stack.append((item, path, key, depth + 1))
     if fixes:
         record = copy.deepcopy(record)  # bounded: the checks above passed
         for path, text in fixes:
@@ -227,6 +238,52 @@ def check_record(
                 parent = parent[step]
             parent[path[-1]] = text
     return CheckedRecord(record, None, sorted(notes))
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+# What json.dumps writes for a control character check_record removes: \b, \f or \u00XX (tab,
+# line feed and carriage return are written \t, \n, \r). A backslash before b or f matches too,
+# which only sends the record the long way.
+_ESCAPED_CONTROL = re.compile(r"\\[bf]|\\u00")
+
+
+def _plainly_fine(record: Mapping, max_chars: int) -> bool:
+    """True when `check_record` would find nothing to say or change (most records).
+
+    One pass of the C encoder gives every key and text of the record in one string: no
+    character `_SUSPECT` looks for, no escaped control character and a length within
+    `max_chars` mean no text of it needs a word; the containers' shape is checked apart.
+    Anything else goes through `check_record`'s own loop, which says what it found.
+    """
+    try:
+        text = _dumps(record)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    if len(text) > max_chars or _SUSPECT.search(text) or _ESCAPED_CONTROL.search(text):
+        return False
+    return _shape_fine(record, 1)
+
+
+def _shape_fine(value: Any, depth: int) -> bool:
+    """No container nested past MAX_RECORD_DEPTH or past MAX_RECORD_ITEMS, no key over-long."""
+    if depth > MAX_RECORD_DEPTH or len(value) > MAX_RECORD_ITEMS:
+        return False
+    if isinstance(value, list):
+        items = value
+    else:
+        items = value.values()
+        for key in value:
+            if not isinstance(key, str) or len(key) > MAX_NAME_CHARS:
+                return False
+    for item in items:
+        if type(item) in _SCALARS:
+            continue  # most values: no need to ask the Mapping ABC
+        if isinstance(item, Mapping | list) and not _shape_fine(item, depth + 1):
+            return False
+    return True
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _where(path: list[Any]) -> str:
@@ -249,6 +306,10 @@ def clean_text(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         value = str(value)
+    if "\n" not in value and "\r" not in value:  # one line, the usual case: only its ends
+        if _CONTROL.search(value):
+            value = _CONTROL.sub("", value)
+        return value.strip() or None
     value = _CONTROL.sub("", value)  # check_record has said so; never into the file
     lines = [line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -14,6 +14,7 @@ The validators are kept in feeds/.sync-state.json, beside the files they describ
 from __future__ import annotations
 
 import email.utils
+import gc
 import json
 import multiprocessing
 import os
@@ -29,9 +30,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from directory.core import places
 from directory.core.model import Feed
 from directory.datafile import feeds as feed_files
+from directory.datafile import json_lines
 from directory.datafile.editing import atomic_write_bytes, diff_text
+from directory.datafile.entry_cache import EntryCache
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
 from directory.datafile.load import Problem, parse_bytes
 from directory.datafile.versions import ALLOW_SHRINK_HINT, Version, shrink_refusal
@@ -205,7 +209,8 @@ def _entries(data: bytes | None) -> dict[str, Any]:
     if not data:
         return {}
     try:
-        document, _, _ = load_bounded(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        document, _, _ = json_lines.read_file(text) or load_bounded(text)
     except Exception:  # a broken file is replaced by a good one: nothing to compare
         return {}
     items = document.get("resources") if isinstance(document, dict) else None
@@ -252,12 +257,19 @@ def _validated(
     curated: bytes,
     curated_path: str,
     limits: DataLimits,
+    entries: EntryCache | None = None,
 ) -> tuple[bytes | None, list[Problem]]:
-    """Render the feed file, leaving out entries the rules refuse; None when it stays invalid."""
+    """Render the feed file, leaving out entries the rules refuse; None when it stays invalid.
+
+    With `entries` (warmed by `curated_entries`), the curated file's entries are not validated
+    again for each feed: the problems and the verdict are the same (datafile/entry_cache.py).
+    """
     target = str(feed_files.feed_file(curated_path, feed.name))
     for _ in range(MAX_PASSES):
         text = render(feed, result.records)
-        catalog, problems = parse_bytes(curated, curated_path, limits, {feed.name: text})
+        catalog, problems = parse_bytes(
+            curated, curated_path, limits, {feed.name: text}, entries, processes=1
+        )
         errors = [p for p in problems if p.severity == "error"]
         if catalog is not None:
             return text, problems
@@ -291,8 +303,29 @@ def sync_feed(
     limits: DataLimits = DEFAULT_LIMITS,
     timeout: float = FETCH_SECONDS,
     with_diff: bool = False,
+    entries: EntryCache | None = None,
 ) -> FeedOutcome:
-    """Fetch, convert, validate and (with `write`) replace one feed's file; never raise."""
+    """Fetch, convert, validate and (with `write`) replace one feed's file; never raise.
+
+    The garbage collector is paused meanwhile, as `parse_bytes` pauses it: converting a feed
+    makes hundreds of thousands of objects and no cycles worth collecting.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _sync_feed(
+            feed, curated, curated_path, directory, locations, state, write, allow_shrink,
+            max_shrink, limits, timeout, with_diff, entries,
+        )  # fmt: skip
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _sync_feed(
+    feed, curated, curated_path, directory, locations, state, write, allow_shrink, max_shrink,
+    limits, timeout, with_diff, entries,
+) -> FeedOutcome:  # fmt: skip
     started = time.monotonic()
     outcome = FeedOutcome(feed.name, "failed")
     target = feed_files.feed_file(curated_path, feed.name)
@@ -308,13 +341,16 @@ def sync_feed(
         old = _entries(old_bytes)  # read only when there is something to compare it with
         result = convert(feed, fetched.data, directory, list(old.values()), locations)
         outcome.problems = result.problems
-        text, problems = _validated(feed, result, curated, curated_path, limits)
+        text, problems = _validated(feed, result, curated, curated_path, limits, entries)
         if text is None:
             outcome.status = "refused"
             first = problems[0] if problems else "it does not validate"
             outcome.message = f"{len(problems)} error(s); first: {first}"
             return outcome
-        new = _entries(text)
+        if old:
+            new = _entries(text)
+        else:  # nothing to compare with: only the ids and statuses, those of the records
+            new = {str(r["id"]): r for r in result.records}
         outcome.added = sorted(set(new) - set(old))
         outcome.removed = sorted(set(old) - set(new))
         outcome.changed = sorted(i for i in set(new) & set(old) if new[i] != old[i])
@@ -401,6 +437,10 @@ def sync_all(
     folder = feed_files.feeds_folder(curated_path)
     state = read_state(folder)
     jobs = min(jobs or default_jobs(), len(feeds))
+    # Built here, before the workers fork, so that each inherits them instead of building its
+    # own: the curated file's verdicts and the postal tables (a second of CPU a process).
+    options["entries"] = curated_entries(curated, curated_path, options.get("limits"))
+    places.zip_point("10001")  # any ZIP code: the first look-up builds the postal tables
     args = (curated, curated_path, dict(directory), dict(locations))
     outcomes: list[FeedOutcome] = []
     if jobs <= 1:
@@ -408,10 +448,13 @@ def sync_all(
         for outcome in results:
             outcomes.append(_record(outcome, state, report))
     else:
-        # fork: the workers start at once with everything imported (a feed is seconds of work)
+        # fork: the workers start at once with everything imported and built (a feed is
+        # seconds of work); the options, the entry cache with them, go to a worker once.
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = [pool.submit(_sync_one, feed, *args, state.get(feed.name), options)
+        with ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=_adopt, initargs=(options,)
+        ) as pool:
+            futures = [pool.submit(_sync_one, feed, *args, state.get(feed.name), None)
                        for feed in feeds]  # fmt: skip
             for feed, future in zip(feeds, futures, strict=True):
                 try:
@@ -428,7 +471,28 @@ def default_jobs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def curated_entries(curated: bytes, curated_path: str, limits: DataLimits | None) -> EntryCache:
+    """Return an entry cache holding the verdicts of the curated file's entries.
+
+    The curated file is validated once here rather than once for each feed; a file that does
+    not split into entries (see entry_cache) leaves the cache empty, and each feed validates
+    it whole as before.
+    """
+    entries = EntryCache(feed_entries=False)
+    parse_bytes(curated, curated_path, limits or DEFAULT_LIMITS, {}, entries, processes=1)
+    return entries
+
+
+_inherited: dict[str, Any] = {}  # in a worker process: the options it was started with
+
+
+def _adopt(options: dict[str, Any]) -> None:
+    """Keep the options a worker inherits by fork (not pickled: the entry cache is large)."""
+    _inherited["options"] = options
+
+
 def _sync_one(feed, curated, curated_path, directory, locations, validators, options):
+    options = _inherited["options"] if options is None else options
     state = {feed.name: validators} if validators else {}
     outcome = sync_feed(feed, curated, curated_path, directory, locations, state, **options)
     outcome.validators = state.get(feed.name)

@@ -263,3 +263,44 @@ def test_hsds_a_package_description_nested_deeply_is_a_clear_error(tmp_path):
     with pytest.raises(FeedError, match="nested too deeply to be a feed"):
         hsds.read_package(package)
     assert hsds.feed_name(package) == "package"  # named by its folder instead
+
+
+def _variants(record: dict) -> list[dict]:
+    """A clean record and copies of it with each thing check_record looks for."""
+    deep = {"a": {"b": {"c": {"d": "x"}}}}
+    return [
+        record,
+        {**record, "notes": "bell \x07 and tab\t, line\nend\r\n"},
+        {**record, "name": "form\x0cfeed"},
+        {**record, "name": "back\x08space"},
+        {**record, "name": "a C1 \x85 character"},
+        {**record, "name": "not text \udcff"},
+        {**record, "name": "a literal \\b and \\u0041"},
+        {**record, "notes": "n" * (MAX_FIELD_CHARS + 1)},
+        {**record, "name": "n" * (MAX_FIELD_CHARS + 1)},
+        {**record, "k" * 101: 1},
+        {**record, "bell\x07": 1},
+        {**record, "types": ["O"] * 501},
+        {**record, "extra": deep},
+        {**record, "extra": {"b": {"c": "x"}}},
+        {**record, 5: "a key that is not text"},
+    ]
+
+
+def test_a_record_check_record_passes_at_once_is_one_its_own_loop_finds_nothing_in():
+    from directory.formats.common import _check_each, _plainly_fine, check_record
+
+    records = json.loads((FIXTURES / "real" / "kansas-city.json").read_bytes())[:40]
+    fast = 0
+    for record in [v for r in records for v in _variants(r)]:
+        slow = _check_each(record, mg.FREE_TEXT, MAX_FIELD_CHARS)
+        if _plainly_fine(record, MAX_FIELD_CHARS):
+            fast += 1
+            assert slow.reason is None and not slow.notes and slow.record is record
+        checked = check_record(record, mg.FREE_TEXT)
+        assert (checked.record, checked.reason, checked.notes) == (
+            slow.record,
+            slow.reason,
+            slow.notes,
+        )
+    assert fast >= 80  # the clean ones, and those with a literal backslash or a shallow extra

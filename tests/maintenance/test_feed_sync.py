@@ -313,3 +313,81 @@ def test_feeds_synced_in_parallel_make_the_same_files_as_one_at_a_time(app, cura
     assert result.exit_code == 0, result.output
     assert result.output.index("benlomond:") < result.output.index("kansas-city:")  # in order
     assert {name: body for name, (_, body) in _files(curated).items()} == one_at_a_time
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_entry_the_validation_refuses_is_skipped_and_the_rest_written(tmp_path, jobs):
+    place = {"day": 1, "time": "19:00", "formatted_address": "1 Main St, Portland, OR 97214",
+             "latitude": 45.5163, "longitude": -122.649}  # fmt: skip
+    meetings = [
+        {**place, "slug": "fine", "name": "Fine"},
+        {**place, "slug": "bad-site", "name": "Bad Site", "url": "https://x"},  # no dot
+        {**place, "slug": "also-fine", "name": "Also Fine"},
+    ]
+    (tmp_path / "f.json").write_text(json.dumps(meetings))
+    (tmp_path / "g.json").write_text(json.dumps(meetings[:1]))
+    curated = tmp_path / "resources.yaml"
+    curated.write_text(
+        (FIXTURES / "minimal.yaml").read_text() + "feeds:\n"
+        "  - {name: f, path: f.json, fellowship: AA, prefix: f}\n"
+        "  - {name: g, path: g.json, fellowship: AA, prefix: g}\n"
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATA_PATH": str(curated),
+            "INDEX_DIR": str(tmp_path / "index"),
+        }  # fmt: skip
+    )
+    result = _sync(app, "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if not line.startswith("static/")]
+    assert [line.split(" [")[0] for line in lines] == [
+        "f: written: 2 added, 0 changed, 0 removed; 1 record(s) skipped",
+        "  skipped record 2 (slug 'bad-site'): refused by the validation: website: 'https://x'"
+        " is not a web address (https://...)",
+        "g: written: 1 added, 0 changed, 0 removed",
+    ]
+    written = feed_file(curated, "f").read_text()
+    assert '"id": "f-fine"' in written and '"id": "f-also-fine"' in written
+    assert "bad-site" not in written
+    assert app.test_cli_runner().invoke(args=["validate"]).exit_code == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_id_the_curated_file_uses_is_refused_with_its_line_there(tmp_path, jobs):
+    """The curated file's verdicts come from the sync's entry cache: its lines stay right."""
+    meeting = {"day": 1, "time": "19:00", "formatted_address": "1 Main St, Portland, OR 97214",
+               "latitude": 45.5163, "longitude": -122.649}  # fmt: skip
+    (tmp_path / "f.json").write_text(
+        json.dumps(
+            [
+                {**meeting, "slug": "serenity-aa", "name": "Dup"},
+                {**meeting, "slug": "x", "name": "X"},
+            ]
+        )
+    )
+    curated = tmp_path / "resources.yaml"
+    curated.write_text(
+        (FIXTURES / "minimal.yaml").read_text()
+        + "feeds:\n  - {name: f, path: f.json, fellowship: AA, prefix: hawthorne}\n"
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATA_PATH": str(curated),
+            "INDEX_DIR": str(tmp_path / "index"),
+        }  # fmt: skip
+    )
+    line = 1 + (FIXTURES / "minimal.yaml").read_text().splitlines().index(
+        "  - id: hawthorne-serenity-aa"
+    )
+    result = _sync(app, "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    assert (
+        "  skipped record 1 (slug 'serenity-aa'): refused by the validation: id: duplicate id"
+        f" 'hawthorne-serenity-aa': also used by the resource at {curated}:{line}"
+    ) in result.output.splitlines()
+    assert '"id": "hawthorne-x"' in feed_file(curated, "f").read_text()
