@@ -10,6 +10,7 @@ import whoosh.index
 
 from directory.search.documents import document_for
 from directory.search.engine import TEXT_FIELDS
+from directory.search.index_update import FingerprintedDocuments, document_fingerprint
 from directory.search.whoosh import SCHEMA, WhooshEngine, segments, write_with_whoosh
 from tests import factories
 
@@ -98,3 +99,19 @@ def test_a_document_the_writer_refuses_fails_the_write_in_either_half(tmp_path, 
     documents[bad_at] = {**documents[bad_at], "name": "fine", "colour": "an unknown field"}
     with pytest.raises(ValueError, match="colour"):
         segments.write(str(tmp_path), SCHEMA, documents, 2, min_half=100)
+
+
+def test_the_second_process_sends_back_the_fingerprints_of_its_half(tmp_path):
+    resources = factories.generate(400)
+    one, two = FingerprintedDocuments(resources), FingerprintedDocuments(resources)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    segments.write(str(tmp_path / "one"), SCHEMA, one, 1)
+    segments.write(str(tmp_path / "two"), SCHEMA, two, 2, min_half=100)
+    assert len(two.fingerprints) == 400
+    assert (
+        two.fingerprints
+        == one.fingerprints
+        == {r.id: document_fingerprint(document_for(r)) for r in resources}
+    )
+    assert _read_all(tmp_path / "two") == _read_all(tmp_path / "one")

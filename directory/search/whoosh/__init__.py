@@ -65,7 +65,7 @@ SCHEMA = Schema(
 
 
 class WhooshEngine:
-    def write(self, folder: Path, documents: Iterable[Mapping[str, str]], procs: int) -> None:
+    def write(self, folder: Path, documents: Sequence[Mapping[str, str]], procs: int) -> None:
         """Write every document into a new index in `folder`.
 
         The garbage collector is paused meanwhile: the writer makes millions of short-lived
@@ -79,9 +79,9 @@ class WhooshEngine:
             if collecting:
                 gc.enable()
 
-    def _write(self, folder: Path, documents: Iterable[Mapping[str, str]], procs: int) -> None:
+    def _write(self, folder: Path, documents: Sequence[Mapping[str, str]], procs: int) -> None:
         if segments.fast_schema(SCHEMA):
-            segments.write(str(folder), SCHEMA, list(documents), procs)
+            segments.write(str(folder), SCHEMA, documents, procs)
             return
         write_with_whoosh(folder, documents, procs)  # pragma: no cover - another codec
 

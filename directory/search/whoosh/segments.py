@@ -103,9 +103,11 @@ def write(
             except BaseException:
                 second.stop()
                 raise
-            other = second.result()
+            other, recorded = second.result()
             if other is None:  # it failed: this process writes its half too
                 other = _segment(storage, name, schema, documents, cut, len(documents))
+            elif recorded is not None:
+                documents.record(recorded)  # what reading its half recorded there
             segments = [first, other]
         generation = ix.latest_generation() + 1
         whoosh.index.TOC(schema, segments, generation).write(storage, name)
@@ -128,15 +130,16 @@ class _SecondHalf:
         self._pipe = os.fdopen(read, "rb")
 
     def result(self):
-        """Return its segment, or None when it failed (its files, if any, are never listed)."""
+        """Return its segment and what its documents recorded, or (None, None) when it failed
+        (its files, if any, are never listed)."""
         try:
-            segment = pickle.load(self._pipe)
+            segment, recorded = pickle.load(self._pipe)
         except Exception:  # noqa: BLE001  # why: whatever went wrong there, write it here
-            segment = None
+            segment = recorded = None
         finally:
             self._pipe.close()
             _, status = os.waitpid(self.pid, 0)
-        return segment if status == 0 else None
+        return (segment, recorded) if status == 0 else (None, None)
 
     def stop(self) -> None:
         """End it without waiting for its half (this process failed first)."""
@@ -153,8 +156,9 @@ def _second_process(out: int, storage, name, schema, documents, cut) -> None:
     try:
         _die_with_parent()
         segment = _segment(storage, name, schema, documents, cut, len(documents))
+        recorded = documents.recorded() if hasattr(documents, "recorded") else None
         with os.fdopen(out, "wb") as pipe:
-            pickle.dump(segment, pipe, pickle.HIGHEST_PROTOCOL)
+            pickle.dump((segment, recorded), pipe, pickle.HIGHEST_PROTOCOL)
         status = 0
     except BaseException:  # noqa: BLE001  # why: the parent writes the half itself
         pass
