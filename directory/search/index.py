@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover
 
 INDEX_FORMAT = 3  # bump when the schema, analyzer or docids layout changes: forces a rebuild
 KEEP_GENERATIONS = 2  # the current one and the one before it
-PARALLEL_MIN_DOCS = 20_000  # below this, a second writer process costs more than it saves
+PARALLEL_MIN_DOCS = 10_000  # below this, a second writer process costs more than it saves
 ENGINE: Engine = WhooshEngine()  # the one place that chooses the full-text engine
 CURRENT = "CURRENT"
 META = "meta.json"
