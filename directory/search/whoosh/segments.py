@@ -43,6 +43,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from directory.search.text import analyze, analyze_as
 
 MIN_HALF = 5_000  # documents: below twice this, a second process costs more than it saves
+MAX_SEEN = 50_000  # texts of a field whose terms are kept for the documents that repeat them
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # Frequency's value of each small count
 
@@ -208,6 +209,7 @@ def _gather(perdoc, schema: Schema, documents, start: int, stop: int):
     }
     postings: dict[str, dict[str, tuple[array, array]]] = {field: {} for field in fields}
     lengths: dict[str, array] = {field: array("I") for field in analyzers}
+    seen: dict[str, dict[str, dict[str, int]]] = {field: {} for field in analyzers}
     for docnum in range(stop - start):
         document = documents[start + docnum]
         for key in document:
@@ -224,9 +226,13 @@ def _gather(perdoc, schema: Schema, documents, start: int, stop: int):
                 continue
             length = 0
             if value:
-                counts: dict[str, int] = {}
-                for term in analyzers[field](value):
-                    counts[term] = counts.get(term, 0) + 1
+                counts = seen[field].get(value)
+                if counts is None:  # labels and names repeat: each text is analysed once
+                    counts = {}
+                    for term in analyzers[field](value):
+                        counts[term] = counts.get(term, 0) + 1
+                    if len(seen[field]) < MAX_SEEN:
+                        seen[field][value] = counts
                 for term, n in counts.items():
                     found = by_term.get(term)
                     if found is None:
