@@ -6,10 +6,12 @@
 For each size, in one process on the same file (bench/load.py's synthetic Portland directory):
 the YAML read alone, the cold parse and validation as the project did it before (marshmallow
 for every entry: the baseline), the cold parse and validation now in one process, then as
-the server does it (the second half of a large file in a second process), the read of the same file
-through the catalog cache, the index build, a restart (the catalog from the cache and the index
-opened), and the peak memory. Figures depend on the machine and on what else runs on it; the
-README gives them with the conditions. Run one size per process for a fair peak memory.
+the server does it (the second half of a large file in a second process), the read of the same
+file through the catalog cache, the index build with Whoosh's own writer as before (the index
+baseline; `--no-index-baseline` skips it) and as now (search/whoosh/segments.py), a restart (the
+catalog from the cache and the index opened), and the peak memory. Figures depend on the machine
+and on what else runs on it; the README gives them with the conditions. Run one size per process
+for a fair peak memory.
 
 With `--change` (or `--change-only`), the served path too, through web/state.py's
 DirectoryState as the server uses it (in process, no isolation): the cold load of a new file
@@ -23,6 +25,7 @@ server does once the new version serves (DirectoryState.save_catalog).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import resource
 import sys
@@ -41,6 +44,7 @@ from directory.datafile.limits import DataLimits  # noqa: E402
 from directory.datafile.yaml_lines import load_bounded  # noqa: E402
 from directory.search import SearchRequest  # noqa: E402
 from directory.search.index import build_index, open_index  # noqa: E402
+from directory.search.whoosh import segments  # noqa: E402
 from directory.web.state import DirectoryState  # noqa: E402
 
 LIMITS = DataLimits(max_bytes=2_000_000_000, max_resources=10_000_000)
@@ -75,7 +79,18 @@ def _without_quick_checks(data: bytes, path: str):
         load._quick_loader.cache_clear()
 
 
-def bench_size(n: int, work: Path, baseline: bool, out=print) -> dict:
+def _with_whooshs_writer(catalog, folder: Path) -> None:
+    """The index baseline: Whoosh's own writer (two processes from 20,000), as before
+    search/whoosh/segments.py."""
+    original = segments.fast_schema
+    segments.fast_schema = lambda schema: False
+    try:
+        build_index(catalog.resources, folder, catalog.fingerprint)
+    finally:
+        segments.fast_schema = original
+
+
+def bench_size(n: int, work: Path, baseline: bool, out=print, index_baseline: bool = True) -> dict:
     path = work / f"resources-{n}.yaml"
     synthetic.write_resource_file(path, synthetic.resource_file(n))
     data = path.read_bytes()
@@ -96,6 +111,9 @@ def bench_size(n: int, work: Path, baseline: bool, out=print) -> dict:
         lambda: cache.parse_cached(data, str(path), LIMITS, index_dir), "cached"
     )
     assert again == catalog
+    if index_baseline:
+        before = functools.partial(_with_whooshs_writer, catalog, work / f"index-before-{n}")
+        _, figures["index_before"] = _timed(before, "index before")
     started, cpu = time.perf_counter(), _cpu()
     build_index(catalog.resources, index_dir, catalog.fingerprint)
     figures["index"] = time.perf_counter() - started
@@ -114,7 +132,8 @@ def bench_size(n: int, work: Path, baseline: bool, out=print) -> dict:
         + (f"  before {figures['baseline']:6.1f} s" if baseline else "")
         + f"  one process {figures['serial']:6.1f} s  cold {figures['cold']:6.1f} s"
         f"  cached {figures['cached']:5.2f} s"
-        f"  index {figures['index']:6.1f} s  restart {figures['restart']:5.2f} s"
+        + (f"  index before {figures['index_before']:6.1f} s" if index_baseline else "")
+        + f"  index {figures['index']:6.1f} s  restart {figures['restart']:5.2f} s"
         f"  peak {figures['peak_mb']:,.0f} MB"
     )
     out("          CPU s: " + "  ".join(f"{k} {v:.2f}" for k, v in CPU.items()))
@@ -215,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, nargs="+", default=[10_000])
     parser.add_argument("--no-baseline", action="store_true", help="Skip the marshmallow run.")
+    parser.add_argument(
+        "--no-index-baseline", action="store_true", help="Skip the build with Whoosh's writer."
+    )
     parser.add_argument("--change", action="store_true", help="Also the served path.")
     parser.add_argument("--change-only", action="store_true", help="Only the served path.")
     parser.add_argument("--profile-change", metavar="FILE", help="cProfile the change step.")
@@ -224,7 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="directory-loading-") as work:
         for n in options.resources:
             if not options.change_only:
-                bench_size(n, Path(work), not options.no_baseline)
+                bench_size(
+                    n,
+                    Path(work),
+                    not options.no_baseline,
+                    index_baseline=not options.no_index_baseline,
+                )
             if options.change or options.change_only:
                 bench_change(n, Path(work))
     return 0

@@ -9,7 +9,7 @@ The engine in use is `ENGINE` in `index.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -43,8 +43,13 @@ class TextIndex(Protocol):
 
 
 class Engine(Protocol):
-    def write(self, folder: Path, documents: Iterable[Mapping[str, str]], procs: int) -> None:
-        """Write documents (in order) into an empty folder; raise on any failure."""
+    def write(self, folder: Path, documents: Sequence[Mapping[str, str]], procs: int) -> None:
+        """Write documents (in order) into an empty folder; raise on any failure.
+
+        `documents` may make each document as it is read and record something of it (its
+        fingerprint, index_update.FingerprintedDocuments): an engine that reads some of them in
+        another process gives this one's `record` what that one's `recorded` returned.
+        """
 
     def open(self, folder: Path) -> TextIndex:
         """Open a folder written by `write`; raise on damaged files."""

@@ -28,13 +28,12 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from directory.core.model import Resource
 from directory.search import index_update
-from directory.search.documents import document_for
 from directory.search.engine import Engine
 from directory.search.query import FIELD_BOOSTS, Searcher
 from directory.search.scoring import TextScorer
@@ -50,7 +49,7 @@ except ImportError:  # pragma: no cover
 
 INDEX_FORMAT = 3  # bump when the schema, analyzer or docids layout changes: forces a rebuild
 KEEP_GENERATIONS = 2  # the current one and the one before it
-PARALLEL_MIN_DOCS = 20_000  # below this, a second writer process costs more than it saves
+PARALLEL_MIN_DOCS = 10_000  # below this, a second writer process costs more than it saves
 ENGINE: Engine = WhooshEngine()  # the one place that chooses the full-text engine
 CURRENT = "CURRENT"
 META = "meta.json"
@@ -120,9 +119,9 @@ def _build(
             derive_from = _previous_table(current, previous, previous_fingerprint)
         else:
             derive_from = None
-            fingerprints = {}
-            streamed = index_update.fingerprinted((document_for(r) for r in active), fingerprints)
-            _write_index(work, streamed, procs, len(active))
+            documents = index_update.FingerprintedDocuments(active)
+            _write_index(work, documents, procs, len(active))
+            fingerprints = documents.fingerprints
             ids = _document_ids(work)
             if sorted(ids) != sorted(r.id for r in active):
                 raise RuntimeError("the index does not hold exactly the active resources")
@@ -269,7 +268,7 @@ def ensure_index(
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _write_index(folder: Path, documents: Iterable[dict], procs: int | None, count: int) -> None:
+def _write_index(folder: Path, documents: Sequence[dict], procs: int | None, count: int) -> None:
     if procs is None:
         procs = 2 if count >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 1
     ENGINE.write(folder, documents, procs)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from directory.core.model import Resource
@@ -39,11 +39,30 @@ def document_fingerprint(document: Document) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def fingerprinted(documents: Iterable[Document], into: dict[str, str]) -> Iterator[Document]:
-    """Yield the documents, recording each one's fingerprint by id in `into`."""
-    for document in documents:
-        into[document["id"]] = document_fingerprint(document)
-        yield document
+class FingerprintedDocuments(Sequence[Document]):
+    """The documents of resources, each made when read, its fingerprint recorded by id.
+
+    The engine reads them where it writes them: a second writing process makes the
+    documents of its half itself, and sends back what it recorded (`recorded`, `record`).
+    """
+
+    def __init__(self, resources: Sequence[Resource]):
+        self._resources = resources
+        self.fingerprints: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._resources)
+
+    def __getitem__(self, index):  # type: ignore[override]  # why: no slices are read
+        document = document_for(self._resources[index])
+        self.fingerprints[document["id"]] = document_fingerprint(document)
+        return document
+
+    def recorded(self) -> dict[str, str]:
+        return self.fingerprints
+
+    def record(self, fingerprints: Mapping[str, str]) -> None:
+        self.fingerprints.update(fingerprints)
 
 
 class FingerprintMemo:
