@@ -25,8 +25,9 @@ the file is read whole, as before: the messages of broken YAML are the whole rea
 
 The cache lives in memory, in the process that reloads the file (web/state.py's DirectoryState):
 it holds the Resource objects the catalog holds anyway, plus a digest and a few small tuples per
-entry. The isolated parse of gunicorn's master (datafile/isolated.py) runs in a fresh
-interpreter and does not use it.
+entry. gunicorn's master keeps it too: its isolated parser's child (datafile/isolated.py) is told
+which digests the master knows, reads and validates only the others, and sends back their
+verdicts with each file's `Split` (datafile/isolated_entries.py); the master assembles them here.
 """
 
 from __future__ import annotations
@@ -71,12 +72,16 @@ class Verdict:
     placed: Any = None  # the Resource as last placed in a file (its line there)
 
 
+class NotReadHere(Exception):
+    """An entry read by another process needs validating again here (its context changed)."""
+
+
 @dataclass(slots=True)
 class Chunk:
     """One entry of the list: its digest, where it is, and its YAML node when read."""
 
     digest: bytes
-    text: str
+    text: str | None  # None: read in another process (the isolated parser's child)
     offset: int  # file line = line in the wrapped text + offset
     verdict: Verdict
     node: Any = None
@@ -113,6 +118,15 @@ class EntryCache:
         self.misses += 1
         return None
 
+    def adopt(self, context: str) -> None:
+        """Take the verdicts to come as validated in `context` (by the isolated parser's child).
+
+        The parse in progress gives a hit only for entries validated in its own context, as
+        always: a child that found another context validated every entry again.
+        """
+        if context != self.context:
+            self.verdicts, self.context = {}, context
+
     def keep(self, chunk: Chunk, verdict: Verdict) -> None:
         """Remember the verdict just computed for a chunk."""
         chunk.verdict = verdict
@@ -130,6 +144,8 @@ class EntryCache:
     def read_node(self, chunk: Chunk) -> Any:
         """Return the chunk's item node (read again when its verdict came from the cache)."""
         if chunk.node is None:
+            if chunk.text is None:  # read in another process, which validated it elsewhere
+                raise NotReadHere
             read = _load_events(WRAP + chunk.text, self.max_chars)
             chunk.node = read[0][KEY][0]  # read once before: it reads the same way again
         return chunk.node
@@ -150,6 +166,21 @@ def _without_line(location: Any) -> Any:
     return dataclasses.replace(location, line=0)
 
 
+@dataclass(slots=True)
+class Split:
+    """A file read entry by entry, without its entries: what the isolated parser sends back.
+
+    `chunks` gives each entry's digest and offset in file order; with a verdict for every
+    digest, `assemble` turns it into what `split_document` returns.
+    """
+
+    document: Any  # the rest of the file (the list's lines left blank), `resources` None
+    duplicates: list[DuplicateKey]  # of the rest of the file
+    long_texts: list[LongText]
+    first_line: int  # the first entry's line
+    chunks: list[tuple[bytes, int]]  # (digest, offset) of each entry
+
+
 def split_document(
     text: str, max_chars: int | None, cache: EntryCache
 ) -> tuple[Any, list[DuplicateKey], list[LongText]] | None:
@@ -157,6 +188,18 @@ def split_document(
 
     Returns what `yaml_lines.load_bounded` returns, except that the items of `resources` are
     `Chunk`s, with `Sequence.lines` giving each item's line in the file.
+    """
+    read = read_entries(text, max_chars, cache.verdicts)
+    return None if read is None else assemble(*read)
+
+
+def read_entries(text: str, max_chars: int | None, known: Any) -> tuple[Split, list[Chunk]] | None:
+    """Cut `text` into entries and read those whose digest is not in `known`; None: not safe.
+
+    `known` maps a digest to its Verdict (or holds it, for a process that only needs to know
+    which entries it may skip: their chunks then have no verdict, no text and no node). The
+    read entries' chunks carry their node and a verdict of reading (lines, duplicate keys, long
+    texts).
     """
     if "\r" in text:
         return None
@@ -180,41 +223,26 @@ def split_document(
     starts = [m.start() for m in items.finditer(text, start, trailer)]
     if not starts or starts[0] != start:
         return None
+    if not _BLANK_OR_COMMENTS.fullmatch(text, header_end, start):
+        return None
     key_line = text.count("\n", 0, key.start()) + 1
     line = key_line + 1 + text.count("\n", header_end, start)  # the first item's line
     first_line = line
-    sequence = Sequence()
-    sequence.lines = []
-    sequence.line = first_line
-    long_texts: list[LongText] = []
-    duplicates: list[DuplicateKey] = []
-    known = cache.verdicts
+    chunks: list[Chunk] = []
+    lookup = known.get if isinstance(known, dict) else None
     bounds = [*starts[1:], trailer]
     for at, stop in zip(starts, bounds, strict=True):
         piece = text[at:stop]
         digest = hashlib.blake2b(piece.encode(), digest_size=16).digest()
         offset = line - 2  # the entry's first line is line 2 of the wrapped text
-        verdict = known.get(digest)
-        node = None
-        if verdict is None:
-            read = _load_events(WRAP + piece, max_chars)
-            if read is None:
+        if lookup is None and digest in known:
+            chunk = Chunk(digest, None, offset, None)  # its text is not needed: no copy kept
+        else:
+            chunk = Chunk(digest, piece, offset, lookup(digest) if lookup is not None else None)
+            if chunk.verdict is None and not read_chunk(chunk, max_chars):
                 return None  # an alias, a tag, a syntax error...: the whole read says what
-            document, dups, longs = read
-            items_read = document.get(KEY) if isinstance(document, Mapping) else None
-            if not isinstance(items_read, Sequence) or len(items_read) != 1 or len(document) != 1:
-                return None
-            node = items_read[0]
-            verdict = Verdict(items_read.lines[0], tuple(longs), tuple(dups))
-        sequence.append(Chunk(digest, piece, offset, verdict, node))
-        sequence.lines.append(verdict.line + offset)
-        long_texts += [LongText(t.line + offset, t.length) for t in verdict.long_texts]
-        duplicates += [
-            DuplicateKey(d.key, d.line + offset, d.first_line + offset) for d in verdict.duplicates
-        ]
+        chunks.append(chunk)
         line += piece.count("\n")
-    if not _BLANK_OR_COMMENTS.fullmatch(text, header_end, start):
-        return None
     skeleton = text[:header_end] + "\n" * text.count("\n", header_end, trailer) + text[trailer:]
     read = _load_events(skeleton, max_chars)
     if read is None:
@@ -226,7 +254,46 @@ def split_document(
         or document.lines.get(KEY) != key_line
     ):
         return None  # `resources:` was not the top-level key it looked like
+    chunk_list = [(chunk.digest, chunk.offset) for chunk in chunks]
+    return Split(document, outer_dups, outer_longs, first_line, chunk_list), chunks
+
+
+def read_chunk(chunk: Chunk, max_chars: int | None) -> bool:
+    """Read a chunk's entry alone: its node and a verdict of reading; False: not safe alone."""
+    read = _load_events(WRAP + chunk.text, max_chars)
+    if read is None:
+        return False
+    document, dups, longs = read
+    items_read = document.get(KEY) if isinstance(document, Mapping) else None
+    if not isinstance(items_read, Sequence) or len(items_read) != 1 or len(document) != 1:
+        return False
+    chunk.node = items_read[0]
+    chunk.verdict = Verdict(items_read.lines[0], tuple(longs), tuple(dups))
+    return True
+
+
+def assemble(split: Split, chunks: list[Chunk]) -> tuple[Any, list[DuplicateKey], list[LongText]]:
+    """Return what `split_document` returns, from a Split and a chunk with a verdict per entry."""
+    first_line = split.first_line
+    sequence = Sequence()
+    sequence.lines = []
+    sequence.line = first_line
+    long_texts: list[LongText] = []
+    duplicates: list[DuplicateKey] = []
+    for chunk in chunks:
+        verdict, offset = chunk.verdict, chunk.offset
+        sequence.append(chunk)
+        sequence.lines.append(verdict.line + offset)
+        if verdict.long_texts:
+            long_texts += [LongText(t.line + offset, t.length) for t in verdict.long_texts]
+        if verdict.duplicates:
+            duplicates += [
+                DuplicateKey(d.key, d.line + offset, d.first_line + offset)
+                for d in verdict.duplicates
+            ]
+    document = split.document
     document[KEY] = sequence
+    outer_longs, outer_dups = split.long_texts, split.duplicates
     # In file order: what comes before the list, the entries', then what follows it.
     long_texts = [t for t in outer_longs if t.line < first_line] + long_texts
     long_texts += [t for t in outer_longs if t.line >= first_line]

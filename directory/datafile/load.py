@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError
 
@@ -55,6 +55,9 @@ from directory.datafile.yaml_lines import (
     YAMLSyntaxError,
     load_bounded,
 )
+
+if TYPE_CHECKING:
+    from directory.datafile.isolated_entries import Answer
 
 TOP_LEVEL_KEYS = ("format", "directory", "locations", "feeds", "resources")
 FEED_FILE_KEYS = ("format", "feed", "resources")
@@ -152,6 +155,7 @@ def parse_bytes(
     entries: EntryCache | None = None,
     *,
     processes: int | None = None,
+    received: Answer | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
     """Return the catalog in a file's bytes (None if it has errors) and every problem found.
 
@@ -160,7 +164,9 @@ def parse_bytes(
     text was validated before in the same context are not read nor validated again
     (datafile/entry_cache.py); the result is the same. `processes`: 2 reads and validates the
     second half of a large list in a second process (datafile/parallel.py), 1 never does, None
-    when the file is large and this process may fork; the result is the same.
+    when the file is large and this process may fork; the result is the same. `received`:
+    the entries were read and validated by the isolated parser's child (isolated_entries.py),
+    which needs `entries` too; raises entry_cache.NotReadHere when they do not cover the file.
 
     The garbage collector is paused meanwhile: the parse makes millions of objects and no
     cycles worth collecting, and the collections it would start cost a sixth of its time.
@@ -168,13 +174,13 @@ def parse_bytes(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse_bytes(data, path, limits, feed_files, entries, processes)
+        return _parse_bytes(data, path, limits, feed_files, entries, processes, received)
     finally:
         if collecting:
             gc.enable()
 
 
-def _parse_bytes(data, path, limits, feed_files, entries, processes):
+def _parse_bytes(data, path, limits, feed_files, entries, processes, received=None):
     if len(data) > limits.max_bytes:
         return None, [
             Problem(
@@ -185,6 +191,7 @@ def _parse_bytes(data, path, limits, feed_files, entries, processes):
             )
         ]
     checker = _Checker(path, feed_files, limits, entries, processes)
+    checker.received = received
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -296,6 +303,7 @@ class _Checker:
         self.path = path
         self.entries = entries
         self.processes = processes
+        self.received: Answer | None = None  # entries read by the isolated parser's child
         self._halves: list[parallel.SecondHalf] = []  # second processes, stopped by close()
         self._settings_known: tuple | None = None  # (info, locations) once check() has them
         self._record: list | None = None  # an entry's add() calls, while it is validated
@@ -312,6 +320,8 @@ class _Checker:
 
     def read(self, text: str):
         """Read a file's YAML: entry by entry from the cache when possible, else whole."""
+        if self.received is not None and self.entries is not None:
+            return self.received.read(self.path, self.entries)
         if self.entries is not None:
             split = split_document(text, self.limits.max_field_chars, self.entries)
             if split is not None:

@@ -368,7 +368,10 @@ class DirectoryState:
 
     def _parse(self, data: bytes, feed_files: dict[str, bytes]):
         if self.isolate:
-            parse = parse_isolated
+
+            def parse(data, path, limits, feed_files=None):
+                return parse_isolated(data, path, limits, feed_files, self.entries)
+
         else:
 
             def parse(data, path, limits, feed_files=None):
