@@ -33,6 +33,7 @@ verdicts with each file's `Split` (datafile/isolated_entries.py); the master ass
 from __future__ import annotations
 
 import hashlib
+import marshal
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,10 +67,11 @@ class Verdict:
     rid: str | None = None
     schema_adds: tuple[Add, ...] = ()
     resource_adds: tuple[Add, ...] = ()
-    resource: Any = None  # the Resource, with the relative line
+    # The Resource, as last placed in a file (its line there; `line` + the offset where it is
+    # now gives its line in the new file). One object per entry, shared with the catalog.
+    resource: Any = None
     location_ref: str | None = None  # the shared location it names, resolved again on use
     validated: bool = False
-    placed: Any = None  # the Resource as last placed in a file (its line there)
 
 
 class NotReadHere(Exception):
@@ -300,3 +302,58 @@ def assemble(split: Split, chunks: list[Chunk]) -> tuple[Any, list[DuplicateKey]
     duplicates = [d for d in outer_dups if d.line < first_line] + duplicates
     duplicates += [d for d in outer_dups if d.line >= first_line]
     return document, duplicates, long_texts
+
+
+# --- kept with the catalog cache, so that a restart's first change reads few entries too ------
+
+VERDICTS_FORMAT = 1
+
+
+def dump_verdicts(cache: EntryCache, resources: tuple) -> bytes | None:
+    """Return the verdicts of a valid file's parse, to keep beside its catalog (None: not those).
+
+    A valid file's verdicts hold no problem but warnings, and each entry's Resource is one of
+    `resources` (the catalog the parse gave): what is kept is each digest, the index of its
+    Resource, its lines, id, shared location and warnings. Verdicts that are not exactly the
+    catalog's entries (a file read whole leaves the last ones) give None.
+    """
+    where = {id(resource): index for index, resource in enumerate(resources)}
+    rows = []
+    for digest, verdict in cache.verdicts.items():
+        index = where.pop(id(verdict.resource), None)
+        if (
+            index is None
+            or not verdict.validated
+            or not verdict.is_mapping
+            or verdict.long_texts
+            or verdict.duplicates
+            or verdict.schema_adds
+            or any(add[4] != "warning" for add in verdict.resource_adds)
+        ):
+            return None
+        rows.append((digest, index, verdict.line, verdict.rid, verdict.location_ref,
+                     verdict.resource_adds))  # fmt: skip
+    if where or cache.context is None:
+        return None
+    return marshal.dumps((VERDICTS_FORMAT, cache.context, cache.max_chars, rows))
+
+
+def load_verdicts(cache: EntryCache, data: bytes, resources: tuple) -> bool:
+    """Fill `cache` from `dump_verdicts` of the same catalog; False (and nothing) if it is not."""
+    try:
+        kind, context, max_chars, rows = marshal.loads(data)
+        if kind != VERDICTS_FORMAT or len(rows) != len(resources):
+            return False
+        verdicts = {}
+        for digest, index, line, rid, ref, adds in rows:
+            resource = resources[index]
+            if len(digest) != 16 or resource.id != rid or digest in verdicts:
+                return False
+            verdicts[digest] = Verdict(line, (), (), True, rid, (), tuple(adds), resource, ref,
+                                       True)  # fmt: skip
+    except (ValueError, TypeError, EOFError, IndexError, AttributeError):
+        return False  # damaged or of another shape: the next change validates every entry
+    if len({id(v.resource) for v in verdicts.values()}) != len(resources):
+        return False
+    cache.verdicts, cache.context, cache.max_chars = verdicts, context, max_chars
+    return True

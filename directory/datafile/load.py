@@ -661,20 +661,18 @@ class _Checker:
             self._replay(verdict.resource_adds, offset)
             resource = verdict.resource
             if resource is not None:
+                # The verdict keeps one Resource, as last placed: where it still is (same line,
+                # an equal location), the same object; elsewhere, a copy that it keeps instead.
                 ref = verdict.location_ref
-                placed = verdict.placed
                 location = locations[ref] if ref is not None else resource.location
-                if (
-                    placed is not None
-                    and placed.line == resource.line + offset
-                    and (placed.location is location or placed.location == location)
+                line = verdict.line + offset  # the Resource's line is its item's
+                if resource.line != line or (
+                    resource.location is not location and resource.location != location
                 ):
-                    resource = placed  # where it was in the last version: the same object
-                elif offset or location is not resource.location:
-                    resource = copy.copy(resource)  # the same entry elsewhere in the file
-                    object.__setattr__(resource, "line", resource.line + offset)
+                    resource = copy.copy(resource)
+                    object.__setattr__(resource, "line", line)
                     object.__setattr__(resource, "location", location)
-                verdict.placed = resource
+                    verdict.resource = resource
                 out.append(resource)
         return out
 
