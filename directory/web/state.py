@@ -419,8 +419,12 @@ class DirectoryState:
             log.error("resource file refused, keeping the last good data: %s", message)
         return None
 
-    def install(self, snapshot: Snapshot) -> None:
-        """Serve `snapshot` from now on; requests in flight finish on the old one."""
+    def install(self, snapshot: Snapshot, in_flight: bool = True) -> None:
+        """Serve `snapshot` from now on; requests in flight finish on the old one.
+
+        `in_flight=False` (gunicorn's master, which serves no request): the old searcher is
+        closed at once, so the old catalog it holds is freed before the new workers fork.
+        """
         old = self.snapshot
         self.snapshot = snapshot
         self.error = None
@@ -430,7 +434,9 @@ class DirectoryState:
                 (Path(self.index_dir) / ALLOW_SHRINK).unlink()
             except OSError:
                 pass
-        if old is not None and old.searcher is not snapshot.searcher:
+        if old is not None and old.searcher is not snapshot.searcher and not in_flight:
+            old.searcher.close()
+        elif old is not None and old.searcher is not snapshot.searcher:
             # Requests still using the old searcher finish first; its files stay on disk.
             closer = threading.Timer(OLD_SEARCHER_SECONDS, old.searcher.close)
             closer.daemon = True
