@@ -10,15 +10,21 @@ memory of the master and of each worker from /proc/<pid>/smaps_rollup (RSS, PSS,
 private); a restart with the file unchanged (catalog cache and index already there), timed
 from the command to the first answer of /readyz, with the memory again; then a reload with a
 changed file, sampling the PSS of the master and all its children (the parse child, old and
-new workers) every 0.2 s for the peak. The time from fork to a worker ready (its data
-reopened) and the worker's CPU seconds until then are logged by a config file that wraps the
-project's (post_fork, post_worker_init), so the same figure is read from any checkout.
+new workers) every 0.2 s for the peak, and what the peak is made of (each process's PSS at
+that moment, by role). Before that reload, twice, one entry changed (a new word in its name,
+the file replaced as an editor does): the time from the change to a served search finding the
+word, the CPU seconds of the master and its parse child (and index writers) meanwhile, and the
+peak PSS. The first comes right after the restart, the second after the first. The time from
+fork to a worker ready (its data reopened) and the worker's CPU seconds until then are logged
+by a config file that wraps the project's (post_fork, post_worker_init), so the same figure is
+read from any checkout.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
@@ -168,6 +174,108 @@ def show_memory(label: str, figures: dict) -> None:
             )
 
 
+def cpu_of(pid: int) -> tuple[float, float]:
+    """Return (own, reaped children's) CPU seconds of a process; (0, 0) once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def roles(server: Server, old_workers: set[int]) -> dict[int, str]:
+    """Name each process of the family: master, old/new worker, parse child, other."""
+    assert server.process is not None
+    out = {}
+    for pid in server.family():
+        if pid == server.process.pid:
+            out[pid] = "master"
+        elif pid in old_workers:
+            out[pid] = "old worker"
+        else:
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            if b"directory.datafile.isolated" in command or out.get(parent) == "parse child":
+                out[pid] = "parse child"
+            elif parent == server.process.pid:
+                out[pid] = "new worker or index writer"
+            else:
+                out[pid] = "other"
+    return out
+
+
+class PeakWatch:
+    """Sample the family's PSS (and who holds it) until `done` says the new version serves."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.old_workers = set(server.worker_pids())
+        self.peak, self.parts = 0.0, {}
+        assert server.process is not None
+        self.master = server.process.pid
+        self.cpu_start = cpu_of(self.master)
+        self.worker_cpu = {pid: sum(cpu_of(pid)) for pid in self.old_workers}
+
+    def sample(self) -> None:
+        named = roles(self.server, self.old_workers)
+        parts: dict[str, float] = {}
+        for pid, role in named.items():
+            parts[role] = parts.get(role, 0.0) + smaps(pid).get("pss", 0.0)
+        for pid in self.old_workers:
+            own = cpu_of(pid)[0]
+            if own:
+                self.worker_cpu[pid] = own
+        total = sum(parts.values())
+        if total > self.peak:
+            self.peak, self.parts = total, parts
+
+    def cpu(self) -> float:
+        """CPU seconds of the master and the children it reaped, but the old workers."""
+        own, reaped = cpu_of(self.master)
+        gone = sum(c for pid, c in self.worker_cpu.items() if not cpu_of(pid)[0])
+        return own - self.cpu_start[0] + reaped - self.cpu_start[1] - gone
+
+    def show(self, steady: float) -> str:
+        parts = ", ".join(f"{k} {v:,.0f}" for k, v in sorted(self.parts.items()))
+        return f"peak PSS {self.peak:,.0f} MB ({self.peak / steady:.2f}x steady; {parts})"
+
+
+def one_entry_change(server: Server, data_path: Path, word: str, steady: float) -> dict:
+    """Add `word` to one entry's name; time the change to a served search finding it."""
+    text = data_path.read_text(encoding="utf-8")
+    at = text.index("\n  - id: ", len(text) // 2) + 1
+    name_at = text.index("    name: ", at) + len("    name: ")
+    rid = text[at:].split("\n", 1)[0].split("id: ", 1)[1].strip().strip("'\"")
+    temporary = data_path.with_suffix(".tmp")
+    temporary.write_text(text[:name_at] + word + " " + text[name_at:], encoding="utf-8")
+    del text
+    watch = PeakWatch(server)
+    started = time.monotonic()
+    os.replace(temporary, data_path)
+    while time.monotonic() < started + 3600:
+        watch.sample()
+        status, body = synthetic.fetch(server.port, f"/api/v1/search?q={word.lower()}", 120)
+        if status == 200 and rid.encode() in body:
+            break
+        time.sleep(0.1)
+    else:
+        raise RuntimeError(f"the change was never served; see {server.error_log}")
+    figures = {"seconds": time.monotonic() - started, "cpu": watch.cpu()}
+    figures |= {"peak_pss": watch.peak, "peak_parts": watch.parts}
+    time.sleep(1)
+    figures["cpu_after"] = watch.cpu()  # what the master did once serving (the cache write)
+    print(
+        f"  one entry changed -> served search: {figures['seconds']:.2f} s, master + parse"
+        f" child {figures['cpu']:.2f} s CPU ({figures['cpu_after']:.2f} s a second later);"
+        f" {watch.show(steady)}"
+    )
+    return figures
+
+
 def bench_size(n: int, root: Path, work: Path, workers: int, reload: bool = True) -> dict:
     data_path = work / "resources.yaml"
     document = synthetic.resource_file(n)
@@ -215,16 +323,27 @@ def bench_size(n: int, root: Path, work: Path, workers: int, reload: bool = True
         if not reload:
             return figures
 
+        for number, word in enumerate(("Zanzibarish", "Quixotical"), start=1):
+            old = set(server.worker_pids())
+            figures[f"one_entry_change_{number}"] = one_entry_change(
+                server, data_path, word, steady["total_pss"]
+            )
+            until = time.monotonic() + 120
+            while time.monotonic() < until and (
+                old & set(server.worker_pids()) or len(server.worker_pids()) != workers
+            ):
+                time.sleep(0.2)  # the old workers retire, the new ones are all up
+        state = wait_serving(server, 600)
+
         changed = synthetic.resource_file(n, marker="Bench")
         log_at = server.error_log.stat().st_size
         synthetic.write_resource_file(data_path, changed)
         del changed
         started = time.monotonic()
-        peak = 0.0
+        watch = PeakWatch(server)
         deadline = started + 3600
         while time.monotonic() < deadline:
-            total = sum(smaps(pid).get("pss", 0.0) for pid in server.family())
-            peak = max(peak, total)
+            watch.sample()
             fresh = server.readyz()
             if (
                 fresh
@@ -235,14 +354,18 @@ def bench_size(n: int, root: Path, work: Path, workers: int, reload: bool = True
                 break
             time.sleep(0.2)
         figures["reload_seconds"] = time.monotonic() - started
-        figures["reload_peak_pss"] = peak
+        figures["reload_peak_pss"] = peak = watch.peak
+        figures["reload_peak_parts"] = watch.parts
+        figures["reload_cpu"] = watch.cpu()
         time.sleep(2)
         figures["after_reload"] = memory(server)
         figures["reload_fork_to_ready"] = ready_lines(server, log_at)
         print(
             f"  reload of a changed file: {figures['reload_seconds']:.1f} s, peak PSS of the"
             f" master and its children {peak:,.0f} MB"
-            f" ({peak / steady['total_pss']:.2f}x the steady {steady['total_pss']:,.0f} MB)"
+            f" ({peak / steady['total_pss']:.2f}x the steady {steady['total_pss']:,.0f} MB),"
+            f" master + parse child {figures['reload_cpu']:.1f} s CPU;"
+            f" {watch.show(steady['total_pss'])}"
         )
         show_memory("after the reload", figures["after_reload"])
     finally:

@@ -12,6 +12,7 @@ look-up is a dictionary read.
 from __future__ import annotations
 
 import functools
+import pickle
 import re
 import sys
 import threading
@@ -91,6 +92,22 @@ def _postal_data() -> _PostalData:
             if _postal is None:
                 _postal = _build_postal_data()
     return _postal
+
+
+def postal_tables() -> bytes | None:
+    """Return the postal tables pickled, if this process has built them (None: it has not).
+
+    For the isolated parser's child (datafile/isolated.py): building them takes it seconds.
+    """
+    data = _postal
+    return None if data is None else pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+
+
+def use_postal_tables(tables: bytes) -> None:
+    """Use tables from `postal_tables()` of a process running this code, instead of building."""
+    global _postal  # see _postal_data
+    with _postal_lock:
+        _postal = pickle.loads(tables)  # trusted: sent by the parent, see postal_tables
 
 
 def _build_postal_data() -> _PostalData:

@@ -200,3 +200,35 @@ def read_entry(index_dir: str | Path, key: str) -> Parsed:
         raise ValueError(f"the kept catalog cannot be read: {exc}") from None
     except Exception as exc:  # a file of the right checksum that still does not decode
         raise ValueError(f"the kept catalog cannot be read ({exc!r})"[:300]) from None
+
+
+VERDICTS_SUFFIX = ".verdicts"  # beside an entry: its entries' verdicts (entry_cache.py)
+
+
+def keep_verdicts(index_dir: str | Path, key: str, data: bytes) -> None:
+    """Keep a catalog's entry verdicts beside it, so that a restart's entry cache is not empty.
+
+    Written whole and renamed into place; the verdicts of catalogs no longer kept are removed.
+    A failure costs only speed (the next change validates every entry), so it is logged only.
+    """
+    folder = Path(index_dir) / FOLDER
+    temporary = folder / f".{key}.{os.getpid()}.verdicts.tmp"
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+        os.replace(temporary, folder / f"{key}{VERDICTS_SUFFIX}")
+    except OSError as exc:
+        log.warning("cannot keep the entry verdicts in %s: %s", folder, exc.strerror or exc)
+        _remove(temporary)
+        return
+    for old in folder.glob(f"*{VERDICTS_SUFFIX}"):
+        if not old.with_suffix(SUFFIX).exists():
+            _remove(old)
+
+
+def read_verdicts(index_dir: str | Path, key: str) -> bytes | None:
+    """Return the verdicts kept beside the catalog under `key`, or None."""
+    try:
+        return (Path(index_dir) / FOLDER / f"{key}{VERDICTS_SUFFIX}").read_bytes()
+    except OSError:
+        return None

@@ -25,13 +25,15 @@ the file is read whole, as before: the messages of broken YAML are the whole rea
 
 The cache lives in memory, in the process that reloads the file (web/state.py's DirectoryState):
 it holds the Resource objects the catalog holds anyway, plus a digest and a few small tuples per
-entry. The isolated parse of gunicorn's master (datafile/isolated.py) runs in a fresh
-interpreter and does not use it.
+entry. gunicorn's master keeps it too: its isolated parser's child (datafile/isolated.py) is told
+which digests the master knows, reads and validates only the others, and sends back their
+verdicts with each file's `Split` (datafile/isolated_entries.py); the master assembles them here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,10 +68,15 @@ class Verdict:
     rid: str | None = None
     schema_adds: tuple[Add, ...] = ()
     resource_adds: tuple[Add, ...] = ()
-    resource: Any = None  # the Resource, with the relative line
+    # The Resource, as last placed in a file (its line there; `line` + the offset where it is
+    # now gives its line in the new file). One object per entry, shared with the catalog.
+    resource: Any = None
     location_ref: str | None = None  # the shared location it names, resolved again on use
     validated: bool = False
-    placed: Any = None  # the Resource as last placed in a file (its line there)
+
+
+class NotReadHere(Exception):
+    """An entry read by another process needs validating again here (its context changed)."""
 
 
 @dataclass(slots=True)
@@ -77,7 +84,7 @@ class Chunk:
     """One entry of the list: its digest, where it is, and its YAML node when read."""
 
     digest: bytes
-    text: str
+    text: str | None  # None: read in another process (the isolated parser's child)
     offset: int  # file line = line in the wrapped text + offset
     verdict: Verdict
     node: Any = None
@@ -117,6 +124,15 @@ class EntryCache:
         self.misses += 1
         return None
 
+    def adopt(self, context: str) -> None:
+        """Take the verdicts to come as validated in `context` (by the isolated parser's child).
+
+        The parse in progress gives a hit only for entries validated in its own context, as
+        always: a child that found another context validated every entry again.
+        """
+        if context != self.context:
+            self.verdicts, self.context = {}, context
+
     def keep(self, chunk: Chunk, verdict: Verdict) -> None:
         """Remember the verdict just computed for a chunk."""
         chunk.verdict = verdict
@@ -134,6 +150,8 @@ class EntryCache:
     def read_node(self, chunk: Chunk) -> Any:
         """Return the chunk's item node (read again when its verdict came from the cache)."""
         if chunk.node is None:
+            if chunk.text is None:  # read in another process, which validated it elsewhere
+                raise NotReadHere
             read = _load_events(WRAP + chunk.text, self.max_chars)
             chunk.node = read[0][KEY][0]  # read once before: it reads the same way again
         return chunk.node
@@ -154,6 +172,21 @@ def _without_line(location: Any) -> Any:
     return dataclasses.replace(location, line=0)
 
 
+@dataclass(slots=True)
+class Split:
+    """A file read entry by entry, without its entries: what the isolated parser sends back.
+
+    `chunks` gives each entry's digest and offset in file order; with a verdict for every
+    digest, `assemble` turns it into what `split_document` returns.
+    """
+
+    document: Any  # the rest of the file (the list's lines left blank), `resources` None
+    duplicates: list[DuplicateKey]  # of the rest of the file
+    long_texts: list[LongText]
+    first_line: int  # the first entry's line
+    chunks: list[tuple[bytes, int]]  # (digest, offset) of each entry
+
+
 def split_document(
     text: str, max_chars: int | None, cache: EntryCache
 ) -> tuple[Any, list[DuplicateKey], list[LongText]] | None:
@@ -161,6 +194,18 @@ def split_document(
 
     Returns what `yaml_lines.load_bounded` returns, except that the items of `resources` are
     `Chunk`s, with `Sequence.lines` giving each item's line in the file.
+    """
+    read = read_entries(text, max_chars, cache.verdicts)
+    return None if read is None else assemble(*read)
+
+
+def read_entries(text: str, max_chars: int | None, known: Any) -> tuple[Split, list[Chunk]] | None:
+    """Cut `text` into entries and read those whose digest is not in `known`; None: not safe.
+
+    `known` maps a digest to its Verdict (or holds it, for a process that only needs to know
+    which entries it may skip: their chunks then have no verdict, no text and no node). The
+    read entries' chunks carry their node and a verdict of reading (lines, duplicate keys, long
+    texts).
     """
     if "\r" in text:
         return None
@@ -184,45 +229,26 @@ def split_document(
     starts = [m.start() for m in items.finditer(text, start, trailer)]
     if not starts or starts[0] != start:
         return None
+    if not _BLANK_OR_COMMENTS.fullmatch(text, header_end, start):
+        return None
     key_line = text.count("\n", 0, key.start()) + 1
     line = key_line + 1 + text.count("\n", header_end, start)  # the first item's line
     first_line = line
-    sequence = Sequence()
-    sequence.lines = []
-    sequence.line = first_line
-    long_texts: list[LongText] = []
-    duplicates: list[DuplicateKey] = []
-    known = cache.verdicts
+    chunks: list[Chunk] = []
+    lookup = known.get if isinstance(known, dict) else None
     bounds = [*starts[1:], trailer]
     for at, stop in zip(starts, bounds, strict=True):
         piece = text[at:stop]
         digest = hashlib.blake2b(piece.encode(), digest_size=16).digest()
         offset = line - 2  # the entry's first line is line 2 of the wrapped text
-        verdict = known.get(digest)
-        node = None
-        if verdict is None and piece.endswith("\n") and piece.count("\n") == 1:
-            node = json_lines.entry(piece[:-1], 2, max_chars)  # a feed file's line of JSON
-            if node is not None:
-                verdict = Verdict(2, (), ())
-        if verdict is None:
-            read = _load_events(WRAP + piece, max_chars)
-            if read is None:
+        if lookup is None and digest in known:
+            chunk = Chunk(digest, None, offset, None)  # its text is not needed: no copy kept
+        else:
+            chunk = Chunk(digest, piece, offset, lookup(digest) if lookup is not None else None)
+            if chunk.verdict is None and not read_chunk(chunk, max_chars):
                 return None  # an alias, a tag, a syntax error...: the whole read says what
-            document, dups, longs = read
-            items_read = document.get(KEY) if isinstance(document, Mapping) else None
-            if not isinstance(items_read, Sequence) or len(items_read) != 1 or len(document) != 1:
-                return None
-            node = items_read[0]
-            verdict = Verdict(items_read.lines[0], tuple(longs), tuple(dups))
-        sequence.append(Chunk(digest, piece, offset, verdict, node))
-        sequence.lines.append(verdict.line + offset)
-        long_texts += [LongText(t.line + offset, t.length) for t in verdict.long_texts]
-        duplicates += [
-            DuplicateKey(d.key, d.line + offset, d.first_line + offset) for d in verdict.duplicates
-        ]
+        chunks.append(chunk)
         line += piece.count("\n")
-    if not _BLANK_OR_COMMENTS.fullmatch(text, header_end, start):
-        return None
     skeleton = text[:header_end] + "\n" * text.count("\n", header_end, trailer) + text[trailer:]
     read = _load_events(skeleton, max_chars)
     if read is None:
@@ -234,10 +260,110 @@ def split_document(
         or document.lines.get(KEY) != key_line
     ):
         return None  # `resources:` was not the top-level key it looked like
+    chunk_list = [(chunk.digest, chunk.offset) for chunk in chunks]
+    return Split(document, outer_dups, outer_longs, first_line, chunk_list), chunks
+
+
+def read_chunk(chunk: Chunk, max_chars: int | None) -> bool:
+    """Read a chunk's entry alone: its node and a verdict of reading; False: not safe alone."""
+    piece = chunk.text
+    if piece.endswith("\n") and piece.count("\n") == 1:
+        node = json_lines.entry(piece[:-1], 2, max_chars)  # a feed file's line of JSON
+        if node is not None:
+            chunk.node, chunk.verdict = node, Verdict(2, (), ())
+            return True
+    read = _load_events(WRAP + piece, max_chars)
+    if read is None:
+        return False
+    document, dups, longs = read
+    items_read = document.get(KEY) if isinstance(document, Mapping) else None
+    if not isinstance(items_read, Sequence) or len(items_read) != 1 or len(document) != 1:
+        return False
+    chunk.node = items_read[0]
+    chunk.verdict = Verdict(items_read.lines[0], tuple(longs), tuple(dups))
+    return True
+
+
+def assemble(split: Split, chunks: list[Chunk]) -> tuple[Any, list[DuplicateKey], list[LongText]]:
+    """Return what `split_document` returns, from a Split and a chunk with a verdict per entry."""
+    first_line = split.first_line
+    sequence = Sequence()
+    sequence.lines = []
+    sequence.line = first_line
+    long_texts: list[LongText] = []
+    duplicates: list[DuplicateKey] = []
+    for chunk in chunks:
+        verdict, offset = chunk.verdict, chunk.offset
+        sequence.append(chunk)
+        sequence.lines.append(verdict.line + offset)
+        if verdict.long_texts:
+            long_texts += [LongText(t.line + offset, t.length) for t in verdict.long_texts]
+        if verdict.duplicates:
+            duplicates += [
+                DuplicateKey(d.key, d.line + offset, d.first_line + offset)
+                for d in verdict.duplicates
+            ]
+    document = split.document
     document[KEY] = sequence
+    outer_longs, outer_dups = split.long_texts, split.duplicates
     # In file order: what comes before the list, the entries', then what follows it.
     long_texts = [t for t in outer_longs if t.line < first_line] + long_texts
     long_texts += [t for t in outer_longs if t.line >= first_line]
     duplicates = [d for d in outer_dups if d.line < first_line] + duplicates
     duplicates += [d for d in outer_dups if d.line >= first_line]
     return document, duplicates, long_texts
+
+
+# --- kept with the catalog cache, so that a restart's first change reads few entries too ------
+
+VERDICTS_FORMAT = 1
+
+
+def dump_verdicts(cache: EntryCache, resources: tuple) -> bytes | None:
+    """Return the verdicts of a valid file's parse, to keep beside its catalog (None: not those).
+
+    A valid file's verdicts hold no problem but warnings, and each entry's Resource is one of
+    `resources` (the catalog the parse gave): what is kept is each digest, the index of its
+    Resource, its lines, id, shared location and warnings. Verdicts that are not exactly the
+    catalog's entries (a file read whole leaves the last ones) give None.
+    """
+    where = {id(resource): index for index, resource in enumerate(resources)}
+    rows = []
+    for digest, verdict in cache.verdicts.items():
+        index = where.pop(id(verdict.resource), None)
+        if (
+            index is None
+            or not verdict.validated
+            or not verdict.is_mapping
+            or verdict.long_texts
+            or verdict.duplicates
+            or verdict.schema_adds
+            or any(add[4] != "warning" for add in verdict.resource_adds)
+        ):
+            return None
+        rows.append((digest, index, verdict.line, verdict.rid, verdict.location_ref,
+                     verdict.resource_adds))  # fmt: skip
+    if where or cache.context is None:
+        return None
+    return marshal.dumps((VERDICTS_FORMAT, cache.context, cache.max_chars, rows))
+
+
+def load_verdicts(cache: EntryCache, data: bytes, resources: tuple) -> bool:
+    """Fill `cache` from `dump_verdicts` of the same catalog; False (and nothing) if it is not."""
+    try:
+        kind, context, max_chars, rows = marshal.loads(data)
+        if kind != VERDICTS_FORMAT or len(rows) != len(resources):
+            return False
+        verdicts = {}
+        for digest, index, line, rid, ref, adds in rows:
+            resource = resources[index]
+            if len(digest) != 16 or resource.id != rid or digest in verdicts:
+                return False
+            verdicts[digest] = Verdict(line, (), (), True, rid, (), tuple(adds), resource, ref,
+                                       True)  # fmt: skip
+    except (ValueError, TypeError, EOFError, IndexError, AttributeError):
+        return False  # damaged or of another shape: the next change validates every entry
+    if len({id(v.resource) for v in verdicts.values()}) != len(resources):
+        return False
+    cache.verdicts, cache.context, cache.max_chars = verdicts, context, max_chars
+    return True

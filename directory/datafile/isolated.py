@@ -9,13 +9,19 @@ address-space limit can crawl for minutes while libraries swallow MemoryError, s
 enforced from outside), and the server gets a clear reason instead of a crash.
 
 The parent sends the bytes it read once from one open file (so what is validated is what gets
-fingerprinted) and receives the pickled Catalog and problems. Unpickling is trusted: the child
-is this module, and it sends only what `parse_bytes` returned.
+fingerprinted). Without an entry cache it receives the pickled Catalog and problems. With one
+(gunicorn's master keeps one, web/state.py), it also sends the digests of the entries it has
+verdicts for and their context; the child reads and validates only the other entries and sends
+back their verdicts and each file's outline (isolated_entries.py), and the parent runs the
+whole-file checks over them: a one-entry change costs the child one entry, and neither the child
+nor the pipe ever holds the whole catalog. Unpickling is trusted: the child is this module, and
+it sends only what `parse_bytes` or `read_new_entries` returned.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 import signal
 import subprocess
@@ -25,10 +31,16 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from directory.core import places
 from directory.core.model import Catalog
+from directory.datafile.entry_cache import EntryCache, NotReadHere
+from directory.datafile.isolated_entries import read_new_entries
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
 from directory.datafile.load import Problem, parse_bytes
 
+log = logging.getLogger(__name__)
+
+DIGEST_BYTES = 16  # entry_cache's BLAKE2 digests, sent one after another
 OUT_OF_MEMORY = 3  # the child's exit status when it ran out of memory
 POLL_SECONDS = 0.05  # how often the parent looks at the child's memory and time
 
@@ -42,16 +54,64 @@ def parse_isolated(
     path: str,
     limits: DataLimits = DEFAULT_LIMITS,
     feed_files: Mapping[str, bytes] | None = None,
+    entries: EntryCache | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
     """Return parse_bytes(data, path, limits, feed_files), computed in a capped child process.
 
+    With `entries`, the child reads and validates only the entries it has no verdict for, and
+    `entries` is updated as `parse_bytes(..., entries)` updates it; the answer is the same.
     Raise ParseFailed with a reason a maintainer can act on when the child does not finish.
     """
     feed_files = dict(feed_files or {})
-    sizes = [[name, len(body)] for name, body in feed_files.items()]
-    header = {"path": path, "limits": limits.__dict__, "feeds": sizes}
-    header = json.dumps(header).encode("utf-8") + b"\n"
-    data = b"".join([data, *feed_files.values()])
+    if entries is None:
+        return _exchange(data, path, limits, feed_files, None)[1]
+    if entries.max_chars != limits.max_field_chars:
+        entries.start(limits.max_field_chars)  # another length limit: no verdict holds
+    kind, answer = _exchange(data, path, limits, feed_files, entries)
+    if kind == "whole":
+        return answer  # the file could not be read entry by entry: the cache stays as it was
+    count = sum(len(split.chunks) for split in answer.files.values())
+    log.info(
+        "%s: %d of %d entries read and validated, the others' verdicts kept",
+        path,
+        len(answer.verdicts),
+        count,
+    )
+    try:
+        return parse_bytes(data, path, limits, feed_files, entries, received=answer)
+    except NotReadHere:  # the context changed between the child and here (midnight): again
+        log.info("%s: entries validated in another context; validating all of them", path)
+        entries.start(limits.max_field_chars)
+        entries.verdicts, entries.context = {}, None
+        kind, answer = _exchange(data, path, limits, feed_files, entries)
+        if kind == "whole":
+            return answer
+        try:
+            return parse_bytes(data, path, limits, feed_files, entries, received=answer)
+        except NotReadHere:
+            return _exchange(data, path, limits, feed_files, None)[1]
+
+
+def _exchange(
+    data: bytes,
+    path: str,
+    limits: DataLimits,
+    feed_files: dict[str, bytes],
+    entries: EntryCache | None,
+) -> tuple[str, Any]:
+    """Run the child; return ("whole", (catalog, problems)) or ("entries", its Answer)."""
+    header: dict[str, Any] = {"path": path, "limits": limits.__dict__}
+    parts: list[tuple[str, bytes]] = [("data", data)]
+    parts += [(f"feed:{name}", body) for name, body in feed_files.items()]
+    if entries is not None:
+        header["context"] = entries.context
+        parts.append(("known", b"".join(entries.verdicts)))
+        tables = places.postal_tables()  # the child need not build them again (seconds)
+        if tables is not None:
+            parts.append(("postal", tables))
+    header["parts"] = [[name, len(body)] for name, body in parts]
+    message = b"".join([json.dumps(header).encode("utf-8"), b"\n", *(b for _, b in parts)])
+    del parts
     command = [sys.executable, "-m", "directory.datafile.isolated"]
     try:
         child = subprocess.Popen(
@@ -62,7 +122,7 @@ def parse_isolated(
     answer: dict[str, Any] = {}
 
     def exchange() -> None:
-        answer["out"], answer["err"] = child.communicate(header + data)
+        answer["out"], answer["err"] = child.communicate(message)
 
     talk = threading.Thread(target=exchange, daemon=True)
     talk.start()
@@ -79,10 +139,10 @@ def parse_isolated(
         text = answer.get("err", b"").decode("utf-8", "replace").strip()
         raise ParseFailed(f"the parser failed: {(text.splitlines() or ['no message'])[-1][:300]}")
     try:
-        catalog, problems = pickle.loads(answer["out"])
+        kind, parsed = pickle.loads(answer.pop("out"))
     except Exception as exc:  # a truncated answer: the child died while writing it
         raise ParseFailed(f"the parser's answer was incomplete: {exc!r}") from None
-    return catalog, problems
+    return kind, parsed
 
 
 def _too_much_memory(limits: DataLimits) -> str:
@@ -156,13 +216,28 @@ def _child(stdin: Any, stdout: Any) -> int:
     header = json.loads(stdin.readline())
     limits = DataLimits(**header["limits"])
     _cap(limits)
-    data = stdin.read()
-    feed_files = {}
-    for name, size in reversed(header.get("feeds", [])):  # sent after the resource file
-        data, feed_files[name] = data[: len(data) - size], data[len(data) - size :]
+    message = stdin.read()
+    parts, at = {}, 0
+    for name, size in header["parts"]:  # one after another, in this order
+        parts[name], at = message[at : at + size], at + size
+    del message
+    data = parts.pop("data")
+    feed_files = {n.removeprefix("feed:"): b for n, b in parts.items() if n.startswith("feed:")}
     try:
-        parsed = parse_bytes(data, header["path"], limits, feed_files)
-        answer = pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)
+        read = None
+        if "known" in parts:
+            digests = parts.pop("known")
+            known = {digests[i : i + DIGEST_BYTES] for i in range(0, len(digests), DIGEST_BYTES)}
+            del digests
+            if "postal" in parts:
+                places.use_postal_tables(parts.pop("postal"))
+            read = read_new_entries(data, header["path"], limits, feed_files, header["context"],
+                                    known)  # fmt: skip
+        if read is not None:
+            answer = pickle.dumps(("entries", read), pickle.HIGHEST_PROTOCOL)
+        else:
+            parsed = parse_bytes(data, header["path"], limits, feed_files)
+            answer = pickle.dumps(("whole", parsed), pickle.HIGHEST_PROTOCOL)
     except MemoryError:
         return OUT_OF_MEMORY
     stdout.write(answer)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError
 
@@ -54,6 +54,9 @@ from directory.datafile.yaml_lines import (
     YAMLSyntaxError,
     load_bounded,
 )
+
+if TYPE_CHECKING:
+    from directory.datafile.isolated_entries import Answer
 
 TOP_LEVEL_KEYS = ("format", "directory", "locations", "feeds", "resources")
 FEED_FILE_KEYS = ("format", "feed", "resources")
@@ -147,6 +150,7 @@ def parse_bytes(
     entries: EntryCache | None = None,
     *,
     processes: int | None = None,
+    received: Answer | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
     """Return the catalog in a file's bytes (None if it has errors) and every problem found.
 
@@ -155,7 +159,9 @@ def parse_bytes(
     text was validated before in the same context are not read nor validated again
     (datafile/entry_cache.py); the result is the same. `processes`: 2 reads and validates the
     second half of a large list in a second process (datafile/parallel.py), 1 never does, None
-    when the file is large and this process may fork; the result is the same.
+    when the file is large and this process may fork; the result is the same. `received`:
+    the entries were read and validated by the isolated parser's child (isolated_entries.py),
+    which needs `entries` too; raises entry_cache.NotReadHere when they do not cover the file.
 
     The garbage collector is paused meanwhile: the parse makes millions of objects and no
     cycles worth collecting, and the collections it would start cost a sixth of its time.
@@ -163,13 +169,13 @@ def parse_bytes(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse_bytes(data, path, limits, feed_files, entries, processes)
+        return _parse_bytes(data, path, limits, feed_files, entries, processes, received)
     finally:
         if collecting:
             gc.enable()
 
 
-def _parse_bytes(data, path, limits, feed_files, entries, processes):
+def _parse_bytes(data, path, limits, feed_files, entries, processes, received=None):
     if len(data) > limits.max_bytes:
         return None, [
             Problem(
@@ -180,6 +186,7 @@ def _parse_bytes(data, path, limits, feed_files, entries, processes):
             )
         ]
     checker = _Checker(path, feed_files, limits, entries, processes)
+    checker.received = received
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -291,6 +298,7 @@ class _Checker:
         self.path = path
         self.entries = entries
         self.processes = processes
+        self.received: Answer | None = None  # entries read by the isolated parser's child
         self._halves: list[parallel.SecondHalf] = []  # second processes, stopped by close()
         self._settings_known: tuple | None = None  # (info, locations) once check() has them
         self._record: list | None = None  # an entry's add() calls, while it is validated
@@ -307,6 +315,8 @@ class _Checker:
 
     def read(self, text: str):
         """Read a file's YAML: entry by entry from the cache when possible, else whole."""
+        if self.received is not None and self.entries is not None:
+            return self.received.read(self.path, self.entries)
         if self.entries is not None:
             split = split_document(text, self.limits.max_field_chars, self.entries)
             if split is not None:
@@ -650,20 +660,18 @@ class _Checker:
             self._replay(verdict.resource_adds, offset)
             resource = verdict.resource
             if resource is not None:
+                # The verdict keeps one Resource, as last placed: where it still is (same line,
+                # an equal location), the same object; elsewhere, a copy that it keeps instead.
                 ref = verdict.location_ref
-                placed = verdict.placed
                 location = locations[ref] if ref is not None else resource.location
-                if (
-                    placed is not None
-                    and placed.line == resource.line + offset
-                    and (placed.location is location or placed.location == location)
+                line = verdict.line + offset  # the Resource's line is its item's
+                if resource.line != line or (
+                    resource.location is not location and resource.location != location
                 ):
-                    resource = placed  # where it was in the last version: the same object
-                elif offset or location is not resource.location:
-                    resource = copy.copy(resource)  # the same entry elsewhere in the file
-                    object.__setattr__(resource, "line", resource.line + offset)
+                    resource = copy.copy(resource)
+                    object.__setattr__(resource, "line", line)
                     object.__setattr__(resource, "location", location)
-                verdict.placed = resource
+                    verdict.resource = resource
                 out.append(resource)
         return out
 

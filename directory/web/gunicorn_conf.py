@@ -179,7 +179,7 @@ def on_reload(server):
     state = _state(server)
     pending, state.pending = state.pending, None
     if pending is not None:
-        state.install(pending)
+        state.install(pending, in_flight=False)  # the old catalog is freed before the fork
         server.log.info("data reloaded: %s", pending.catalog.fingerprint[:12])
     elif state.announce:
         state.announce = False  # prepare() logged the reason; the new workers inherit it

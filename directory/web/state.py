@@ -14,6 +14,7 @@ capped in memory and time (datafile/isolated.py).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import logging
 import os
@@ -27,8 +28,8 @@ from flask import Flask, current_app, g
 
 from directory.config import data_limits
 from directory.core.model import Catalog
-from directory.datafile.cache import parse_cached_later
-from directory.datafile.entry_cache import EntryCache
+from directory.datafile.cache import cache_key, keep_verdicts, parse_cached_later, read_verdicts
+from directory.datafile.entry_cache import EntryCache, dump_verdicts, load_verdicts
 from directory.datafile.feeds import feed_files_on_disk
 from directory.datafile.isolated import ParseFailed, parse_isolated
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
@@ -367,16 +368,26 @@ class DirectoryState:
         return Snapshot(service, version.mtime, time.time())
 
     def _parse(self, data: bytes, feed_files: dict[str, bytes]):
-        if self.isolate:
-            parse = parse_isolated
-        else:
+        parsed_here = []
 
-            def parse(data, path, limits, feed_files=None):
-                return _parse_here(data, path, limits, feed_files, self.entries)
+        def parse(data, path, limits, feed_files=None):
+            parsed_here.append(True)
+            if self.isolate:
+                return parse_isolated(data, path, limits, feed_files, self.entries)
+            return _parse_here(data, path, limits, feed_files, self.entries)
 
         parsed, keep = parse_cached_later(
             data, self.data_path, self.limits, self.index_dir, parse, feed_files
         )
+        catalog = parsed[0]
+        if catalog is not None and self.index_dir:
+            key = cache_key(data, self.data_path, self.limits, feed_files)
+            if not parsed_here:  # read from the catalog cache: its verdicts with it
+                kept = read_verdicts(self.index_dir, key)
+                if kept is not None:
+                    load_verdicts(self.entries, kept, catalog.resources)
+            elif keep is not None:
+                keep = functools.partial(self._keep_with_verdicts, keep, key, catalog)
         if keep is not None and self.isolate:
             # gunicorn's master: after the switch, writing (pickling) the catalog would touch
             # every object the new workers share with it, copying their pages; write it now.
@@ -384,6 +395,13 @@ class DirectoryState:
             keep = None
         self._unsaved = keep
         return parsed
+
+    def _keep_with_verdicts(self, keep: Callable[[], None], key: str, catalog: Catalog) -> None:
+        """Write the catalog cache's entry, and beside it the verdicts of its entries."""
+        keep()
+        verdicts = dump_verdicts(self.entries, catalog.resources)
+        if verdicts is not None:
+            keep_verdicts(self.index_dir, key, verdicts)
 
     def baseline(self) -> Version | None:
         """Return the version a new file must not shrink from: in memory, else in the index."""
@@ -401,8 +419,12 @@ class DirectoryState:
             log.error("resource file refused, keeping the last good data: %s", message)
         return None
 
-    def install(self, snapshot: Snapshot) -> None:
-        """Serve `snapshot` from now on; requests in flight finish on the old one."""
+    def install(self, snapshot: Snapshot, in_flight: bool = True) -> None:
+        """Serve `snapshot` from now on; requests in flight finish on the old one.
+
+        `in_flight=False` (gunicorn's master, which serves no request): the old searcher is
+        closed at once, so the old catalog it holds is freed before the new workers fork.
+        """
         old = self.snapshot
         self.snapshot = snapshot
         self.error = None
@@ -412,7 +434,9 @@ class DirectoryState:
                 (Path(self.index_dir) / ALLOW_SHRINK).unlink()
             except OSError:
                 pass
-        if old is not None and old.searcher is not snapshot.searcher:
+        if old is not None and old.searcher is not snapshot.searcher and not in_flight:
+            old.searcher.close()
+        elif old is not None and old.searcher is not snapshot.searcher:
             # Requests still using the old searcher finish first; its files stay on disk.
             closer = threading.Timer(OLD_SEARCHER_SECONDS, old.searcher.close)
             closer.daemon = True

@@ -134,6 +134,19 @@ def test_kill_9_of_a_worker_is_survived(server):
     serves_good_data(server, "Lents Courage Group")
 
 
+def test_a_one_entry_change_is_read_and_validated_alone_by_the_parse_child(server):
+    """The master keeps each entry's verdict: its parse child reads only the changed entry."""
+    before = server.readyz()["fingerprint"]
+    logged = len(server.log())
+    text = GOOD.replace("Hawthorne Serenity", "Lents Courage").replace("Dawn Patrol", "Dawn Watch")
+    replace(server.data_path, text)
+    server.wait_for(lambda r: r["fingerprint"] != before and r["data_status"] == "serving")
+    status, body = server.get("/search?q=dawn+watch")
+    assert status == 200 and b"Dawn Watch NA" in body and b"Dawn Patrol" not in body
+    serves_good_data(server, "Lents Courage Group")
+    assert "resources.yaml: 1 of 4 entries read and validated" in server.log()[logged:]
+
+
 def test_no_traceback_and_no_unhandled_exception_in_the_log(server):
     log = server.log()
     assert "Traceback" not in log

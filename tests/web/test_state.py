@@ -119,3 +119,43 @@ def test_a_damaged_half_written_or_stale_entry_is_never_served(data_path, tmp_pa
     assert again.reload()
     assert _names(again, "hope") == ["Belmont Hope Group"]
     assert cache.read_entry(tmp_path / "index", entry.stem)[0] == again.catalog
+
+
+def _isolated(data_path, tmp_path) -> DirectoryState:
+    return DirectoryState(str(data_path), str(tmp_path / "index"), None, isolate=True)
+
+
+def test_a_restart_from_the_catalog_cache_keeps_the_entry_verdicts_too(data_path, tmp_path):
+    """gunicorn's master after a restart: its first change reads only the changed entry."""
+    state = _isolated(data_path, tmp_path)
+    assert state.reload()  # parsed in the child; the cache and the verdicts written
+    restarted = _isolated(data_path, tmp_path)
+    assert restarted.reload()
+    assert restarted.catalog == state.catalog
+    assert len(restarted.entries.verdicts) == len(state.entries.verdicts)
+    kept = dict(restarted.entries.verdicts)
+    _replace(data_path, "Hawthorne Serenity", "Belmont Hope")
+    assert restarted.reload()
+    assert _names(restarted, "belmont") == ["Belmont Hope Group"]
+    fresh = [d for d, v in restarted.entries.verdicts.items() if kept.get(d) is not v]
+    assert len(fresh) == 1  # validated in the child; every other verdict came from the file
+    full = DirectoryState(str(data_path), str(tmp_path / "elsewhere"), None)
+    assert full.reload()
+    assert restarted.catalog == full.catalog
+
+
+def test_damaged_or_foreign_verdicts_are_ignored(data_path, tmp_path):
+    state = _isolated(data_path, tmp_path)
+    assert state.reload()
+    kept = _entry(data_path, tmp_path).with_suffix(cache.VERDICTS_SUFFIX)
+    good = kept.read_bytes()
+    for damaged in (good[: len(good) // 2], b"\0" * 40, good.replace(b"hawthorne", b"hawthornf")):
+        kept.write_bytes(damaged)
+        restarted = _isolated(data_path, tmp_path)
+        assert restarted.reload()
+        assert restarted.entries.verdicts == {}  # the next change validates every entry
+        _replace(data_path, "Hawthorne Serenity", "Belmont Hope")
+        assert restarted.reload()
+        assert _names(restarted, "belmont") == ["Belmont Hope Group"]
+        _replace(data_path, "Belmont Hope", "Hawthorne Serenity")
+        assert restarted.reload()
