@@ -74,13 +74,19 @@ class ArtifactState(DirectoryState):
             service, mtime, time.time(), folder=opened.folder, manifest=opened.manifest
         )
 
-    def install(self, snapshot: Snapshot) -> None:
-        """Serve `snapshot` from now on (nothing in the folder is touched, unlike a data file's)."""
+    def install(self, snapshot: Snapshot, in_flight: bool = True) -> None:
+        """Serve `snapshot` from now on (nothing in the folder is touched, unlike a data file's).
+
+        `in_flight=False` (gunicorn's master, which serves no request): the old searcher is
+        closed at once, so its catalog is freed before the new workers fork.
+        """
         old = self.snapshot
         self.snapshot = snapshot
         self.error = None
         self.status = "serving"
-        if old is not None and old.searcher is not snapshot.searcher:
+        if old is not None and old.searcher is not snapshot.searcher and not in_flight:
+            old.searcher.close()
+        elif old is not None and old.searcher is not snapshot.searcher:
             closer = threading.Timer(OLD_SEARCHER_SECONDS, old.searcher.close)
             closer.daemon = True
             closer.start()
