@@ -212,7 +212,7 @@ def _second_process(write: int, halves: Halves, max_chars: int | None, work: Wor
     """Read the second half, send its lines, validate it, send the verdicts; exit."""
     status = 1
     try:
-        _die_with_parent()
+        die_with_parent()
         with os.fdopen(write, "wb") as out:
             skeleton = _skeleton(halves, max_chars)
             read = _items(halves.second, halves.counts[1], max_chars)
@@ -230,7 +230,7 @@ def _second_process(write: int, halves: Halves, max_chars: int | None, work: Wor
         os._exit(status)  # nothing of the parent's (atexit, buffers, objects) runs or is freed
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     parent = os.getppid()
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)

@@ -22,11 +22,9 @@ back to Whoosh's writer otherwise.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
 import signal
-import sys
 import threading
 from array import array
 from collections.abc import Mapping, Sequence
@@ -40,11 +38,11 @@ from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from directory.datafile.parallel import die_with_parent
 from directory.search.text import analyze, analyze_as
 
 MIN_HALF = 5_000  # documents: below twice this, a second process costs more than it saves
 MAX_SEEN = 50_000  # texts of a field whose terms are kept for the documents that repeat them
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # Frequency's value of each small count
 
 
@@ -155,7 +153,7 @@ class _SecondHalf:
 def _second_process(out: int, storage, name, schema, documents, cut) -> None:
     status = 1
     try:
-        _die_with_parent()
+        die_with_parent()
         segment = _segment(storage, name, schema, documents, cut, len(documents))
         recorded = documents.recorded() if hasattr(documents, "recorded") else None
         with os.fdopen(out, "wb") as pipe:
@@ -165,15 +163,6 @@ def _second_process(out: int, storage, name, schema, documents, cut) -> None:
         pass
     finally:
         os._exit(status)  # nothing of the parent's (atexit, buffers, objects) runs or is freed
-
-
-def _die_with_parent() -> None:
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the line above: nobody waits for us
-        os._exit(1)
 
 
 def _segment(storage, name: str, schema: Schema, documents, start: int, stop: int):
