@@ -183,7 +183,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATA_MAX_RESOURCES",
         data_limits_defaults.MAX_RESOURCES,
-        "most resources in the data file",
+        "most resources in the data file and its feed files together",
         _positive_int,
     ),
     Setting(
