@@ -128,6 +128,32 @@ def _with_common_options(command: Callable) -> Callable:
     return command
 
 
+def _import(
+    options: dict[str, Any],
+    read: Callable[..., ImportResult],
+    owned_keys: frozenset[str],
+    source_name: str,
+    feed: str,
+) -> None:
+    """Read a feed with `read(doc, **common)` and put it into the file the options name."""
+    into = options["into"]
+    doc = _target(into, options["name"], options["timezone"])
+    info = editing.directory_block(doc)
+    common = {
+        "id_prefix": options["id_prefix"],
+        "timezone": info.get("timezone"),
+        "country": info.get("country") or "US",
+        "existing_entries": editing.resource_entries(doc),
+    }
+    try:
+        result = read(doc, **common)
+    except FeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    prune = _prune_selector(source_name, feed) if options["prune"] else None
+    write, diff, verbose = options["write"], options["diff"], options["verbose"]
+    _apply(doc, into, result, owned_keys, prune, write, diff, verbose)
+
+
 @click.command("meeting-guide")
 @click.argument("source")
 @click.option(
@@ -136,37 +162,20 @@ def _with_common_options(command: Callable) -> Callable:
     help="AA, NA, Al-Anon, ...: how codes are read, for records that do not name their own.",
 )
 @_with_common_options
-def meeting_guide_command(
-    source: str,
-    fellowship: str,
-    into: Path,
-    id_prefix: str,
-    timezone: str | None,
-    name: str | None,
-    write: bool,
-    prune: bool,
-    diff: bool,
-    verbose: bool,
-) -> None:
+def meeting_guide_command(source: str, fellowship: str, **options: Any) -> None:
     """Import a Meeting Guide JSON feed (a file or an http(s) URL) into the resource file."""
-    doc = _target(into, name, timezone)
-    info = editing.directory_block(doc)
-    try:
-        result = meeting_guide.import_feed(
+
+    def read(doc: editing.Document, **common: Any) -> ImportResult:
+        return meeting_guide.import_feed(
             source,
             fellowship,
-            id_prefix=id_prefix,
-            timezone=info.get("timezone"),
-            country=info.get("country") or "US",
-            feed_timezone=timezone,
-            existing_entries=editing.resource_entries(doc),
+            feed_timezone=options["timezone"],
             locations=editing.location_entries(doc),
+            **common,
         )
-    except FeedError as exc:
-        raise click.ClickException(str(exc)) from exc
-    selector = _prune_selector(meeting_guide.SOURCE_NAME, meeting_guide.feed_name(source))
-    owned = meeting_guide.OWNED_KEYS
-    _apply(doc, into, result, owned, selector if prune else None, write, diff, verbose)
+
+    feed = meeting_guide.feed_name(source)
+    _import(options, read, meeting_guide.OWNED_KEYS, meeting_guide.SOURCE_NAME, feed)
 
 
 @click.command("hsds")
@@ -178,73 +187,33 @@ def meeting_guide_command(
     default=None,
     help="A category mapping table (default: the one shipped, hsds_categories.yaml).",
 )
-def hsds_command(
-    package: Path,
-    into: Path,
-    id_prefix: str,
-    timezone: str | None,
-    name: str | None,
-    write: bool,
-    prune: bool,
-    diff: bool,
-    verbose: bool,
-    categories: Path | None,
-) -> None:
+def hsds_command(package: Path, categories: Path | None, **options: Any) -> None:
     """Import an Open Referral HSDS data package (a folder of CSV files) into the resource file."""
-    doc = _target(into, name, timezone)
-    info = editing.directory_block(doc)
-    try:
-        result = hsds.import_package(
-            package,
-            id_prefix=id_prefix,
-            timezone=info.get("timezone"),
-            country=info.get("country") or "US",
-            feed_timezone=timezone,
-            categories=categories,
-            existing_entries=editing.resource_entries(doc),
+
+    def read(doc: editing.Document, **common: Any) -> ImportResult:
+        return hsds.import_package(
+            package, feed_timezone=options["timezone"], categories=categories, **common
         )
-    except FeedError as exc:
-        raise click.ClickException(str(exc)) from exc
-    selector = _prune_selector(hsds.SOURCE_NAME, hsds.feed_name(package))
-    _apply(doc, into, result, hsds.OWNED_KEYS, selector if prune else None, write, diff, verbose)
+
+    _import(options, read, hsds.OWNED_KEYS, hsds.SOURCE_NAME, hsds.feed_name(package))
 
 
 @click.command("bmlt")
 @click.argument("source")
 @click.option("--fellowship", default="NA", show_default=True, help="How format codes are read.")
 @_with_common_options
-def bmlt_command(
-    source: str,
-    fellowship: str,
-    into: Path,
-    id_prefix: str,
-    timezone: str | None,
-    name: str | None,
-    write: bool,
-    prune: bool,
-    diff: bool,
-    verbose: bool,
-) -> None:
+def bmlt_command(source: str, fellowship: str, **options: Any) -> None:
     """Import a BMLT server's meetings (GetSearchResults JSON, a file or an http(s) URL).
 
     Ask the server with get_used_formats=1 so its own format keys can be read:
     https://<server>/client_interface/json/?switcher=GetSearchResults&get_used_formats=1
     """
-    doc = _target(into, name, timezone)
-    info = editing.directory_block(doc)
-    try:
-        result = bmlt.import_answer(
-            source,
-            fellowship,
-            id_prefix=id_prefix,
-            timezone=info.get("timezone"),
-            country=info.get("country") or "US",
-            existing_entries=editing.resource_entries(doc),
-        )
-    except FeedError as exc:
-        raise click.ClickException(str(exc)) from exc
-    selector = _prune_selector(bmlt.SOURCE_NAME, meeting_guide.feed_name(source))
-    _apply(doc, into, result, bmlt.OWNED_KEYS, selector if prune else None, write, diff, verbose)
+
+    def read(doc: editing.Document, **common: Any) -> ImportResult:
+        return bmlt.import_answer(source, fellowship, **common)
+
+    feed = meeting_guide.feed_name(source)
+    _import(options, read, bmlt.OWNED_KEYS, bmlt.SOURCE_NAME, feed)
 
 
 @click.group("import")
