@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from copy import deepcopy
 from datetime import UTC, datetime
 
@@ -361,9 +362,9 @@ MEETING_RECORDS = schemas.flat_dump(schemas.MeetingSchema())
 
 
 def _meeting_feed(snapshot: Snapshot, fellowship: str | None):
-    def build() -> bytes:
-        feed = mg_write.meeting_guide_feed(snapshot.catalog, public_url, fellowship)
-        return current_app.json.response(MEETING_RECORDS(feed)).get_data()
+    def build() -> Iterator[bytes]:
+        records = mg_write.meeting_guide_records(snapshot.catalog, public_url, fellowship)
+        return kept_outputs.json_array_pieces(records, MEETING_RECORDS)
 
     return _kept_answer(snapshot, ("meetings.json", fellowship), build)
 

@@ -15,18 +15,21 @@ knows nothing of Flask; the views say how to build each output.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 
 GZIP_LEVEL = 6  # zlib's default: a 7 MiB feed in about 0.15 s, within 5% of level 9's size
+GZIP_WBITS = 31  # a gzip member: header (no name, time 0), deflate, CRC and length
 MAX_ENTRIES = 64  # outputs kept per version: every fellowship's feed and calendar, in 2 languages
 
 
-KEEP_PLAIN_BYTES = 256 * 1024  # larger outputs are kept as gzip only (see Output.plain)
+Build = Callable[[], bytes | Iterable[bytes]]  # an output made whole, or in pieces
+
+KEEP_PLAIN_BYTES = 256 * 1024  # larger outputs are kept as gzip only (see Output.plain_chunks)
 
 
 @dataclass(frozen=True)
@@ -36,29 +39,63 @@ class Output:
 
     A national feed is about 80 MB plain and 5 MB gzipped, in every worker: keeping only the
     gzip of a large output keeps memory within reach, and the few clients without gzip get it
-    opened again (about 3 ms a MB), still far from rebuilding it.
+    opened again as it is sent (about 3 ms a MB, half a MB at a time), still far from
+    rebuilding it.
     """
 
     kept_plain: bytes | None
     gzipped: bytes
     mimetype: str
     digest: str  # of the plain bytes: two builds of the same output have the same digest
+    plain_size: int
 
-    def plain(self) -> bytes:
-        """Return the plain bytes (opened from the gzip when only that is kept)."""
+    def plain_chunks(self) -> Iterator[bytes]:
+        """Yield the plain bytes a piece at a time: a national feed is never opened whole."""
         if self.kept_plain is not None:
-            return self.kept_plain
-        return gzip.decompress(self.gzipped)
+            yield self.kept_plain
+            return
+        opener = zlib.decompressobj(wbits=GZIP_WBITS)
+        view = memoryview(self.gzipped)
+        for start in range(0, len(view), OPEN_GZIP_BYTES):
+            packed = view[start : start + OPEN_GZIP_BYTES]
+            while packed:
+                piece = opener.decompress(packed, PLAIN_PIECE_BYTES)
+                packed = opener.unconsumed_tail
+                if piece:
+                    yield piece
+        rest = opener.flush()
+        if rest:
+            yield rest
 
 
-def compress(body: bytes) -> bytes:
-    """Return `body` gzipped the same way every time (mtime 0), so equal bodies give equal bytes."""
-    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+OPEN_GZIP_BYTES = 64 * 1024  # gzip read at a time for a client that takes plain bytes
+PLAIN_PIECE_BYTES = 256 * 1024  # most plain bytes opened at a time
 
 
-def make_output(body: bytes, mimetype: str, keep_plain: int = KEEP_PLAIN_BYTES) -> Output:
-    plain = body if len(body) <= keep_plain else None
-    return Output(plain, compress(body), mimetype, hashlib.sha256(body).hexdigest()[:32])
+def make_output(
+    body: bytes | Iterable[bytes], mimetype: str, keep_plain: int = KEEP_PLAIN_BYTES
+) -> Output:
+    """Return the output of `body`, given whole or as pieces (then never joined when large).
+
+    The gzip is the same bytes however the pieces fall (zlib's own gzip framing, time 0): a national
+    Meeting Guide feed (80 MB of JSON) is compressed as it is written, so a worker holds its
+    5 MB of gzip and one piece at a time, not the whole text and every record at once.
+    """
+    pieces = (body,) if isinstance(body, bytes) else body
+    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, GZIP_WBITS)
+    digest, size, packed = hashlib.sha256(), 0, []
+    small: list[bytes] | None = []
+    for piece in pieces:
+        digest.update(piece)
+        size += len(piece)
+        packed.append(packer.compress(piece))
+        if small is not None and size <= keep_plain:
+            small.append(piece)
+        else:
+            small = None
+    packed.append(packer.flush())
+    plain = b"".join(small) if small is not None else None
+    return Output(plain, b"".join(packed), mimetype, digest.hexdigest()[:32], size)
 
 
 class VersionOutputs:
@@ -71,7 +108,7 @@ class VersionOutputs:
         self._lock = threading.Lock()
         self.builds = 0  # how many times an output was built (benchmarks and tests read it)
 
-    def get(self, key: Hashable, build: Callable[[], bytes], mimetype: str) -> Output:
+    def get(self, key: Hashable, build: Build, mimetype: str) -> Output:
         """Return the output for `key`, building it with `build()` if it is not kept yet."""
         with self._lock:
             found = self._outputs.get(key)

@@ -12,6 +12,7 @@ import http.client
 import os
 import shutil
 import threading
+import tracemalloc
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -21,8 +22,9 @@ from directory import create_app
 from directory.formats.icalendar import calendar_for
 from directory.formats.meeting_guide.write import meeting_guide_feed
 from directory.search import facets
-from directory.web import api_schemas
+from directory.web import api_schemas, kept_outputs
 from directory.web.links import public_url
+from directory.web.version_outputs import make_output
 from tests.browser import live_server
 from tests.conftest import SAMPLE
 
@@ -181,3 +183,37 @@ def test_requests_arriving_together_get_the_same_bytes_from_one_build(live):
     assert len(bodies) == 6 and len(set(bodies)) == 1
     assert gzip.decompress(bodies[0]) == fresh_feed(app)
     assert app.extensions["directory"].snapshot.outputs.builds == 1
+
+
+def _records(count: int):
+    for n in range(count):
+        yield {"slug": f"meeting-{n}", "name": f"Meeting «{n}»", "day": n % 7, "types": ["O", "D"]}
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
+def test_a_json_array_in_pieces_is_the_bytes_flask_sends_for_the_whole(count, debug):
+    app = create_app({"SECRET_KEY": "pieces-" + "s" * 32, "ENV_NAME": "development"})
+    app.debug = debug
+    with app.test_request_context("/api/v1/meetings.json"):
+        whole = app.json.response(list(_records(count))).get_data()
+        pieces = list(kept_outputs.json_array_pieces(_records(count), list))
+    assert b"".join(pieces) == whole
+    assert debug or len(pieces) == count // kept_outputs.JSON_BATCH + 2 - (count % 1000 == 0)
+
+
+def test_a_large_feed_is_kept_without_ever_holding_its_whole_text():
+    app = create_app({"SECRET_KEY": "pieces-" + "s" * 32, "ENV_NAME": "development"})
+    count = 100_000
+    with app.test_request_context("/api/v1/meetings.json"):
+        tracemalloc.start()
+        try:
+            output = make_output(kept_outputs.json_array_pieces(_records(count), list), "x/y")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        whole = app.json.response(list(_records(count))).get_data()
+    assert gzip.decompress(output.gzipped) == whole and output.kept_plain is None
+    # One batch's records and text at a time, and the gzip (0.6 MB) gathered and joined: about
+    # 2 MB. A build of the whole list held every record (about 60 MB) and the whole text (8.6 MB).
+    assert peak < len(whole) / 3

@@ -39,7 +39,7 @@ are its main readers. Decisions, each checked against what those readers do:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -107,25 +107,29 @@ def meeting_guide_feed(
     catalog: Catalog, url_of: ResourceUrl, fellowship: str | None = None
 ) -> list[dict[str, Any]]:
     """Return the active meetings (of one fellowship, or all) as Meeting Guide records."""
+    return list(meeting_guide_records(catalog, url_of, fellowship))
+
+
+def meeting_guide_records(
+    catalog: Catalog, url_of: ResourceUrl, fellowship: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield the feed's records in its order, one meeting's at a time (a national feed is
+    half a million fields: its writer never holds them all)."""
     area = directory_area(catalog)
     group_places = _group_places(catalog)
-    records: list[dict[str, Any]] = []
     for resource in catalog.active():
         if not resource.is_meeting:
             continue
         if fellowship is not None and resource.fellowship != fellowship:
             continue
         place = group_places.get(_group_key(resource), area)
-        records.extend(
-            meeting_records(
-                resource,
-                url_of(resource),
-                catalog.directory.country,
-                own_codes=fellowship is not None,
-                area=place,
-            )
+        yield from meeting_records(
+            resource,
+            url_of(resource),
+            catalog.directory.country,
+            own_codes=fellowship is not None,
+            area=place,
         )
-    return records
 
 
 def directory_area(catalog: Catalog) -> Area:
