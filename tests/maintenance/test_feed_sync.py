@@ -233,14 +233,12 @@ def test_a_dry_run_shows_the_diff_and_writes_nothing(app, curated, server):
     assert not (curated.parent / "feeds").exists()
 
 
-def test_a_local_path_is_a_feed_too(tmp_path):
+def _app_with_local_feed(tmp_path, source: Path, declaration: str):
+    """Return an app whose curated file declares one feed read from a copy of `source`."""
     curated = tmp_path / "resources.yaml"
-    (tmp_path / "bl.json").write_bytes((REAL / "benlomond.json").read_bytes())
-    curated.write_text(
-        (FIXTURES / "minimal.yaml").read_text()
-        + "feeds:\n  - {name: bl, path: bl.json, fellowship: AA, prefix: bl}\n"
-    )
-    app = create_app(
+    (tmp_path / source.name).write_bytes(source.read_bytes())
+    curated.write_text((FIXTURES / "minimal.yaml").read_text() + f"feeds:\n  - {declaration}\n")
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "x",
@@ -248,6 +246,11 @@ def test_a_local_path_is_a_feed_too(tmp_path):
             "INDEX_DIR": str(tmp_path / "index"),
         }  # fmt: skip
     )
+
+
+def test_a_local_path_is_a_feed_too(tmp_path):
+    declaration = "{name: bl, path: benlomond.json, fellowship: AA, prefix: bl}"
+    app = _app_with_local_feed(tmp_path, REAL / "benlomond.json", declaration)
     result = _sync(app)
     assert result.exit_code == 0, result.output
     assert "bl: written: 35 added" in result.output
@@ -260,20 +263,8 @@ def test_names_not_declared_are_refused(app):
 
 
 def test_a_bmlt_feed_is_synced_with_its_own_format(tmp_path):
-    curated = tmp_path / "resources.yaml"
-    (tmp_path / "na.json").write_bytes((FIXTURES / "import" / "bmlt" / "search.json").read_bytes())
-    curated.write_text(
-        (FIXTURES / "minimal.yaml").read_text()
-        + "feeds:\n  - {name: na, path: na.json, format: bmlt, fellowship: NA, prefix: na}\n"
-    )
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATA_PATH": str(curated),
-            "INDEX_DIR": str(tmp_path / "index"),
-        }  # fmt: skip
-    )
+    declaration = "{name: na, path: search.json, format: bmlt, fellowship: NA, prefix: na}"
+    app = _app_with_local_feed(tmp_path, FIXTURES / "import" / "bmlt" / "search.json", declaration)
     result = _sync(app)
     assert result.exit_code == 0, result.output
     assert "na: written:" in result.output
