@@ -68,6 +68,22 @@ def data_path(tmp_path) -> Path:
     return path
 
 
+def reloading_app(data_path: Path, index: Path, **config):
+    """Return an app that reads its data file again at each request once it changed (no
+    check interval, no settling wait), with `config` on top."""
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATA_PATH": str(data_path),
+            "INDEX_DIR": str(index),
+            "RELOAD_CHECK_SECONDS": 0,
+            "RELOAD_SETTLE_SECONDS": 0,  # the settling wait has its own tests
+            **config,
+        }
+    )
+
+
 @pytest.fixture
 def app(tmp_path, data_path):
     return create_app(

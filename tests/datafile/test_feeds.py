@@ -6,13 +6,12 @@ import os
 
 import pytest
 
-from directory import create_app
 from directory.datafile import cache
 from directory.datafile.feeds import read_feed_files
 from directory.datafile.isolated import parse_isolated
 from directory.datafile.limits import DEFAULT_LIMITS
 from directory.datafile.load import parse_bytes
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, reloading_app
 
 CURATED = (FIXTURES / "minimal.yaml").read_text() + (
     "feeds:\n"
@@ -136,16 +135,7 @@ def live(tmp_path):
     data_path.write_text(CURATED)
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "east.yaml").write_bytes(_feed(_meeting("ea-one", "Zephyrine Group")))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATA_PATH": str(data_path),
-            "INDEX_DIR": str(tmp_path / "index"),
-            "RELOAD_CHECK_SECONDS": 0,
-            "RELOAD_SETTLE_SECONDS": 0,
-        }  # fmt: skip
-    )
+    app = reloading_app(data_path, tmp_path / "index")
     return app, tmp_path / "feeds" / "east.yaml"
 
 

@@ -15,7 +15,7 @@ from directory import create_app
 from directory.datafile.feeds import feed_file
 from directory.formats.common import FeedError
 from directory.maintenance import feed_sync
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, reloading_app
 
 REAL = FIXTURES / "real"
 LAST_MODIFIED = "Tue, 01 Dec 2026 12:00:00 GMT"
@@ -93,16 +93,7 @@ def curated(tmp_path, server) -> Path:
 
 @pytest.fixture
 def app(tmp_path, curated):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATA_PATH": str(curated),
-            "INDEX_DIR": str(tmp_path / "index"),
-            "RELOAD_CHECK_SECONDS": 0,
-            "RELOAD_SETTLE_SECONDS": 0,
-        }
-    )
+    return reloading_app(curated, tmp_path / "index")
 
 
 def _sync(app, *args):

@@ -16,7 +16,7 @@ from directory import create_app
 from directory.core import translation
 from directory.web.cards import KeptCards, card_renderer
 from directory.web.state import get_snapshot
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, reloading_app
 
 # Times of day that give "In progress", "Starts in 20 min", "Closed, opens tomorrow"...
 MOMENTS = ("2026-12-02T07:05:00-08:00", "2026-12-02T19:20:00-08:00",
@@ -174,16 +174,7 @@ def test_a_field_the_key_does_not_know_is_not_kept_but_rendered_fresh(caplog):
 
 
 def test_a_new_version_of_the_data_has_new_cards(tmp_path, data_path):
-    live = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATA_PATH": str(data_path),
-            "INDEX_DIR": str(tmp_path / "index"),
-            "RELOAD_CHECK_SECONDS": 0,
-            "RELOAD_SETTLE_SECONDS": 0,
-        }
-    )
+    live = reloading_app(data_path, tmp_path / "index")
     client = live.test_client()
     before = client.get("/search?category=meeting").get_data(as_text=True)
     assert "Hawthorne Serenity Group" in before

@@ -8,22 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from directory import create_app
+from tests.conftest import reloading_app
 from tests.readonly import read_only
 
 
 @pytest.fixture
 def live_app(tmp_path, data_path):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATA_PATH": str(data_path),
-            "INDEX_DIR": str(tmp_path / "index"),
-            "RELOAD_CHECK_SECONDS": 0,
-            "RELOAD_SETTLE_SECONDS": 0,  # the settling wait has its own tests
-        }
-    )
+    return reloading_app(data_path, tmp_path / "index")
 
 
 def _touch_later(path):
@@ -132,17 +123,7 @@ def test_reload_allow_shrink_accepts_that_version_once(live_app, data_path):
 
 
 def test_max_shrink_of_one_turns_the_check_off(tmp_path, data_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATA_PATH": str(data_path),
-            "INDEX_DIR": str(tmp_path / "index"),
-            "RELOAD_CHECK_SECONDS": 0,
-            "RELOAD_SETTLE_SECONDS": 0,
-            "RELOAD_MAX_SHRINK": 1,
-        }
-    )
+    app = reloading_app(data_path, tmp_path / "index", RELOAD_MAX_SHRINK=1)
     client = app.test_client()
     client.get("/readyz")
     _cut_short(data_path)
@@ -150,16 +131,7 @@ def test_max_shrink_of_one_turns_the_check_off(tmp_path, data_path):
 
 
 def test_a_file_still_being_written_is_read_once_it_has_settled(tmp_path, data_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "DATA_PATH": str(data_path),
-            "INDEX_DIR": str(tmp_path / "index"),
-            "RELOAD_CHECK_SECONDS": 0,
-            "RELOAD_SETTLE_SECONDS": 0.5,
-        }
-    )
+    app = reloading_app(data_path, tmp_path / "index", RELOAD_SETTLE_SECONDS=0.5)
     client = app.test_client()
     before = client.get("/readyz").get_json()["fingerprint"]
     text = data_path.read_text().replace("Hawthorne Serenity", "Belmont Hope")
