@@ -243,13 +243,19 @@ def compare_pages(ours: Server, minimal: Server, paths: Path, args) -> None:
     """Result pages beside the minimal app, then the whole Meeting Guide feed."""
     for server in (ours, minimal):  # warm: templates, index files, caches
         wrk(server.port, paths, 2)
-    pages = {"ours": [], "minimal": []}
+    # Our lightest page (no search: the frame, the crisis lines, the language switch) says
+    # what Flask, the limiter, the session, the headers and the frame cost before any search.
+    plain_page = paths.with_name("about.txt")
+    plain_page.write_text("/about\n")
+    pages = {"ours": [], "minimal": [], "about": []}
     for _ in range(args.turns):
         pages["minimal"].append(page_load(minimal, paths, args.seconds))
         pages["ours"].append(page_load(ours, paths, args.seconds))
+        pages["about"].append(page_load(ours, plain_page, args.seconds / 2))
     ratio = best(pages["ours"])["rate"] / best(pages["minimal"])["rate"]
     print(line("minimal Flask app, small page", best(pages["minimal"])))
     print(line("result pages", best(pages["ours"])))
+    print(line("our /about page (no search)", best(pages["about"])))
     print(f"ratio result pages / minimal app: {ratio:.2f} (target 0.30)")
     feed = {True: [], False: []}
     for _ in range(args.turns):
