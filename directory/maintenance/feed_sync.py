@@ -3,7 +3,10 @@
 One feed at a time, each on its own: a feed that cannot be fetched, read, validated or that
 shrinks too much is reported and its file is left as it was, and the others go on. A feed is
 fetched with the validators of the last answer (If-None-Match, If-Modified-Since), within a time
-limit and a size limit; a 304, or an answer that makes the same file, writes nothing. The new
+limit and a size limit; a 304, or an answer that makes the same file, writes nothing. Many feed
+servers (WordPress sites among them) send no validators, so the answer's digest is kept too,
+with what its file depends on: the same answer again, for the same resource file, code and day,
+is the same file, known already, and is not converted and validated again. The new
 file is validated with the curated file (its directory, locations and ids): an entry the rules
 refuse is left out, reported like an import's skipped record. It is written whole, to a
 temporary file renamed over the old one, so a server never reads half of it.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import gc
+import hashlib
 import json
 import multiprocessing
 import os
@@ -27,6 +31,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,7 @@ from directory.core import places
 from directory.core.model import Feed
 from directory.datafile import feeds as feed_files
 from directory.datafile import json_lines
+from directory.datafile.cache import code_fingerprint
 from directory.datafile.editing import atomic_write_bytes, diff_text
 from directory.datafile.entry_cache import EntryCache
 from directory.datafile.limits import DEFAULT_LIMITS, DataLimits
@@ -49,6 +55,7 @@ FETCH_SECONDS = 30.0  # per feed: connecting, and each wait for more of the answ
 MAX_FEED_BYTES = 64 * 1024 * 1024  # a national intergroup's feed is a few MB
 MAX_PASSES = 3  # validation passes leaving out refused entries (as datafile imports do)
 USER_AGENT = "recovery-directory feed sync"
+KEEPS_STATE = ("written", "unchanged", "same-answer")  # outcomes whose validators are kept
 
 
 @dataclass
@@ -87,6 +94,7 @@ class FeedOutcome:
             "would-write": f"would be written: {counts}",
             "unchanged": "unchanged: the feed makes the same file; nothing written",
             "not-modified": "not modified since the last sync (304); nothing written",
+            "same-answer": "the same answer as the last sync; nothing written",
         }.get(self.status, self.status)
         if skipped:
             text += f"; {skipped} record(s) skipped"
@@ -338,6 +346,11 @@ def _sync_feed(
         if fetched.data is None:
             outcome.status = "not-modified"
             return outcome
+        answer = _answer_key(feed, fetched.data, curated, old_bytes, limits)
+        if old_bytes is not None and validators.get("answer") == answer:
+            outcome.status = "same-answer"
+            state[feed.name] = _validators(feed, fetched, answer)
+            return outcome
         old = _entries(old_bytes)  # read only when there is something to compare it with
         result = convert(feed, fetched.data, directory, list(old.values()), locations)
         outcome.problems = result.problems
@@ -376,15 +389,9 @@ def _sync_feed(
         else:
             atomic_write_bytes(target, text)
             outcome.status = "written"
-        state[feed.name] = {
-            k: v
-            for k, v in (
-                ("source", feed.source),
-                ("etag", fetched.etag),
-                ("last_modified", fetched.last_modified),
-            )
-            if v
-        }
+        # Only an answer seen to remake the file as it is (once more after a write) is known.
+        known = answer if outcome.status == "unchanged" else None
+        state[feed.name] = _validators(feed, fetched, known)
     except FeedError as exc:
         outcome.status, outcome.message = "failed", str(exc)
     except (TypeError, ValueError) as exc:  # a value no feed file can hold (render)
@@ -394,6 +401,40 @@ def _sync_feed(
     finally:
         outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _answer_key(
+    feed: Feed, data: bytes, curated: bytes, feed_file: bytes | None, limits: DataLimits
+) -> str:
+    """Return the digest of what a feed's file is made from: the answer and its context."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (_converter_code(), date.today().isoformat(), repr(feed), repr(limits)):
+        digest.update(part.encode() + b"\0")
+    for blob in (data, curated, feed_file or b""):
+        digest.update(hashlib.blake2b(blob, digest_size=16).digest())
+    return digest.hexdigest()
+
+
+@cache
+def _converter_code() -> str:
+    """Return a digest of the code a feed file is made with: validation, the importers, this."""
+    digest = hashlib.blake2b(code_fingerprint().encode(), digest_size=16)
+    formats = Path(__file__).resolve().parent.parent / "formats"
+    for path in sorted([*formats.rglob("*"), Path(__file__).resolve()]):
+        if path.suffix in (".py", ".json", ".yaml", ".csv"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _validators(feed: Feed, fetched: Fetched, answer: str | None) -> dict[str, str]:
+    """Return what to keep for the next sync of a feed (only what it has)."""
+    kept = (
+        ("source", feed.source),
+        ("etag", fetched.etag),
+        ("last_modified", fetched.last_modified),
+        ("answer", answer),
+    )
+    return {k: v for k, v in kept if v}
 
 
 # --- every feed ------------------------------------------------------------------------------
@@ -462,7 +503,7 @@ def sync_all(
                 except Exception as exc:  # the worker died (out of memory, killed)
                     outcome = FeedOutcome(feed.name, "failed", f"its sync process failed: {exc!r}")
                 outcomes.append(_record(outcome, state, report))
-    if options.get("write", True) and any(o.status in ("written", "unchanged") for o in outcomes):
+    if options.get("write", True) and any(o.status in KEEPS_STATE for o in outcomes):
         write_state(folder, state)
     return outcomes
 
@@ -500,7 +541,7 @@ def _sync_one(feed, curated, curated_path, directory, locations, validators, opt
 
 
 def _record(outcome: FeedOutcome, state: dict, report: Callable[[FeedOutcome], None]):
-    if outcome.status in ("written", "unchanged") and outcome.validators:
+    if outcome.status in KEEPS_STATE and outcome.validators:
         state[outcome.name] = outcome.validators
     report(outcome)
     return outcome

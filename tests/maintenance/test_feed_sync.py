@@ -28,6 +28,7 @@ class FeedServer:
         self.bodies: dict[str, bytes] = {}
         self.status: dict[str, int] = {}  # a path answered with this error status
         self.delay: dict[str, float] = {}
+        self.plain: set[str] = set()  # paths answered without ETag or Last-Modified
         self.requests: list[tuple[str, int]] = []  # (path, status)
         server = self
 
@@ -40,6 +41,8 @@ class FeedServer:
                 body = server.bodies.get(path)
                 if body is None:
                     return self._answer(404, b"not found")
+                if path in server.plain:
+                    return self._answer(200, body)
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:
                     return self._answer(304, b"", etag)
@@ -135,6 +138,36 @@ def test_a_resync_with_nothing_changed_asks_with_the_etag_and_writes_nothing(app
     assert "not modified since the last sync (304)" in result.output
     assert sorted(server.requests) == [("/bl.json", 304), ("/kc.json", 304)]
     assert _files(curated) == before
+
+
+def test_a_server_without_validators_sending_the_same_answer_costs_no_conversion(
+    app, curated, server
+):
+    server.plain |= {"/bl.json", "/kc.json"}  # as WordPress's admin-ajax answers
+    assert "benlomond: written: 35 added" in _sync(app).output
+    # Once more, in full: the answer is seen to make the same file, and is known from then on.
+    result = _sync(app)
+    assert "benlomond: unchanged" in result.output and "kansas-city: unchanged" in result.output
+    state = json.loads((curated.parent / "feeds" / feed_sync.STATE_FILE).read_text())
+    assert set(state["benlomond"]) == {"source", "answer"}
+    before = _files(curated)
+    result = _sync(app)
+    assert result.exit_code == 0, result.output
+    assert "benlomond: the same answer as the last sync; nothing written" in result.output
+    assert "kansas-city: the same answer as the last sync" in result.output
+    assert _files(curated) == before  # no file written, the state file included
+    # What the file is made from besides the answer: the resource file, the feed file itself.
+    curated.write_text(curated.read_text() + "# a comment\n")
+    assert "benlomond: unchanged" in _sync(app, "benlomond").output
+    bl = feed_file(curated, "benlomond")
+    good = bl.read_bytes()
+    bl.write_bytes(good.replace(b"Daily Reflections", b"Daily Reflection", 1))  # by hand
+    assert "benlomond: written: 0 added, 1 changed" in _sync(app, "benlomond").output
+    assert bl.read_bytes() == good
+    meetings = json.loads(server.bodies["/bl.json"])
+    meetings[0]["name"] = "Quillwort Reflections"
+    server.bodies["/bl.json"] = json.dumps(meetings).encode()
+    assert "benlomond: written: 0 added, 1 changed" in _sync(app, "benlomond").output
 
 
 def test_a_new_etag_with_the_same_meetings_rewrites_no_feed_file(app, curated, server):
