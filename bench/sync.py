@@ -14,6 +14,8 @@ noisy on a shared machine; feeds are synced two at a time on two cores.
 With `--no-validators` the server sends no ETag (as many feed servers, WordPress's among them):
 each re-sync gets the whole feed again. The first re-sync converts and validates it, finds the
 same file and keeps the answer's digest; from the second on, the same answer costs its fetch.
+With `--latency 2` the server takes 2 s to answer each feed (a large WordPress feed does), so
+what the sync does while it waits shows.
 """
 
 from __future__ import annotations
@@ -44,9 +46,12 @@ from directory.datafile.load import parse_bytes  # noqa: E402
 LIMITS = DataLimits(max_bytes=2_000_000_000, max_resources=10_000_000)
 
 
-def _server(bodies: dict[str, bytes], validators: bool = True) -> ThreadingHTTPServer:
+def _server(
+    bodies: dict[str, bytes], validators: bool = True, latency: float = 0.0
+) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802  # why: http.server's name
+            time.sleep(latency)
             body = bodies[self.path]
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if validators and self.headers.get("If-None-Match") == etag:
@@ -80,12 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--meetings", type=int, default=1000, help="Meetings per feed.")
     parser.add_argument("--jobs", type=int, default=None, help="Feeds synced at once.")
     parser.add_argument("--no-validators", action="store_true", help="Serve feeds without ETag.")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="Seconds the server takes to answer each feed."
+    )
     options = parser.parse_args(argv)
     bodies = {
         f"/feed-{i}.json": json.dumps(generate_feed(options.meetings, seed=1000 + i)).encode()
         for i in range(options.feeds)
     }
-    httpd = _server(bodies, validators=not options.no_validators)
+    httpd = _server(bodies, not options.no_validators, options.latency)
     url = f"http://127.0.0.1:{httpd.server_address[1]}"
     work = Path(tempfile.mkdtemp(prefix="directory-sync-"))
     try:

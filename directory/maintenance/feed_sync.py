@@ -27,8 +27,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -53,6 +54,7 @@ from directory.formats.meeting_guide import read as meeting_guide
 STATE_FILE = ".sync-state.json"
 FETCH_SECONDS = 30.0  # per feed: connecting, and each wait for more of the answer
 MAX_FEED_BYTES = 64 * 1024 * 1024  # a national intergroup's feed is a few MB
+FETCHES_AHEAD = 8  # feeds fetched at once: network waits, while two processes convert
 MAX_PASSES = 3  # validation passes leaving out refused entries (as datafile imports do)
 USER_AGENT = "recovery-directory feed sync"
 KEEPS_STATE = ("written", "unchanged", "same-answer")  # outcomes whose validators are kept
@@ -144,6 +146,7 @@ def fetch(
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
     except urllib.error.HTTPError as exc:
+        exc.close()  # its connection: the FeedError below may outlive it (a fetch ahead)
         if exc.code == 304:
             return Fetched(None, validators.get("etag"), validators.get("last_modified"))
         raise FeedError(f"{source}: the server answered {exc.code} {exc.reason}") from None
@@ -312,8 +315,11 @@ def sync_feed(
     timeout: float = FETCH_SECONDS,
     with_diff: bool = False,
     entries: EntryCache | None = None,
+    answer: Fetched | FeedError | None = None,
 ) -> FeedOutcome:
     """Fetch, convert, validate and (with `write`) replace one feed's file; never raise.
+
+    `answer`: the feed's answer when it was fetched already (`fetch_feed`), else it is fetched.
 
     The garbage collector is paused meanwhile, as `parse_bytes` pauses it: converting a feed
     makes hundreds of thousands of objects and no cycles worth collecting.
@@ -323,7 +329,7 @@ def sync_feed(
     try:
         return _sync_feed(
             feed, curated, curated_path, directory, locations, state, write, allow_shrink,
-            max_shrink, limits, timeout, with_diff, entries,
+            max_shrink, limits, timeout, with_diff, entries, answer,
         )  # fmt: skip
     finally:
         if collecting:
@@ -332,17 +338,18 @@ def sync_feed(
 
 def _sync_feed(
     feed, curated, curated_path, directory, locations, state, write, allow_shrink, max_shrink,
-    limits, timeout, with_diff, entries,
+    limits, timeout, with_diff, entries, fetched,
 ) -> FeedOutcome:  # fmt: skip
     started = time.monotonic()
     outcome = FeedOutcome(feed.name, "failed")
     target = feed_files.feed_file(curated_path, feed.name)
     try:
         old_bytes = target.read_bytes() if target.exists() else None
-        validators = state.get(feed.name, {}) if old_bytes is not None else {}
-        if validators.get("source") != feed.source:
-            validators = {}  # a new address: ask for everything
-        fetched = fetch(feed.source, Path(curated_path).parent, validators, timeout=timeout)
+        validators = _asked_with(feed, state, old_bytes is not None)
+        if fetched is None:
+            fetched = fetch_feed(feed, curated_path, state, timeout)
+        if isinstance(fetched, FeedError):
+            raise fetched
         if fetched.data is None:
             outcome.status = "not-modified"
             return outcome
@@ -401,6 +408,24 @@ def _sync_feed(
     finally:
         outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def fetch_feed(
+    feed: Feed, curated_path: str, state: Mapping[str, Mapping[str, str]], timeout: float
+) -> Fetched | FeedError:
+    """Return a feed's answer, asked with what the last sync kept, or the reason there is none."""
+    has_file = feed_files.feed_file(curated_path, feed.name).exists()
+    validators = _asked_with(feed, state, has_file)
+    try:
+        return fetch(feed.source, Path(curated_path).parent, validators, timeout=timeout)
+    except FeedError as exc:
+        return exc
+
+
+def _asked_with(feed: Feed, state: Mapping[str, Mapping[str, str]], has_file: bool):
+    """Return what the last sync kept of a feed, if it still applies (its file, its address)."""
+    validators = state.get(feed.name, {}) if has_file else {}
+    return validators if validators.get("source") == feed.source else {}
 
 
 def _answer_key(
@@ -483,29 +508,62 @@ def sync_all(
     options["entries"] = curated_entries(curated, curated_path, options.get("limits"))
     places.zip_point("10001")  # any ZIP code: the first look-up builds the postal tables
     args = (curated, curated_path, dict(directory), dict(locations))
+    timeout = options.get("timeout", FETCH_SECONDS)
+
+    def fetch_one(feed: Feed) -> Fetched | FeedError:
+        return fetch_feed(feed, curated_path, state, timeout)
+
     outcomes: list[FeedOutcome] = []
     if jobs <= 1:
-        results = (_sync_one(feed, *args, state.get(feed.name), options) for feed in feeds)
-        for outcome in results:
+        for feed, answer in zip(feeds, _fetched_ahead(feeds, fetch_one), strict=True):
+            outcome = _sync_one(feed, *args, state.get(feed.name), options, answer)
             outcomes.append(_record(outcome, state, report))
     else:
         # fork: the workers start at once with everything imported and built (a feed is
         # seconds of work); the options, the entry cache with them, go to a worker once.
+        # They are forked before any fetching thread starts (a fork copies no thread's lock).
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
             jobs, mp_context=context, initializer=_adopt, initargs=(options,)
         ) as pool:
-            futures = [pool.submit(_sync_one, feed, *args, state.get(feed.name), None)
-                       for feed in feeds]  # fmt: skip
-            for feed, future in zip(feeds, futures, strict=True):
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # the worker died (out of memory, killed)
-                    outcome = FeedOutcome(feed.name, "failed", f"its sync process failed: {exc!r}")
-                outcomes.append(_record(outcome, state, report))
+            pool.submit(int).result()  # with fork, the first task starts every worker
+            running: deque[tuple[Feed, Future]] = deque()
+            for feed, answer in zip(feeds, _fetched_ahead(feeds, fetch_one), strict=True):
+                job = pool.submit(_sync_one, feed, *args, state.get(feed.name), None, answer)
+                running.append((feed, job))
+                while len(running) > 2 * jobs:  # answers wait in this process, not in a queue
+                    outcomes.append(_record(_outcome(*running.popleft()), state, report))
+            while running:
+                outcomes.append(_record(_outcome(*running.popleft()), state, report))
     if options.get("write", True) and any(o.status in KEEPS_STATE for o in outcomes):
         write_state(folder, state)
     return outcomes
+
+
+def _fetched_ahead(
+    feeds: list[Feed], fetch_one: Callable[[Feed], Fetched | FeedError]
+) -> Iterator[Fetched | FeedError]:
+    """Yield each feed's answer in order, fetching up to FETCHES_AHEAD of them at once.
+
+    Feed servers are slow (a large WordPress feed takes seconds to make) and the network waits
+    cost no CPU, so the next feeds are fetched while the earlier ones are converted.
+    """
+    with ThreadPoolExecutor(FETCHES_AHEAD, thread_name_prefix="feed-fetch") as fetcher:
+        pending = deque(fetcher.submit(fetch_one, feed) for feed in feeds[:FETCHES_AHEAD])
+        rest = iter(feeds[FETCHES_AHEAD:])
+        while pending:
+            answer = pending.popleft().result()
+            following = next(rest, None)
+            if following is not None:
+                pending.append(fetcher.submit(fetch_one, following))
+            yield answer
+
+
+def _outcome(feed: Feed, job: Future) -> FeedOutcome:
+    try:
+        return job.result()
+    except Exception as exc:  # the worker died (out of memory, killed)
+        return FeedOutcome(feed.name, "failed", f"its sync process failed: {exc!r}")
 
 
 def default_jobs() -> int:
@@ -532,10 +590,12 @@ def _adopt(options: dict[str, Any]) -> None:
     _inherited["options"] = options
 
 
-def _sync_one(feed, curated, curated_path, directory, locations, validators, options):
+def _sync_one(feed, curated, curated_path, directory, locations, validators, options, answer):
     options = _inherited["options"] if options is None else options
     state = {feed.name: validators} if validators else {}
-    outcome = sync_feed(feed, curated, curated_path, directory, locations, state, **options)
+    outcome = sync_feed(
+        feed, curated, curated_path, directory, locations, state, **options, answer=answer
+    )
     outcome.validators = state.get(feed.name)
     return outcome
 

@@ -29,11 +29,23 @@ class FeedServer:
         self.status: dict[str, int] = {}  # a path answered with this error status
         self.delay: dict[str, float] = {}
         self.plain: set[str] = set()  # paths answered without ETag or Last-Modified
+        self.in_flight = self.most_in_flight = 0
+        lock = threading.Lock()
         self.requests: list[tuple[str, int]] = []  # (path, status)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802  # why: http.server's name
+                with lock:
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    self._get()
+                finally:
+                    with lock:
+                        server.in_flight -= 1
+
+            def _get(self):
                 path = self.path
                 time.sleep(server.delay.get(path, 0))
                 if path in server.status:
@@ -279,6 +291,24 @@ def test_a_local_path_is_a_feed_too(tmp_path):
     assert result.exit_code == 0, result.output
     assert "bl: written: 35 added" in result.output
     assert app.test_cli_runner().invoke(args=["validate"]).exit_code == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_slow_servers_are_asked_together_and_reported_in_order(tmp_path, server, jobs):
+    names = [f"slow-{n}" for n in range(6)]
+    lines = [(FIXTURES / "minimal.yaml").read_text(), "feeds:"]
+    for n, name in enumerate(names):
+        server.bodies[f"/{name}.json"] = server.bodies["/bl.json"]
+        server.delay[f"/{name}.json"] = 0.5  # a WordPress site making its feed
+        lines.append(f"  - {{name: {name}, url: '{server.url}/{name}.json', fellowship: AA,"
+                     f" timezone: America/Los_Angeles, prefix: s{n}}}")  # fmt: skip
+    curated = tmp_path / "resources.yaml"
+    curated.write_text("\n".join(lines) + "\n")
+    result = _sync(reloading_app(curated, tmp_path / "index"), "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    reported = [line.split(":")[0] for line in result.output.splitlines() if "written" in line]
+    assert reported == names
+    assert server.most_in_flight >= 4  # one at a time, each feed would wait for the last
 
 
 def test_names_not_declared_are_refused(app):
