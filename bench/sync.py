@@ -3,13 +3,14 @@
     .venv/bin/python bench/sync.py                          # 6 feeds of 1,000 meetings
     .venv/bin/python bench/sync.py --feeds 20 --meetings 5000   # 100,000 meetings
 
-The feeds are bench/import_feed.py's synthetic Meeting Guide feeds, served with an ETag by an
-HTTP server on 127.0.0.1 (never the internet). The curated file is the shipped sample with a
-`feeds:` section naming them. Reported: the first sync (fetch, convert, validate, write each
-feed file), a re-sync with nothing changed (every feed answers 304: no file written), and the
-cold load of the merged directory (curated file and feed files, no catalog cache). CPU seconds
-(this process's, the local server's thread included, and the sync's worker processes') are less
-noisy on a shared machine; feeds are synced two at a time on two cores.
+The feeds are bench/import_feed.py's synthetic Meeting Guide feeds, served with an ETag by
+HTTP servers on 127.0.0.1, one a feed (never the internet). The curated file is the shipped
+sample with a `feeds:` section naming them. Reported: the first sync (fetch, convert,
+validate, write each feed file), a re-sync with nothing changed (every feed answers 304: no
+file written), and the cold load of the merged directory (curated file and feed files, no
+catalog cache). CPU seconds (this process's, the local servers' threads included, and the
+sync's worker processes') are less noisy on a shared machine; feeds are synced two at a time
+on two cores.
 
 With `--no-validators` the server sends no ETag (as many feed servers, WordPress's among them):
 each re-sync gets the whole feed again. The first re-sync converts and validates it, finds the
@@ -93,14 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         f"/feed-{i}.json": json.dumps(generate_feed(options.meetings, seed=1000 + i)).encode()
         for i in range(options.feeds)
     }
-    httpd = _server(bodies, not options.no_validators, options.latency)
-    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    # One server for each feed, as each intergroup has its own site (the sync asks one server
+    # at most twice at once).
+    servers = [_server(bodies, not options.no_validators, options.latency) for _ in bodies]
+    urls = [f"http://127.0.0.1:{httpd.server_address[1]}" for httpd in servers]
     work = Path(tempfile.mkdtemp(prefix="directory-sync-"))
     try:
         curated = work / "resources.yaml"
         lines = [(ROOT / "data" / "resources.yaml").read_text(), "feeds:"]
         for i in range(options.feeds):
-            lines.append(f"  - {{name: feed-{i}, url: '{url}/feed-{i}.json', fellowship: AA,"
+            lines.append(f"  - {{name: feed-{i}, url: '{urls[i]}/feed-{i}.json', fellowship: AA,"
                          f" timezone: America/Chicago, prefix: f{i}}}")  # fmt: skip
         curated.write_text("\n".join(lines) + "\n")
         app = create_app(
@@ -138,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         label = "cold load of the merge"
         print(f"{label:<26} {len(catalog.resources):>8,} resources: {seconds:9.1f} s")
     finally:
-        httpd.shutdown()
-        httpd.server_close()
+        for httpd in servers:
+            httpd.shutdown()
+            httpd.server_close()
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

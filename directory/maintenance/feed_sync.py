@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -55,6 +56,7 @@ STATE_FILE = ".sync-state.json"
 FETCH_SECONDS = 30.0  # per feed: connecting, and each wait for more of the answer
 MAX_FEED_BYTES = 64 * 1024 * 1024  # a national intergroup's feed is a few MB
 FETCHES_AHEAD = 8  # feeds fetched at once: network waits, while two processes convert
+FETCHES_PER_HOST = 2  # of them at most from one server
 MAX_PASSES = 3  # validation passes leaving out refused entries (as datafile imports do)
 USER_AGENT = "recovery-directory feed sync"
 KEEPS_STATE = ("written", "unchanged", "same-answer")  # outcomes whose validators are kept
@@ -509,9 +511,13 @@ def sync_all(
     places.zip_point("10001")  # any ZIP code: the first look-up builds the postal tables
     args = (curated, curated_path, dict(directory), dict(locations))
     timeout = options.get("timeout", FETCH_SECONDS)
+    # Feed servers are often small volunteer-run sites: never more than two requests at one.
+    hosts = {feed.name: urllib.parse.urlsplit(feed.source).netloc.lower() for feed in feeds}
+    gates = {host: threading.BoundedSemaphore(FETCHES_PER_HOST) for host in hosts.values()}
 
     def fetch_one(feed: Feed) -> Fetched | FeedError:
-        return fetch_feed(feed, curated_path, state, timeout)
+        with gates[hosts[feed.name]]:
+            return fetch_feed(feed, curated_path, state, timeout)
 
     outcomes: list[FeedOutcome] = []
     if jobs <= 1:

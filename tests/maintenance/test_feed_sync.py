@@ -21,29 +21,45 @@ REAL = FIXTURES / "real"
 LAST_MODIFIED = "Tue, 01 Dec 2026 12:00:00 GMT"
 
 
+class InFlight:
+    """How many requests are being answered at once, and the most seen."""
+
+    def __init__(self):
+        self.now = self.most = 0
+        self.lock = threading.Lock()
+
+    def enter(self):
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def leave(self):
+        with self.lock:
+            self.now -= 1
+
+
 class FeedServer:
     """Serves feeds by path with an ETag and Last-Modified, answering 304 when they match."""
 
-    def __init__(self):
+    def __init__(self, shared: InFlight | None = None):
         self.bodies: dict[str, bytes] = {}
         self.status: dict[str, int] = {}  # a path answered with this error status
         self.delay: dict[str, float] = {}
         self.plain: set[str] = set()  # paths answered without ETag or Last-Modified
-        self.in_flight = self.most_in_flight = 0
-        lock = threading.Lock()
         self.requests: list[tuple[str, int]] = []  # (path, status)
+        self.in_flight = InFlight()
+        gauges = [self.in_flight] + ([shared] if shared else [])
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802  # why: http.server's name
-                with lock:
-                    server.in_flight += 1
-                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                for gauge in gauges:
+                    gauge.enter()
                 try:
                     self._get()
                 finally:
-                    with lock:
-                        server.in_flight -= 1
+                    for gauge in gauges:
+                        gauge.leave()
 
             def _get(self):
                 path = self.path
@@ -293,22 +309,44 @@ def test_a_local_path_is_a_feed_too(tmp_path):
     assert app.test_cli_runner().invoke(args=["validate"]).exit_code == 0
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_slow_servers_are_asked_together_and_reported_in_order(tmp_path, server, jobs):
-    names = [f"slow-{n}" for n in range(6)]
-    lines = [(FIXTURES / "minimal.yaml").read_text(), "feeds:"]
-    for n, name in enumerate(names):
-        server.bodies[f"/{name}.json"] = server.bodies["/bl.json"]
-        server.delay[f"/{name}.json"] = 0.5  # a WordPress site making its feed
-        lines.append(f"  - {{name: {name}, url: '{server.url}/{name}.json', fellowship: AA,"
+def _slow_feeds(tmp_path, servers: list[FeedServer], per_server: int) -> tuple[Path, list]:
+    """Return a curated file declaring `per_server` slow feeds on each server, and their names."""
+    names, lines = [], [(FIXTURES / "minimal.yaml").read_text(), "feeds:"]
+    body = (REAL / "benlomond.json").read_bytes()
+    for n in range(per_server * len(servers)):
+        feeds, name = servers[n % len(servers)], f"slow-{n}"
+        feeds.bodies[f"/{name}.json"] = body
+        feeds.delay[f"/{name}.json"] = 0.5  # a WordPress site making its feed
+        names.append(name)
+        lines.append(f"  - {{name: {name}, url: '{feeds.url}/{name}.json', fellowship: AA,"
                      f" timezone: America/Los_Angeles, prefix: s{n}}}")  # fmt: skip
     curated = tmp_path / "resources.yaml"
     curated.write_text("\n".join(lines) + "\n")
-    result = _sync(reloading_app(curated, tmp_path / "index"), "--jobs", jobs)
+    return curated, names
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_slow_servers_are_asked_together_and_reported_in_order(tmp_path, jobs):
+    everyone = InFlight()
+    servers = [FeedServer(everyone) for _ in range(3)]
+    try:
+        curated, names = _slow_feeds(tmp_path, servers, 2)
+        result = _sync(reloading_app(curated, tmp_path / "index"), "--jobs", jobs)
+    finally:
+        for feeds in servers:
+            feeds.close()
     assert result.exit_code == 0, result.output
     reported = [line.split(":")[0] for line in result.output.splitlines() if "written" in line]
     assert reported == names
-    assert server.most_in_flight >= 4  # one at a time, each feed would wait for the last
+    assert everyone.most >= 4  # one at a time, each feed would wait for the one before
+
+
+def test_one_server_is_never_asked_more_than_twice_at_once(tmp_path, server):
+    curated, names = _slow_feeds(tmp_path, [server], 6)
+    result = _sync(reloading_app(curated, tmp_path / "index"))
+    assert result.exit_code == 0, result.output
+    assert sum("written" in line for line in result.output.splitlines()) == len(names)
+    assert server.in_flight.most == feed_sync.FETCHES_PER_HOST == 2
 
 
 def test_names_not_declared_are_refused(app):
