@@ -532,10 +532,10 @@ def sync_all(
         with ProcessPoolExecutor(
             jobs, mp_context=context, initializer=_adopt, initargs=(options,)
         ) as pool:
-            pool.submit(int).result()  # with fork, the first task starts every worker
+            _submit(pool, int).exception()  # with fork, the first task starts every worker
             running: deque[tuple[Feed, Future]] = deque()
             for feed, answer in zip(feeds, _fetched_ahead(feeds, fetch_one), strict=True):
-                job = pool.submit(_sync_one, feed, *args, state.get(feed.name), None, answer)
+                job = _submit(pool, _sync_one, feed, *args, state.get(feed.name), None, answer)
                 running.append((feed, job))
                 while len(running) > 2 * jobs:  # answers wait in this process, not in a queue
                     outcomes.append(_record(_outcome(*running.popleft()), state, report))
@@ -563,6 +563,16 @@ def _fetched_ahead(
             if following is not None:
                 pending.append(fetcher.submit(fetch_one, following))
             yield answer
+
+
+def _submit(pool: ProcessPoolExecutor, task: Callable, *args: Any) -> Future:
+    """Return the future of `task`; once a worker died, one that holds why (never a raise)."""
+    try:
+        return pool.submit(task, *args)
+    except Exception as exc:  # BrokenProcessPool: a worker was killed (out of memory, a signal)
+        broken: Future = Future()
+        broken.set_exception(exc)
+        return broken
 
 
 def _outcome(feed: Feed, job: Future) -> FeedOutcome:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import signal
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -46,6 +50,7 @@ class FeedServer:
         self.status: dict[str, int] = {}  # a path answered with this error status
         self.delay: dict[str, float] = {}
         self.plain: set[str] = set()  # paths answered without ETag or Last-Modified
+        self.before: dict[str, Callable[[], None]] = {}  # run before answering a path
         self.requests: list[tuple[str, int]] = []  # (path, status)
         self.in_flight = InFlight()
         gauges = [self.in_flight] + ([shared] if shared else [])
@@ -63,6 +68,8 @@ class FeedServer:
 
             def _get(self):
                 path = self.path
+                if path in server.before:
+                    server.before[path]()
                 time.sleep(server.delay.get(path, 0))
                 if path in server.status:
                     return self._answer(server.status[path], b"no")
@@ -347,6 +354,24 @@ def test_one_server_is_never_asked_more_than_twice_at_once(tmp_path, server):
     assert result.exit_code == 0, result.output
     assert sum("written" in line for line in result.output.splitlines()) == len(names)
     assert server.in_flight.most == feed_sync.FETCHES_PER_HOST == 2
+
+
+def test_a_sync_process_killed_midway_fails_its_feeds_and_the_command_says_so(tmp_path, server):
+    curated, names = _slow_feeds(tmp_path, [server], 4)
+    for name in names[:2]:
+        server.delay[f"/{name}.json"] = 0
+
+    def kill_the_workers():  # as the kernel's out-of-memory killer would
+        time.sleep(1.5)  # the first two feeds are converted by then
+        for worker in multiprocessing.active_children():
+            os.kill(worker.pid, signal.SIGKILL)
+
+    server.before[f"/{names[2]}.json"] = kill_the_workers
+    result = _sync(reloading_app(curated, tmp_path / "index"), "--jobs", "2")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"{names[3]}: failed: its sync process failed" in result.output
+    assert "not synced:" in result.output and names[3] in result.output
+    assert not feed_file(curated, names[3]).exists()
 
 
 def test_names_not_declared_are_refused(app):
