@@ -26,6 +26,8 @@ import time
 
 from gunicorn.http import wsgi as _gunicorn_wsgi
 
+from directory.datafile.parallel import die_with_parent
+
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 # Two threads: the work is CPU-bound, so more threads only contend for the GIL (measured:
@@ -114,10 +116,54 @@ def _give_back_freed_memory():
         trim(0)
 
 
+WRITER_NAME = b"catalog-writer"  # the forked writer's name in /proc/<pid>/comm
+PR_SET_NAME = 15
+GUNICORN_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH",
+                    "SIGCHLD")  # fmt: skip  # the master's handlers, undone in a forked writer
+
+
+def _write_aside(write):
+    """Run `write` (the catalog cache's entry) in a forked process; return at once.
+
+    The write reads every object of the catalog, raising and lowering each one's reference
+    count: in the master, that would copy every page it shares with the workers, for good (and
+    it takes seconds at 100,000, which a new version must not wait for). A forked copy touches
+    its own pages, for the time of the write, and is gone. It is forked where gunicorn forks its
+    workers (the main loop's hooks) and reaped by gunicorn as an unknown child; it dies with the
+    master. A write that does not happen costs only the next start a parse.
+    """
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        logging.getLogger("gunicorn.error").warning("catalog cache not written: %s", exc)
+        return
+    if pid:
+        return
+    try:  # the child: nothing of gunicorn's, no exception out of here
+        for name in GUNICORN_SIGNALS:
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        die_with_parent()
+        _name_this_process(WRITER_NAME)
+        os.nice(10)  # serving and the next parse come first
+        write()
+    except BaseException as exc:  # noqa: BLE001  # why: logged; the parent must not see it
+        logging.getLogger("gunicorn.error").warning("catalog cache not written: %r", exc)
+    finally:
+        os._exit(0)
+
+
+def _name_this_process(name: bytes) -> None:
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the name only helps to tell it apart
+        pass
+
+
 def when_ready(server):
     """Load the data and its index in the master, once, before the workers fork."""
     state = _state(server)
     state.isolate = True  # the master must survive any file: parse it in a capped child
+    state.catalog_writer = _write_aside
     if state.snapshot is None:
         state.wait_until_settled(timeout=max(30.0, 10 * state.settle))
         if not state.reload():
@@ -193,11 +239,13 @@ def on_reload(server):
     else:
         server.log.error("data file refused, still serving the last good data: %s", state.error)
     _settle()
+    state.save_catalog()  # in a forked process (_write_aside), if a parse left one to write
 
 
 def post_worker_init(worker):
     """Give each worker its own open index files for the data the master loaded."""
     state = worker.wsgi.extensions["directory"]
     state.check_interval = None
+    state.catalog_writer = None  # a reload of its own (rare) writes in the worker itself
     if not state.reopen():
         logging.getLogger("gunicorn.error").error("worker keeps inherited data: %s", state.error)
