@@ -116,6 +116,7 @@ def _give_back_freed_memory():
         trim(0)
 
 
+SETTLE_LOOK_SECONDS = 0.05  # the least the watcher waits before looking at a settling file again
 WRITER_NAME = b"catalog-writer"  # the forked writer's name in /proc/<pid>/comm
 PR_SET_NAME = 15
 GUNICORN_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH",
@@ -196,10 +197,16 @@ def _warn_about_memory_limits(server):
 def _watch(server, state, interval):
     """Prepare each settled new version of the data file, then reload the master (HUP)."""
     told = (state.status, state.error)
+    wait = interval
     while True:
-        time.sleep(interval)
+        time.sleep(wait)
+        wait = interval
         try:
-            if not state.needs_check() or not state.settled():
+            if not state.needs_check():
+                continue
+            if not state.settled():
+                # Look again the moment it may have settled, not a whole interval later.
+                wait = min(interval, max(state.settles_in(), SETTLE_LOOK_SECONDS))
                 continue
             snapshot = state.prepare()
         except Exception:  # the watcher must outlive anything; prepare() catches, this is spare

@@ -254,6 +254,15 @@ class DirectoryState:
             return True
         return now - self._seen[1] >= self.settle
 
+    def settles_in(self) -> float:
+        """Return the seconds until the file, unchanged from now on, counts as settled."""
+        try:
+            by_time = self.settle - (time.time() - self.newest_mtime())
+        except OSError:
+            return 0.0
+        seen = self._seen[1] if self._seen is not None else time.monotonic()
+        return max(0.0, min(by_time, self.settle - (time.monotonic() - seen)))
+
     def wait_until_settled(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while not self.settled():
