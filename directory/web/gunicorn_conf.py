@@ -118,6 +118,7 @@ def _give_back_freed_memory():
 
 SETTLE_LOOK_SECONDS = 0.05  # the least the watcher waits before looking at a settling file again
 WRITER_NAME = b"catalog-writer"  # the forked writer's name in /proc/<pid>/comm
+WRITER_WAIT_SECONDS = 60  # how long a stopping master waits for a catalog writer
 PR_SET_NAME = 15
 GUNICORN_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH",
                     "SIGCHLD")  # fmt: skip  # the master's handlers, undone in a forked writer
@@ -139,6 +140,7 @@ def _write_aside(write):
         logging.getLogger("gunicorn.error").warning("catalog cache not written: %s", exc)
         return
     if pid:
+        _writers[:] = [*filter(_running, _writers), pid]
         return
     try:  # the child: nothing of gunicorn's, no exception out of here
         for name in GUNICORN_SIGNALS:
@@ -153,6 +155,29 @@ def _write_aside(write):
         os._exit(0)
 
 
+_writers: list[int] = []  # forked catalog writers, waited for by on_exit
+
+
+def _running(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:  # reaped by gunicorn already
+        return False
+
+
+def on_exit(server):
+    """Let a catalog writer still at work finish (seconds), so that a restart reads its entry."""
+    deadline = time.monotonic() + WRITER_WAIT_SECONDS
+    for pid in _writers:
+        while _running(pid):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)  # a restart parses the file instead
+                _running(pid)
+                break
+            time.sleep(0.05)
+    _writers.clear()
+
+
 def _name_this_process(name: bytes) -> None:
     try:
         ctypes.CDLL(None).prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
@@ -164,14 +189,15 @@ def when_ready(server):
     """Load the data and its index in the master, once, before the workers fork."""
     state = _state(server)
     state.isolate = True  # the master must survive any file: parse it in a capped child
-    state.catalog_writer = _write_aside
     if state.snapshot is None:
         state.wait_until_settled(timeout=max(30.0, 10 * state.settle))
+        # The first version's catalog cache is written here, before any worker shares a page.
         if not state.reload():
             # One line with the reason, no traceback: the maintainer fixes the file and starts
             # again (`flask --app directory validate` lists every problem).
             server.log.error("cannot start, the data file cannot be served: %s", state.error)
             raise SystemExit(1)
+    state.catalog_writer = _write_aside  # from now on, the workers share the master's pages
     _warn_about_memory_limits(server)
     _settle()
     interval = state.check_interval
