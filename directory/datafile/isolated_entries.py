@@ -99,28 +99,28 @@ def read_new_entries(
     if mine != context:
         known = set()  # another context: every entry is validated again
     answer = Answer(mine, {path: split})
-    files = [cut]
+    files = [(text, *cut)]
     for feed in checker.feeds(split.document):
         body = feed_files.get(feed.name)
         if body is None or len(body) > limits.max_bytes:
             continue  # the master says so
         try:
-            feed_cut = cut_entries(body.decode("utf-8"), max_chars)
+            feed_text = body.decode("utf-8")
         except UnicodeDecodeError:
             continue
+        feed_cut = cut_entries(feed_text, max_chars)
         if feed_cut is None:
             return None
         answer.files[str(feed_file(path, feed.name))] = feed_cut[0]
-        files.append(feed_cut)
+        files.append((feed_text, *feed_cut))
     verdicts = answer.verdicts
-    for split, pieces in files:
-        for at, (digest, offset) in enumerate(split.chunks):
+    for whole, split, bounds in files:
+        for (digest, offset), (at, stop) in zip(split.chunks, bounds, strict=True):
             if digest in known or digest in verdicts:
                 continue
-            chunk = Chunk(digest, pieces[at], offset, None)
+            chunk = Chunk(digest, whole[at:stop], offset, None)
             if not read_chunk(chunk, max_chars):
                 return None  # an alias, a tag, a syntax error...: the whole read says what
             # Validated as soon as read, its node then dropped: the child never holds them all.
             verdicts[digest] = checker._verdict(chunk.node, chunk.verdict, info, locations)
-        pieces.clear()
     return answer
