@@ -94,11 +94,6 @@ def _postal_data() -> _PostalData:
     return _postal
 
 
-def preload_postal_tables() -> None:
-    """Build the postal look-up tables now (a server's idle moment), not on first use."""
-    _postal_data()
-
-
 def postal_tables() -> bytes | None:
     """Return the postal tables pickled, if this process has built them (None: it has not).
 

@@ -111,6 +111,7 @@ def _exchange(
         if tables is not None:
             parts.append(("postal", tables))
     header["parts"] = [[name, len(body)] for name, body in parts]
+    sent = {name for name, _ in parts}
     command = [sys.executable, "-m", "directory.datafile.isolated"]
     try:
         child = subprocess.Popen(
@@ -161,7 +162,9 @@ def _exchange(
         raise ParseFailed(f"the parser failed: {(text.splitlines() or ['no message'])[-1][:300]}")
     if "broken" in answer:
         raise ParseFailed(f"the parser's answer was incomplete: {answer['broken']!r}")
-    kind, parsed = answer.pop("parsed")
+    kind, parsed, tables = answer.pop("parsed")
+    if tables is not None and "postal" not in sent:
+        places.use_postal_tables(tables)  # the child built them: this process need not
     return kind, parsed
 
 
@@ -237,6 +240,7 @@ def _child(stdin: Any, stdout: Any) -> int:
     limits = DataLimits(**header["limits"])
     _cap(limits)
     parts = {name: stdin.read(size) for name, size in header["parts"]}  # in this order
+    header_names = set(parts)
     data = parts.pop("data")
     feed_files = {n.removeprefix("feed:"): b for n, b in parts.items() if n.startswith("feed:")}
     try:
@@ -251,9 +255,12 @@ def _child(stdin: Any, stdout: Any) -> int:
                                     known)  # fmt: skip
         if read is not None:
             del data
-            answer = ("entries", read)
+            kind, parsed = "entries", read
         else:
-            answer = ("whole", parse_bytes(data, header["path"], limits, feed_files))
+            kind, parsed = "whole", parse_bytes(data, header["path"], limits, feed_files)
+        # The postal tables it built, for a parent that has none yet (the first parse after
+        # a start from the catalog cache would build them there too).
+        answer = (kind, parsed, None if "postal" in header_names else places.postal_tables())
         # Written as it is pickled, and read as it comes (_exchange): no copy of it all.
         pickle.dump(answer, stdout, pickle.HIGHEST_PROTOCOL)
         stdout.flush()

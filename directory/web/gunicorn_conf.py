@@ -26,7 +26,6 @@ import time
 
 from gunicorn.http import wsgi as _gunicorn_wsgi
 
-from directory.core import places
 from directory.datafile.parallel import die_with_parent
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -223,10 +222,6 @@ def _warn_about_memory_limits(server):
 
 def _watch(server, state, interval):
     """Prepare each settled new version of the data file, then reload the master (HUP)."""
-    try:  # the first change after a start would build them, here and in the parse child
-        places.preload_postal_tables()
-    except Exception:  # the watcher must outlive anything; the parse says what is wrong
-        server.log.exception("postal tables")
     told = (state.status, state.error)
     wait = interval
     while True:
