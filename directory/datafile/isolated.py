@@ -14,8 +14,12 @@ fingerprinted). Without an entry cache it receives the pickled Catalog and probl
 verdicts for and their context; the child reads and validates only the other entries and sends
 back their verdicts and each file's outline (isolated_entries.py), and the parent runs the
 whole-file checks over them: a one-entry change costs the child one entry, and neither the child
-nor the pipe ever holds the whole catalog. Unpickling is trusted: the child is this module, and
-it sends only what `parse_bytes` or `read_new_entries` returned.
+nor the pipe ever holds the whole catalog. The parts are written to the child one after
+another and its answer is pickled straight into the pipe and unpickled as it comes, so that
+neither process holds the answer's bytes beside its objects (a whole new file's verdicts are
+the whole catalog). Unpickling is trusted: the child is this module, and it sends only what
+`parse_bytes` or `read_new_entries` returned (and the postal tables it built, for a parent
+that has none).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ and the child's memory for all of it, however small the change. Instead the mast
 entry cache (entry_cache.py) and tells the child which entry digests it knows and in which
 context; the child cuts the file (and each declared feed file) into entries, reads the rest of
 the file, works out the context as a parse does, and reads and validates only the entries
-whose digest is new (all of them when the context is another). It sends back `Answer`: each
+whose digest is new (all of them when the context is another), each as soon as it is read, so
+that it never holds the YAML of them all. It sends back `Answer`: each
 file's `Split` (the rest of the file's nodes, each entry's digest and offset) and the new
 entries' verdicts. The master then runs the whole-file checks over every entry with
 `load.parse_bytes(..., received=answer)`, as a full parse would, so the problems and the

@@ -10,9 +10,11 @@ that cannot be served stops the start with the reason and exit status 1. Then a 
 master watches the file (every DIRECTORY_RELOAD_CHECK_SECONDS): once a changed file has settled,
 it is read, parsed in a capped child process, checked (errors, limits, listings dropped) and
 indexed, all while the workers keep serving; only a good new version makes the master reload as
-on HUP, starting new workers on it and retiring the old ones gracefully. A refused file is
-logged and shown by /readyz; the workers keep serving the last good data. `kill -HUP` by hand
-does the same at once, in the master's main loop.
+on HUP, starting new workers on it and retiring the old ones gracefully; its catalog cache is
+then written by a forked process (_write_aside), so that neither the switch waits for it nor the
+master copies the pages it shares with the workers. A refused file is logged and shown by
+/readyz; the workers keep serving the last good data. `kill -HUP` by hand does the same at once,
+in the master's main loop.
 """
 
 import ctypes
