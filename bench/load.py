@@ -675,18 +675,11 @@ class Server:
         return self.process is not None and self.process.poll() is None
 
     def worker_pids(self) -> list[int]:
-        """The master's children but a parse child (python -m directory.datafile.isolated)."""
-        from tests.web.gunicorn_server import children_of
+        """The master's children but a parse child or a catalog writer (gunicorn_conf.py)."""
+        from tests.web.gunicorn_server import children_of, is_worker
 
         assert self.process is not None
-        out = []
-        for pid in children_of(self.process.pid):
-            try:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"directory.datafile.isolated" not in command:
-                out.append(pid)
+        out = [pid for pid in children_of(self.process.pid) if is_worker(pid)]
         return out
 
     def kill(self, pids: list[int]) -> None:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import load as synthetic  # noqa: E402  # why: the generator and gunicorn runner of bench/load.py
 
-from tests.web.gunicorn_server import children_of  # noqa: E402
+from tests.web.gunicorn_server import children_of, is_worker  # noqa: E402
 
 BENCH_CONFIG = """
 import time as _time
@@ -185,7 +185,7 @@ def cpu_of(pid: int) -> tuple[float, float]:
 
 
 def roles(server: Server, old_workers: set[int]) -> dict[int, str]:
-    """Name each process of the family: master, old/new worker, parse child, other."""
+    """Name each process of the family: master, old/new worker, parse child, writer, other."""
     assert server.process is not None
     out = {}
     for pid in server.family():
@@ -201,6 +201,8 @@ def roles(server: Server, old_workers: set[int]) -> dict[int, str]:
             parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
             if b"directory.datafile.isolated" in command or out.get(parent) == "parse child":
                 out[pid] = "parse child"
+            elif not is_worker(pid):
+                out[pid] = "catalog writer"
             elif parent == server.process.pid:
                 out[pid] = "new worker or index writer"
             else:

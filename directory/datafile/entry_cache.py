@@ -207,6 +207,30 @@ def read_entries(text: str, max_chars: int | None, known: Any) -> tuple[Split, l
     read entries' chunks carry their node and a verdict of reading (lines, duplicate keys, long
     texts).
     """
+    cut = cut_entries(text, max_chars)
+    if cut is None:
+        return None
+    split, bounds = cut
+    chunks: list[Chunk] = []
+    lookup = known.get if isinstance(known, dict) else None
+    for (digest, offset), (at, stop) in zip(split.chunks, bounds, strict=True):
+        if lookup is None and digest in known:
+            chunk = Chunk(digest, None, offset, None)  # its text is not needed: no copy kept
+        else:
+            verdict = lookup(digest) if lookup is not None else None
+            chunk = Chunk(digest, text[at:stop], offset, verdict)
+            if chunk.verdict is None and not read_chunk(chunk, max_chars):
+                return None  # an alias, a tag, a syntax error...: the whole read says what
+        chunks.append(chunk)
+    return split, chunks
+
+
+def cut_entries(text: str, max_chars: int | None) -> tuple[Split, list[tuple[int, int]]] | None:
+    """Cut `text` into entries and read the rest of it; None: not safe. No entry is read.
+
+    Returns the Split and where each entry is in `text` (start, end); `read_chunk` reads an
+    entry, and must succeed for the cut to be safe.
+    """
     if "\r" in text:
         return None
     key = _KEY_LINE.search(text)
@@ -234,20 +258,12 @@ def read_entries(text: str, max_chars: int | None, known: Any) -> tuple[Split, l
     key_line = text.count("\n", 0, key.start()) + 1
     line = key_line + 1 + text.count("\n", header_end, start)  # the first item's line
     first_line = line
-    chunks: list[Chunk] = []
-    lookup = known.get if isinstance(known, dict) else None
-    bounds = [*starts[1:], trailer]
-    for at, stop in zip(starts, bounds, strict=True):
+    chunk_list: list[tuple[bytes, int]] = []
+    bounds = list(zip(starts, [*starts[1:], trailer], strict=True))
+    for at, stop in bounds:
         piece = text[at:stop]
         digest = hashlib.blake2b(piece.encode(), digest_size=16).digest()
-        offset = line - 2  # the entry's first line is line 2 of the wrapped text
-        if lookup is None and digest in known:
-            chunk = Chunk(digest, None, offset, None)  # its text is not needed: no copy kept
-        else:
-            chunk = Chunk(digest, piece, offset, lookup(digest) if lookup is not None else None)
-            if chunk.verdict is None and not read_chunk(chunk, max_chars):
-                return None  # an alias, a tag, a syntax error...: the whole read says what
-        chunks.append(chunk)
+        chunk_list.append((digest, line - 2))  # the entry's first line is line 2 of the wrap
         line += piece.count("\n")
     skeleton = text[:header_end] + "\n" * text.count("\n", header_end, trailer) + text[trailer:]
     read = _load_events(skeleton, max_chars)
@@ -260,8 +276,7 @@ def read_entries(text: str, max_chars: int | None, known: Any) -> tuple[Split, l
         or document.lines.get(KEY) != key_line
     ):
         return None  # `resources:` was not the top-level key it looked like
-    chunk_list = [(chunk.digest, chunk.offset) for chunk in chunks]
-    return Split(document, outer_dups, outer_longs, first_line, chunk_list), chunks
+    return Split(document, outer_dups, outer_longs, first_line, chunk_list), bounds
 
 
 def read_chunk(chunk: Chunk, max_chars: int | None) -> bool:

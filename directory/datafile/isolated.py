@@ -14,12 +14,17 @@ fingerprinted). Without an entry cache it receives the pickled Catalog and probl
 verdicts for and their context; the child reads and validates only the other entries and sends
 back their verdicts and each file's outline (isolated_entries.py), and the parent runs the
 whole-file checks over them: a one-entry change costs the child one entry, and neither the child
-nor the pipe ever holds the whole catalog. Unpickling is trusted: the child is this module, and
-it sends only what `parse_bytes` or `read_new_entries` returned.
+nor the pipe ever holds the whole catalog. The parts are written to the child one after
+another and its answer is pickled straight into the pipe and unpickled as it comes, so that
+neither process holds the answer's bytes beside its objects (a whole new file's verdicts are
+the whole catalog). Unpickling is trusted: the child is this module, and it sends only what
+`parse_bytes` or `read_new_entries` returned (and the postal tables it built, for a parent
+that has none).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import pickle
@@ -110,8 +115,7 @@ def _exchange(
         if tables is not None:
             parts.append(("postal", tables))
     header["parts"] = [[name, len(body)] for name, body in parts]
-    message = b"".join([json.dumps(header).encode("utf-8"), b"\n", *(b for _, b in parts)])
-    del parts
+    sent = {name for name, _ in parts}
     command = [sys.executable, "-m", "directory.datafile.isolated"]
     try:
         child = subprocess.Popen(
@@ -121,13 +125,35 @@ def _exchange(
         raise ParseFailed(f"cannot start the parser: {exc.strerror or exc}") from None
     answer: dict[str, Any] = {}
 
-    def exchange() -> None:
-        answer["out"], answer["err"] = child.communicate(message)
+    def send() -> None:  # the parts one after another, never joined into one copy
+        try:
+            child.stdin.write(json.dumps(header).encode("utf-8") + b"\n")
+            for _, body in parts:
+                child.stdin.write(body)
+        except OSError:  # the child stopped reading (it failed, or was stopped): said below
+            pass
+        with contextlib.suppress(OSError):
+            child.stdin.close()
 
-    talk = threading.Thread(target=exchange, daemon=True)
-    talk.start()
-    stopped = _supervise(child, talk, limits)
-    talk.join()
+    def receive() -> None:  # unpickled as it comes: the answer's bytes are never all held
+        with child.stdout:
+            try:
+                answer["parsed"] = pickle.load(child.stdout)
+            except Exception as exc:  # a truncated answer: the child died while writing it
+                answer["broken"] = exc
+            child.stdout.read()  # nothing more is expected; wait for the end of it
+
+    def drain() -> None:
+        with child.stderr:
+            answer["err"] = child.stderr.read()
+
+    threads = [threading.Thread(target=work, daemon=True) for work in (send, receive, drain)]
+    for thread in threads:
+        thread.start()
+    stopped = _supervise(child, threads[1], limits)
+    for thread in threads:
+        thread.join()
+    child.wait()
     if stopped:
         raise ParseFailed(stopped)
     if child.returncode in (OUT_OF_MEMORY, -signal.SIGKILL):
@@ -138,10 +164,11 @@ def _exchange(
     if child.returncode != 0:
         text = answer.get("err", b"").decode("utf-8", "replace").strip()
         raise ParseFailed(f"the parser failed: {(text.splitlines() or ['no message'])[-1][:300]}")
-    try:
-        kind, parsed = pickle.loads(answer.pop("out"))
-    except Exception as exc:  # a truncated answer: the child died while writing it
-        raise ParseFailed(f"the parser's answer was incomplete: {exc!r}") from None
+    if "broken" in answer:
+        raise ParseFailed(f"the parser's answer was incomplete: {answer['broken']!r}")
+    kind, parsed, tables = answer.pop("parsed")
+    if tables is not None and "postal" not in sent:
+        places.use_postal_tables(tables)  # the child built them: this process need not
     return kind, parsed
 
 
@@ -216,11 +243,8 @@ def _child(stdin: Any, stdout: Any) -> int:
     header = json.loads(stdin.readline())
     limits = DataLimits(**header["limits"])
     _cap(limits)
-    message = stdin.read()
-    parts, at = {}, 0
-    for name, size in header["parts"]:  # one after another, in this order
-        parts[name], at = message[at : at + size], at + size
-    del message
+    parts = {name: stdin.read(size) for name, size in header["parts"]}  # in this order
+    header_names = set(parts)
     data = parts.pop("data")
     feed_files = {n.removeprefix("feed:"): b for n, b in parts.items() if n.startswith("feed:")}
     try:
@@ -234,14 +258,18 @@ def _child(stdin: Any, stdout: Any) -> int:
             read = read_new_entries(data, header["path"], limits, feed_files, header["context"],
                                     known)  # fmt: skip
         if read is not None:
-            answer = pickle.dumps(("entries", read), pickle.HIGHEST_PROTOCOL)
+            del data
+            kind, parsed = "entries", read
         else:
-            parsed = parse_bytes(data, header["path"], limits, feed_files)
-            answer = pickle.dumps(("whole", parsed), pickle.HIGHEST_PROTOCOL)
+            kind, parsed = "whole", parse_bytes(data, header["path"], limits, feed_files)
+        # The postal tables it built, for a parent that has none yet (the first parse after
+        # a start from the catalog cache would build them there too).
+        answer = (kind, parsed, None if "postal" in header_names else places.postal_tables())
+        # Written as it is pickled, and read as it comes (_exchange): no copy of it all.
+        pickle.dump(answer, stdout, pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
     except MemoryError:
         return OUT_OF_MEMORY
-    stdout.write(answer)
-    stdout.flush()
     return 0
 
 

@@ -6,7 +6,8 @@ and the child's memory for all of it, however small the change. Instead the mast
 entry cache (entry_cache.py) and tells the child which entry digests it knows and in which
 context; the child cuts the file (and each declared feed file) into entries, reads the rest of
 the file, works out the context as a parse does, and reads and validates only the entries
-whose digest is new (all of them when the context is another). It sends back `Answer`: each
+whose digest is new (all of them when the context is another), each as soon as it is read, so
+that it never holds the YAML of them all. It sends back `Answer`: each
 file's `Split` (the rest of the file's nodes, each entry's digest and offset) and the new
 entries' verdicts. The master then runs the whole-file checks over every entry with
 `load.parse_bytes(..., received=answer)`, as a full parse would, so the problems and the
@@ -32,7 +33,8 @@ from directory.datafile.entry_cache import (
     Verdict,
     assemble,
     context_of,
-    read_entries,
+    cut_entries,
+    read_chunk,
 )
 from directory.datafile.feeds import feed_file
 from directory.datafile.limits import DataLimits
@@ -88,41 +90,38 @@ def read_new_entries(
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    read = read_entries(text, max_chars, known)
-    if read is None:
+    cut = cut_entries(text, max_chars)
+    if cut is None:
         return None
     checker = _Checker(path, feed_files, limits)  # its own problems are the master's to report
-    split, chunks = read
+    split = cut[0]
     info, locations = checker._settings(split.document)
     mine = context_of(info, locations, max_chars)
-    if mine != context and known:  # another context: every entry is validated again
-        known = set()
-        read = read_entries(text, max_chars, known)
-        if read is None:
-            return None
-        split, chunks = read
-    files = {path: chunks}
+    if mine != context:
+        known = set()  # another context: every entry is validated again
     answer = Answer(mine, {path: split})
+    files = [(text, *cut)]
     for feed in checker.feeds(split.document):
         body = feed_files.get(feed.name)
         if body is None or len(body) > limits.max_bytes:
             continue  # the master says so
         try:
-            feed_read = read_entries(body.decode("utf-8"), max_chars, known)
+            feed_text = body.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        if feed_read is None:
+        feed_cut = cut_entries(feed_text, max_chars)
+        if feed_cut is None:
             return None
-        where = str(feed_file(path, feed.name))
-        answer.files[where], files[where] = feed_read
-    for chunks in files.values():
-        for chunk in chunks:
-            if chunk.digest in answer.verdicts:
+        answer.files[str(feed_file(path, feed.name))] = feed_cut[0]
+        files.append((feed_text, *feed_cut))
+    verdicts = answer.verdicts
+    for whole, split, bounds in files:
+        for (digest, offset), (at, stop) in zip(split.chunks, bounds, strict=True):
+            if digest in known or digest in verdicts:
                 continue
-            if chunk.node is None:
-                continue  # known: the master has its verdict
-            answer.verdicts[chunk.digest] = checker._verdict(
-                chunk.node, chunk.verdict, info, locations
-            )
-            chunk.node = None  # its verdict is all that is kept: the child stays small
+            chunk = Chunk(digest, whole[at:stop], offset, None)
+            if not read_chunk(chunk, max_chars):
+                return None  # an alias, a tag, a syntax error...: the whole read says what
+            # Validated as soon as read, its node then dropped: the child never holds them all.
+            verdicts[digest] = checker._verdict(chunk.node, chunk.verdict, info, locations)
     return answer

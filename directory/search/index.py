@@ -112,8 +112,9 @@ def _build(
             current = current_generation(root)
             if current is not None and _usable_format(current):
                 fingerprints = index_update.try_update(
-                    ENGINE, current, work, active, previous, DOCIDS
-                )
+                    ENGINE, current, work, active, previous, DOCIDS,
+                    _built_from(current, previous_fingerprint),
+                )  # fmt: skip
         if fingerprints is not None:
             ids = [r.id for r in active]  # checked against the index by the engine's update
             derive_from = _previous_table(current, previous, previous_fingerprint)
@@ -298,6 +299,14 @@ def _store_table(
     columns = derive_columns(*derive_from, resources) if derive_from is not None else None
     table = ResourceTable(resources, columns)
     write_table(folder, table, fingerprint, (folder / DOCIDS).read_text(encoding="utf-8"))
+
+
+def _built_from(generation: Path, fingerprint: str | None) -> bool:
+    """Whether `generation` was built from the data of this fingerprint."""
+    try:
+        return bool(fingerprint) and read_meta(generation).get("fingerprint") == fingerprint
+    except IndexUnavailable:
+        return False
 
 
 def _previous_table(

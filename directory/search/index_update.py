@@ -94,6 +94,17 @@ class FingerprintMemo:
         """Keep the fingerprints a full build computed, for the next build's comparison."""
         self._by_object = {id(r): (r, fingerprints[r.id]) for r in resources}
 
+    def learn(self, resources: Iterable[Resource], fingerprints: Mapping[str, str]) -> None:
+        """When empty (a restart opened the index), take those of the generation in service.
+
+        `fingerprints` must be those of a generation built from `resources`' very data.
+        """
+        if not self._by_object:
+            known = fingerprints
+            self._by_object = {
+                id(r): (r, known[r.id]) for r in resources if r.active and r.id in known
+            }
+
 
 MEMO = FingerprintMemo()  # one per process: the builds of one index folder at a time
 
@@ -109,10 +120,13 @@ def try_update(
     active: Sequence[Resource],
     previous_resources: Iterable[Resource] | None,
     docids_name: str,
+    built_from_previous: bool = False,
 ) -> dict[str, str] | None:
     """Derive `work` from generation `previous`; return the fingerprints, or None (build whole).
 
-    On None, `work` is left empty for the full build.
+    `built_from_previous`: generation `previous` was built from the data of
+    `previous_resources` (its fingerprint says so), so its fingerprints are theirs. On None,
+    `work` is left empty for the full build.
     """
     update = getattr(engine, "update", None)
     if previous is None or previous_resources is None or update is None:
@@ -124,6 +138,8 @@ def try_update(
         return None
     if not isinstance(old, dict) or not isinstance(old_order, list) or len(old) != len(old_order):
         return None
+    if built_from_previous:  # after a restart: no document made again for unchanged entries
+        MEMO.learn(previous_resources, old)
     fingerprints = MEMO.fingerprints(active)
     gone = [rid for rid in old_order if fingerprints.get(rid) != old.get(rid)]
     new = [r for r in active if old.get(r.id) != fingerprints[r.id]]

@@ -10,9 +10,11 @@ that cannot be served stops the start with the reason and exit status 1. Then a 
 master watches the file (every DIRECTORY_RELOAD_CHECK_SECONDS): once a changed file has settled,
 it is read, parsed in a capped child process, checked (errors, limits, listings dropped) and
 indexed, all while the workers keep serving; only a good new version makes the master reload as
-on HUP, starting new workers on it and retiring the old ones gracefully. A refused file is
-logged and shown by /readyz; the workers keep serving the last good data. `kill -HUP` by hand
-does the same at once, in the master's main loop.
+on HUP, starting new workers on it and retiring the old ones gracefully; its catalog cache is
+then written by a forked process (_write_aside), so that neither the switch waits for it nor the
+master copies the pages it shares with the workers. A refused file is logged and shown by
+/readyz; the workers keep serving the last good data. `kill -HUP` by hand does the same at once,
+in the master's main loop.
 """
 
 import ctypes
@@ -25,6 +27,8 @@ import threading
 import time
 
 from gunicorn.http import wsgi as _gunicorn_wsgi
+
+from directory.datafile.parallel import die_with_parent
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
@@ -114,17 +118,88 @@ def _give_back_freed_memory():
         trim(0)
 
 
+SETTLE_LOOK_SECONDS = 0.05  # the least the watcher waits before looking at a settling file again
+WRITER_NAME = b"catalog-writer"  # the forked writer's name in /proc/<pid>/comm
+WRITER_WAIT_SECONDS = 60  # how long a stopping master waits for a catalog writer
+PR_SET_NAME = 15
+GUNICORN_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH",
+                    "SIGCHLD")  # fmt: skip  # the master's handlers, undone in a forked writer
+
+
+def _write_aside(write):
+    """Run `write` (the catalog cache's entry) in a forked process; return at once.
+
+    The write reads every object of the catalog, raising and lowering each one's reference
+    count: in the master, that would copy every page it shares with the workers, for good (and
+    it takes seconds at 100,000, which a new version must not wait for). A forked copy touches
+    its own pages, for the time of the write, and is gone. It is forked where gunicorn forks its
+    workers (the main loop's hooks) and reaped by gunicorn as an unknown child; it dies with the
+    master. A write that does not happen costs only the next start a parse.
+    """
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        logging.getLogger("gunicorn.error").warning("catalog cache not written: %s", exc)
+        return
+    if pid:
+        _writers[:] = [*filter(_running, _writers), pid]
+        return
+    try:  # the child: nothing of gunicorn's, no exception out of here
+        for name in GUNICORN_SIGNALS:
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        die_with_parent()
+        _name_this_process(WRITER_NAME)
+        os.nice(10)  # serving and the next parse come first
+        write()
+    except BaseException as exc:  # noqa: BLE001  # why: logged; the parent must not see it
+        logging.getLogger("gunicorn.error").warning("catalog cache not written: %r", exc)
+    finally:
+        os._exit(0)
+
+
+_writers: list[int] = []  # forked catalog writers, waited for by on_exit
+
+
+def _running(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:  # reaped by gunicorn already
+        return False
+
+
+def on_exit(server):
+    """Let a catalog writer still at work finish (seconds), so that a restart reads its entry."""
+    deadline = time.monotonic() + WRITER_WAIT_SECONDS
+    for pid in _writers:
+        while _running(pid):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)  # a restart parses the file instead
+                _running(pid)
+                break
+            time.sleep(0.05)
+    _writers.clear()
+
+
+def _name_this_process(name: bytes) -> None:
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the name only helps to tell it apart
+        pass
+
+
 def when_ready(server):
     """Load the data and its index in the master, once, before the workers fork."""
     state = _state(server)
     state.isolate = True  # the master must survive any file: parse it in a capped child
     if state.snapshot is None:
         state.wait_until_settled(timeout=max(30.0, 10 * state.settle))
+        # The first version's catalog cache is written here, before any worker shares a page.
         if not state.reload():
             # One line with the reason, no traceback: the maintainer fixes the file and starts
             # again (`flask --app directory validate` lists every problem).
             server.log.error("cannot start, the data file cannot be served: %s", state.error)
             raise SystemExit(1)
+    state.catalog_writer = _write_aside  # from now on, the workers share the master's pages
     _warn_about_memory_limits(server)
     _settle()
     interval = state.check_interval
@@ -150,10 +225,16 @@ def _warn_about_memory_limits(server):
 def _watch(server, state, interval):
     """Prepare each settled new version of the data file, then reload the master (HUP)."""
     told = (state.status, state.error)
+    wait = interval
     while True:
-        time.sleep(interval)
+        time.sleep(wait)
+        wait = interval
         try:
-            if not state.needs_check() or not state.settled():
+            if not state.needs_check():
+                continue
+            if not state.settled():
+                # Look again the moment it may have settled, not a whole interval later.
+                wait = min(interval, max(state.settles_in(), SETTLE_LOOK_SECONDS))
                 continue
             snapshot = state.prepare()
         except Exception:  # the watcher must outlive anything; prepare() catches, this is spare
@@ -193,11 +274,13 @@ def on_reload(server):
     else:
         server.log.error("data file refused, still serving the last good data: %s", state.error)
     _settle()
+    state.save_catalog()  # in a forked process (_write_aside), if a parse left one to write
 
 
 def post_worker_init(worker):
     """Give each worker its own open index files for the data the master loaded."""
     state = worker.wsgi.extensions["directory"]
     state.check_interval = None
+    state.catalog_writer = None  # a reload of its own (rare) writes in the worker itself
     if not state.reopen():
         logging.getLogger("gunicorn.error").error("worker keeps inherited data: %s", state.error)

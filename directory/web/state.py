@@ -172,6 +172,9 @@ class DirectoryState:
         # The catalog cache's entry for the file last parsed, written once it serves (see
         # save_catalog): a restart reads it; nothing served waits for it.
         self._unsaved: Callable[[], None] | None = None
+        self._unsaved_lock = threading.Lock()  # not _lock: a parse holds that for seconds
+        # How save_catalog runs the write: None, here; gunicorn's master, in a forked process.
+        self.catalog_writer: Callable[[Callable[[], None]], None] | None = None
 
     @property
     def catalog(self) -> Catalog | None:
@@ -251,6 +254,15 @@ class DirectoryState:
             return True
         return now - self._seen[1] >= self.settle
 
+    def settles_in(self) -> float:
+        """Return the seconds until the file, unchanged from now on, counts as settled."""
+        try:
+            by_time = self.settle - (time.time() - self.newest_mtime())
+        except OSError:
+            return 0.0
+        seen = self._seen[1] if self._seen is not None else time.monotonic()
+        return max(0.0, min(by_time, self.settle - (time.monotonic() - seen)))
+
     def wait_until_settled(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while not self.settled():
@@ -278,10 +290,10 @@ class DirectoryState:
         the file), a file changed meanwhile has another key, and an interrupted write leaves
         only a temporary file that is never read.
         """
-        with self._lock:
+        with self._unsaved_lock:
             keep, self._unsaved = self._unsaved, None
         if keep is not None:
-            keep()
+            (self.catalog_writer or _call)(keep)
 
     def prepare(self) -> Snapshot | None:
         """Read, check and index the file on disk; return its snapshot, or None (see `error`)."""
@@ -388,12 +400,8 @@ class DirectoryState:
                     load_verdicts(self.entries, kept, catalog.resources)
             elif keep is not None:
                 keep = functools.partial(self._keep_with_verdicts, keep, key, catalog)
-        if keep is not None and self.isolate:
-            # gunicorn's master: after the switch, writing (pickling) the catalog would touch
-            # every object the new workers share with it, copying their pages; write it now.
-            keep()
-            keep = None
-        self._unsaved = keep
+        with self._unsaved_lock:
+            self._unsaved = keep
         return parsed
 
     def _keep_with_verdicts(self, keep: Callable[[], None], key: str, catalog: Catalog) -> None:
@@ -473,6 +481,10 @@ class DirectoryState:
     def index_dir_of(self, snapshot: Snapshot) -> str | Path | None:
         """Return the index folder a snapshot was opened from (None: reload instead)."""
         return self.index_dir
+
+
+def _call(write: Callable[[], None]) -> None:
+    write()
 
 
 def _parse_here(data: bytes, path: str, limits: DataLimits, feed_files=None, entries=None):

@@ -6,7 +6,13 @@ import dataclasses
 import random
 
 from directory.core.places import Place
-from directory.search import SearchRequest, build_index, current_generation, open_index
+from directory.search import (
+    SearchRequest,
+    build_index,
+    current_generation,
+    index_update,
+    open_index,
+)
 from directory.search.index_update import FINGERPRINTS
 from directory.search.whoosh.update import DOCORDER, whoosh_files
 from tests import factories
@@ -147,3 +153,26 @@ def test_a_word_only_a_changed_document_had_finds_nothing_and_fails_nothing(tmp_
         assert searcher.search(SearchRequest(q="xylophonic")).hits == ()
     finally:
         searcher.close()
+
+
+def test_after_a_restart_the_generation_in_service_gives_its_fingerprints(tmp_path, monkeypatch):
+    """A fresh process knows no document: it takes the unchanged ones' from the generation."""
+    base = factories.generate(200)
+    build_index(base, tmp_path / "live", "v0")
+    monkeypatch.setattr(index_update, "MEMO", index_update.FingerprintMemo())  # a new process
+    changed = list(base)
+    changed[7] = dataclasses.replace(base[7], name=base[7].name + " Zephyrine")
+    changed[9] = dataclasses.replace(base[9], description="Quixotic unique words here")
+    catalog = Catalog(changed, "v1")
+    folder = build_index(changed, tmp_path / "live", "v1", previous=base, previous_fingerprint="v0")
+    assert (folder / DOCORDER).exists()
+    full = tmp_path / "full"
+    build_index(changed, full, "v1")
+    kept = (current_generation(full) / FINGERPRINTS).read_text()
+    assert (folder / FINGERPRINTS).read_text() == kept
+    derived, rebuilt = open_index(tmp_path / "live", catalog), open_index(full, catalog)
+    try:
+        assert _answers(derived, _queries(changed)) == _answers(rebuilt, _queries(changed))
+    finally:
+        derived.close()
+        rebuilt.close()

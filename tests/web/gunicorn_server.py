@@ -119,12 +119,8 @@ class Gunicorn:
         return self.process.pid
 
     def worker_pids(self) -> list[int]:
-        """The master's children, but for a parse child (python -m directory.datafile...)."""
-        return [
-            pid
-            for pid in children_of(self.master_pid())
-            if b"directory.datafile.isolated" not in _cmdline(pid)
-        ]
+        """The master's children, but for a parse child or a catalog writer."""
+        return [pid for pid in children_of(self.master_pid()) if is_worker(pid)]
 
     def log(self) -> str:
         return self.error_log.read_text(errors="replace")
@@ -189,6 +185,16 @@ class Gunicorn:
                 return last
             time.sleep(0.1)
         raise AssertionError(f"/readyz never passed; last: {last}\n{self.log()[-3000:]}")
+
+
+def is_worker(pid: int) -> bool:
+    """Whether a child of gunicorn's master is a worker, not a parse child or catalog writer."""
+    if b"directory.datafile.isolated" in _cmdline(pid):
+        return False  # python -m directory.datafile.isolated
+    try:
+        return Path(f"/proc/{pid}/comm").read_bytes().strip() != b"catalog-writer"
+    except OSError:
+        return False
 
 
 def children_of(parent: int) -> list[int]:

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.datafile.test_limits import alias_bomb
 from tests.readonly import read_only
-from tests.web.gunicorn_server import Gunicorn
+from tests.web.gunicorn_server import Gunicorn, children_of
 
 pytestmark = pytest.mark.slow
 
@@ -145,6 +145,39 @@ def test_a_one_entry_change_is_read_and_validated_alone_by_the_parse_child(serve
     assert status == 200 and b"Dawn Watch NA" in body and b"Dawn Patrol" not in body
     serves_good_data(server, "Lents Courage Group")
     assert "resources.yaml: 1 of 4 entries read and validated" in server.log()[logged:]
+
+
+def test_the_catalog_cache_of_a_change_is_written_aside_and_read_by_a_restart(tmp_path):
+    """The master forks a writer for the new version's catalog cache; a restart reads it."""
+    data = tmp_path / "resources.yaml"
+    data.write_text(GOOD)
+    server = Gunicorn(tmp_path, data).start()
+    catalogs = tmp_path / "index" / "catalogs"
+    try:
+        server.wait_ready()
+        before = server.readyz()["fingerprint"]
+        replace(data, GOOD.replace("Dawn Patrol", "Dawn Watch"))
+        server.wait_for(lambda r: r["fingerprint"] != before and r["data_status"] == "serving")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+            len(list(catalogs.glob("*.verdicts"))) < 2 or len(server.worker_pids()) != 2
+            or len(children_of(server.master_pid())) != 2
+        ):  # fmt: skip
+            time.sleep(0.2)  # the writer has written both files and is gone
+        assert len(list(catalogs.glob("*.catalog"))) == 2
+        assert len(children_of(server.master_pid())) == 2  # the writer was reaped
+    finally:
+        server.stop()
+    logged = len(server.log())
+    server.start()
+    try:
+        server.wait_ready()
+        status, body = server.get("/search?q=dawn+watch")
+        assert status == 200 and b"Dawn Watch NA" in body
+    finally:
+        server.stop()
+    assert "read from the catalog cache" in server.log()[logged:]
+    assert "Traceback" not in server.log() and "not written" not in server.log()
 
 
 def test_no_traceback_and_no_unhandled_exception_in_the_log(server):

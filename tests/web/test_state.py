@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 
 from directory.datafile import cache
 from directory.datafile.limits import DEFAULT_LIMITS
@@ -159,3 +160,14 @@ def test_damaged_or_foreign_verdicts_are_ignored(data_path, tmp_path):
         assert _names(restarted, "belmont") == ["Belmont Hope Group"]
         _replace(data_path, "Belmont Hope", "Hawthorne Serenity")
         assert restarted.reload()
+
+
+def test_settles_in_says_when_a_file_just_written_may_be_read(data_path, tmp_path):
+    state = DirectoryState(str(data_path), str(tmp_path / "index"), None, settle=30)
+    os.utime(data_path)  # written just now
+    assert not state.settled()
+    assert 25 < state.settles_in() <= 30  # gunicorn's watcher looks again then
+    written = time.time() - 60
+    os.utime(data_path, (written, written))  # renamed into place, written a minute ago
+    assert state.settles_in() == 0
+    assert state.settled()
