@@ -38,8 +38,11 @@ WIDTH = 4000  # below editing's 4096: past it ruamel.yaml folds a line, which is
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 _NUMBER_LIKE = re.compile(r"^[\d+\-. ]+$")
 # Characters ruamel.yaml writes as they are (allow_unicode): printable ASCII and Unicode, but
-# not U+FEFF, the C1 controls or the surrogates.
-_PRINTABLE = re.compile(r"^[\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*$")
+# not U+FEFF, the C1 controls, the surrogates or the line and paragraph separators (U+2028,
+# U+2029: line breaks to it, so a scalar holding one is quoted and broken).
+_PRINTABLE = re.compile(
+    r"^[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*$"
+)
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FLOW_MARK = re.compile(r"[,\[\]{}]")
 _FLOAT = re.compile(r"^-?\d+\.\d+$")

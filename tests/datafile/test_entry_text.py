@@ -57,17 +57,35 @@ def test_every_entry_we_import_or_ship_is_written_as_ruamel_yaml_writes_it():
 
 
 # Text that plain YAML reads as something else, or that needs quoting, folding or escapes.
-AWKWARD = st.sampled_from(
+AWKWARD_TEXTS = (
     ["yes", "No", "null", "~", "true", "False", "1e3", "0x1F", ".inf", ".NaN", "2026-01-01",
      "<<", "=", "- a", "-", ": b", ":", "?", "? x", "#c", "a #b", "a#b", "a: b", "a:", "It's",
      'say "hi"', "It's \"x\"", "back\\slash", " lead", "trail ", "a\nb", "a\n\nb", "a \nb",
      "\ta", "\u2028", "\ufeff", "\x85", "\x00", "é ü 中文 🙂", "---", "...x", "[x]", "{x}", "a,b",
      "a, b", "%x", "@x", "`x", "!x", "&x", "*x", "|x", ">x", "'x", '"x', "19:00", "97214",
-     "+1 503 555 0100", "12x12", "x" * 4100, "x " * 2100, ""]
+     "+1 503 555 0100", "12x12", "x" * 4100, "x " * 2100, "", "\u2029", "a\u2028b"]
 )  # fmt: skip
+AWKWARD = st.sampled_from(AWKWARD_TEXTS)
 TEXT = st.one_of(AWKWARD, st.text(max_size=40), st.text(alphabet=" -:#,'\"ab\n", max_size=12))
 SCALAR = st.one_of(TEXT, st.integers(), st.floats(allow_nan=False), st.booleans(),
                    st.dates(min_value=dt.date(1900, 1, 1)))  # fmt: skip
+
+
+PLAIN_RECORD = {"id": "x", "name": "n", "category": "meeting", "types": ["O"],
+                "description": "d", "location": {"name": "p"}, "extra": {"k": "v"},
+                "schedule": [{"days": "mon"}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("value", AWKWARD_TEXTS)
+@pytest.mark.parametrize("where", ["name", "types", "location", "extra", "schedule"])
+def test_each_awkward_text_alone_in_a_plain_entry_is_written_as_ruamel_yaml_writes(value, where):
+    record = dict(PLAIN_RECORD)
+    record[where] = {
+        "name": value, "types": [value], "location": {"name": value}, "extra": {"k": value},
+        "schedule": [{"days": value}],
+    }[where]  # fmt: skip
+    lines = entry_text.entry_lines(record, 2)
+    assert lines is None or lines == _ruamel_lines(record), repr(value)
 
 
 @settings(max_examples=400, deadline=None)
