@@ -187,3 +187,50 @@ def test_translations_are_validated_field_by_field(tmp_path):
     assert "'xx' is not an ISO 639-1" in text
     assert "phone" in text and "name" in text
     assert all(p.startswith("t.yaml:") for p in problems), problems
+
+
+def test_a_repeated_phone_number_is_judged_the_same_each_time(monkeypatch):
+    """Phone fields remember each number's verdict (schemas.PHONE_VERDICTS), even when full."""
+    from directory.datafile import schemas
+
+    monkeypatch.setattr(schemas, "PHONE_VERDICTS", 2)  # forget often: the verdicts still hold
+    head = "format: 1\ndirectory: {name: T, timezone: America/New_York}\nresources:\n"
+    entries = "".join(
+        f"  - id: r{i}\n    name: R\n    category: food\n    phone: '{phone}'\n"
+        for i, phone in enumerate(["123-4567", "503-555-0153", "123-4567", "503-555-0153",
+                                   "not a number", "123-4567", "988"])
+    )  # fmt: skip
+    problems = validate_text(head + entries, "t.yaml")
+    assert [(p.line, p.resource_id, p.message) for p in problems] == [
+        (7, "r0", "'123-4567' is not a valid phone number"),
+        (15, "r2", "'123-4567' is not a valid phone number"),
+        (23, "r4", "'not a number' is not a phone number"),
+        (27, "r5", "'123-4567' is not a valid phone number"),
+        (31, "r6", "'988' is not a valid phone number"),
+    ]
+
+
+def test_equal_schedules_are_built_once_and_keep_their_own_time_zone(tmp_path):
+    from directory.core.schedule import Schedule
+
+    head = "format: 1\ndirectory: {name: T, timezone: America/New_York}\nresources:\n"
+    item = "    schedule:\n      - {days: [mon, wed], start: '09:00', end: '17:00'}\n"
+    text = head + (
+        f"  - id: a\n    name: A\n    category: food\n{item}"
+        f"  - id: b\n    name: B\n    category: food\n{item}"
+        f"  - id: c\n    name: C\n    category: food\n    timezone: America/Denver\n{item}"
+        "  - id: d\n    name: D\n    category: meeting\n    fellowship: AA\n"
+        "    schedule:\n      - {days: [mon, wed], start: '09:00'}\n"
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    catalog = load_catalog(path)
+    a, b, c, d = (catalog.by_id(rid).schedule for rid in "abcd")
+    expected = Schedule.from_items(
+        [{"days": ["mon", "wed"], "start": "09:00", "end": "17:00"}], "America/New_York"
+    )
+    assert a == expected and a is b
+    assert c.timezone == "America/Denver" and c.windows == a.windows
+    assert d == Schedule.from_items(
+        [{"days": ["mon", "wed"], "start": "09:00"}], "America/New_York", default_minutes=60
+    )
