@@ -896,9 +896,42 @@ def _allowed_keys(schema: Schema, path: tuple) -> list[str]:
 def _source(node: Any) -> bytes:
     """Return an entry as compact JSON, what the API gives as its `record`."""
     # A line of JSON holds nothing `_plain` would change (no dates, no odd keys or floats).
-    plain = node if type(node) is json_lines.Entry else _plain(node)
-    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8", "surrogatepass")  # as json.loads reads bytes back
+    # Nor does an entry whose keys are all text and that holds no tuple: json.dumps refuses
+    # (ValueError, TypeError) the rest `_plain` changes, an infinite or NaN float, a date, a
+    # value of another type. Building the plain copy was half of this function's time.
+    if type(node) is json_lines.Entry:
+        text = json.dumps(node, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8", "surrogatepass")  # as json.loads reads bytes back
+    text = None
+    if _text_keys(node):
+        try:
+            text = json.dumps(node, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            pass
+    if text is None:
+        text = json.dumps(_plain(node), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _text_keys(node: Any) -> bool:
+    """Return whether every mapping in `node` has only text keys and no tuple is inside it."""
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if type(key) is not str:
+                    return False
+                if isinstance(value, dict | list | tuple):
+                    push(value)
+        elif isinstance(item, list):
+            for value in item:
+                if isinstance(value, dict | list | tuple):
+                    push(value)
+        else:
+            return False  # a tuple: json.dumps writes a list, `_plain` its text
+    return True
 
 
 def _plain(node: Any) -> Any:

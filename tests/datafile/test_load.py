@@ -234,3 +234,30 @@ def test_equal_schedules_are_built_once_and_keep_their_own_time_zone(tmp_path):
     assert d == Schedule.from_items(
         [{"days": ["mon", "wed"], "start": "09:00"}], "America/New_York", default_minutes=60
     )
+
+
+SOURCE_CASES = [
+    "{id: a, name: A, tags: [x, 1, 2.5, true, null]}",
+    "{id: a, extra: {1: one, '1': text, 2.5: x, true: yes, false: no, null: n, .inf: i}}",
+    "{id: a, extra: {x: [.nan, .inf, -.inf, {y: .NaN}]}}",
+    '{id: a, lat: .inf, name: "caf\\xe9 \\u2028 \\ud83d\\ude00 \\0"}',
+    "{id: a, extra: {a: [[[{b: '\"true\":'}]]]}}",
+    "{id: a, extra: {deep: {1: {2: [3]}}}}",
+    "{id: a, last_verified: 2026-01-02, extra: {'': ''}}",
+]
+
+
+@pytest.mark.parametrize("text", SOURCE_CASES)
+def test_an_entry_kept_as_json_is_what_its_plain_copy_gives(text):
+    import json
+    from datetime import date
+
+    from directory.datafile import load
+    from directory.datafile.yaml_lines import load as read
+
+    node = read(text)[0]
+    variants = [node, {**node, "when": date(2026, 1, 2)}, {**node, "pair": (1, 2)},
+                {**node, "nested": [{"d": date(2026, 1, 2)}, ("t",)]}]  # fmt: skip
+    for variant in variants:
+        plain = json.dumps(load._plain(variant), ensure_ascii=False, separators=(",", ":"))
+        assert load._source(variant) == plain.encode("utf-8", "surrogatepass")
