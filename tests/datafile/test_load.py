@@ -240,7 +240,7 @@ SOURCE_CASES = [
     "{id: a, name: A, tags: [x, 1, 2.5, true, null]}",
     "{id: a, extra: {1: one, '1': text, 2.5: x, true: yes, false: no, null: n, .inf: i}}",
     "{id: a, extra: {x: [.nan, .inf, -.inf, {y: .NaN}]}}",
-    '{id: a, lat: .inf, name: "caf\\xe9 \\u2028 \\ud83d\\ude00 \\0"}',
+    '{id: a, lat: .inf, name: "caf\\xe9 \\u2028 \\U0001F600 \\0 \\x7f"}',
     "{id: a, extra: {a: [[[{b: '\"true\":'}]]]}}",
     "{id: a, extra: {deep: {1: {2: [3]}}}}",
     "{id: a, last_verified: 2026-01-02, extra: {'': ''}}",
