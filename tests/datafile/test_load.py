@@ -261,3 +261,17 @@ def test_an_entry_kept_as_json_is_what_its_plain_copy_gives(text):
     for variant in variants:
         plain = json.dumps(load._plain(variant), ensure_ascii=False, separators=(",", ":"))
         assert load._source(variant) == plain.encode("utf-8", "surrogatepass")
+
+
+@pytest.mark.parametrize("digits", ["1" * 4400, "1" * 5000 + "x", "1" * 6000, "-" + "9" * 4301])
+@pytest.mark.parametrize("alias", [False, True])  # the fast reader, and the general one
+def test_a_number_with_more_digits_than_python_reads_is_text_not_a_crash(digits, alias):
+    tail = "    extra: {a: &n 1, b: *n}\n" if alias else ""
+    text = (
+        "format: 1\ndirectory: {name: T, timezone: UTC}\nresources:\n"
+        f"  - id: a\n    name: {digits}\n    category: food\n{tail}"
+    )
+    problems = validate_text(text, "t.yaml")
+    long = len(digits) > 5000
+    assert [p.line for p in problems] == ([5] if long else [])
+    assert all("characters long" in p.message for p in problems)
