@@ -36,9 +36,11 @@ class Text(fields.String):
     """A non-empty string; whitespace is trimmed."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValidationError("must be text")
-        text = str(value).strip()
+        if type(value) is not str:  # text, nearly always: straight to the strip
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ValidationError("must be text")
+            value = str(value)
+        text = value.strip()
         if not text:
             raise ValidationError("must not be empty")
         return text
@@ -146,11 +148,12 @@ class Choice(Text):
     def __init__(self, choices, what: str, **kwargs):
         super().__init__(**kwargs)
         self.choices = tuple(choices)
+        self._known = frozenset(self.choices)
         self.what = what
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if text not in self.choices:
+        if text not in self._known:
             raise ValidationError(
                 f"'{text}' is not a known {self.what}; use one of: {', '.join(self.choices)}"
             )
