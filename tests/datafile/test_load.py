@@ -275,3 +275,27 @@ def test_a_number_with_more_digits_than_python_reads_is_text_not_a_crash(digits,
     long = len(digits) > 5000
     assert [p.line for p in problems] == ([5] if long else [])
     assert all("characters long" in p.message for p in problems)
+
+
+def test_text_and_choice_fields_read_each_kind_of_value_as_before():
+    from marshmallow import ValidationError
+
+    from directory.datafile.schemas import Choice, Text
+
+    class Word(str):
+        def __str__(self):
+            return "  other  "
+
+    text = Text()
+    assert [text.deserialize(v) for v in (" a ", 7, 2.5, Word("w"))] == ["a", "7", "2.5", "other"]
+    for value, message in (
+        (True, "must be text"),
+        ([1], "must be text"),
+        ("  ", "must not be empty"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            text.deserialize(value)
+    choice = Choice(("b", "a"), "letter")
+    assert choice.deserialize(" a") == "a"
+    with pytest.raises(ValidationError, match="'c' is not a known letter; use one of: b, a"):
+        choice.deserialize("c")
