@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from directory.core.schedule import Schedule
-from directory.core.sharing import shared_or_none
+from directory.core.sharing import share_fields
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,7 @@ class Location:
     notes: str | None = None
 
     def __post_init__(self) -> None:
-        for name in LOCATION_SHARED_FIELDS:
-            object.__setattr__(self, name, shared_or_none(getattr(self, name)))
+        share_fields(self, LOCATION_SHARED_FIELDS)
 
     @property
     def is_place_to_go(self) -> bool:
@@ -151,8 +150,7 @@ class Resource:
     source: bytes = field(default=b"", compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in RESOURCE_SHARED_FIELDS:
-            object.__setattr__(self, name, shared_or_none(getattr(self, name)))
+        share_fields(self, RESOURCE_SHARED_FIELDS)
         if not self.translations:
             object.__setattr__(self, "translations", NO_TRANSLATIONS)
 

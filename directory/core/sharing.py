@@ -30,3 +30,19 @@ def shared_or_none(value: T | None) -> T | None:
         return shared(value)
     except TypeError:  # unhashable (a list from a hand-made Resource): kept as given
         return value
+
+
+def share_fields(obj: object, names: tuple[str, ...]) -> None:
+    """Set each named attribute of `obj` to `shared_or_none` of itself (frozen dataclasses too).
+
+    Written into the instance's own `__dict__`, as `object.__setattr__` would, without a call
+    per field: a Resource shares 17 of them, and this ran for each of 100,000.
+    """
+    values = obj.__dict__
+    for name in names:
+        value = values[name]
+        if value is not None:
+            try:
+                values[name] = shared(value)
+            except TypeError:  # unhashable (a list from a hand-made Resource): kept as given
+                pass

@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -739,11 +739,7 @@ class _Checker:
                         f"schedule[{index}].end",
                     )
                     return None
-            schedule = Schedule.from_items(
-                [_schedule_item(item) for item in data["schedule"]],
-                timezone,
-                default_minutes=MEETING_MINUTES,
-            )
+            schedule = _schedule(tuple(_schedule_item(item) for item in data["schedule"]), timezone)
         fellowship = data.get("fellowship")
         if fellowship:
             known = vocabulary.known_types(fellowship)
@@ -854,8 +850,22 @@ def _quick_loader(schema_class: type[Schema]) -> Loader | None:
     return compile_schema(schema_class())
 
 
-def _schedule_item(item: dict) -> dict:
-    return {"days": item["days"], "start": item["start"], "end": item.get("end")}
+def _schedule_item(item: dict) -> tuple:
+    return tuple(item["days"]), item["start"], item.get("end")
+
+
+@lru_cache(maxsize=1 << 14)
+def _schedule(items: tuple[tuple, ...], timezone: str) -> Schedule:
+    """Return the Schedule of (days, start, end) items, built once for each distinct one.
+
+    A directory repeats the same weekly times thousands of times (Resource shares the equal
+    Schedules anyway, core/sharing.py): building each again was a seventh of the validation.
+    """
+    return Schedule.from_items(
+        [{"days": days, "start": start, "end": end} for days, start, end in items],
+        timezone,
+        default_minutes=MEETING_MINUTES,
+    )
 
 
 def _unknown_key(key: str, allowed) -> str:
@@ -886,9 +896,42 @@ def _allowed_keys(schema: Schema, path: tuple) -> list[str]:
 def _source(node: Any) -> bytes:
     """Return an entry as compact JSON, what the API gives as its `record`."""
     # A line of JSON holds nothing `_plain` would change (no dates, no odd keys or floats).
-    plain = node if type(node) is json_lines.Entry else _plain(node)
-    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
-    return text.encode("utf-8", "surrogatepass")  # as json.loads reads bytes back
+    # Nor does an entry whose keys are all text and that holds no tuple: json.dumps refuses
+    # (ValueError, TypeError) the rest `_plain` changes, an infinite or NaN float, a date, a
+    # value of another type. Building the plain copy was half of this function's time.
+    if type(node) is json_lines.Entry:
+        text = json.dumps(node, ensure_ascii=False, separators=(",", ":"))
+        return text.encode("utf-8", "surrogatepass")  # as json.loads reads bytes back
+    text = None
+    if _text_keys(node):
+        try:
+            text = json.dumps(node, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            pass
+    if text is None:
+        text = json.dumps(_plain(node), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _text_keys(node: Any) -> bool:
+    """Return whether every mapping in `node` has only text keys and no tuple is inside it."""
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if type(key) is not str:
+                    return False
+                if isinstance(value, dict | list | tuple):
+                    push(value)
+        elif isinstance(item, list):
+            for value in item:
+                if isinstance(value, dict | list | tuple):
+                    push(value)
+        else:
+            return False  # a tuple: json.dumps writes a list, `_plain` its text
+    return True
 
 
 def _plain(node: Any) -> Any:

@@ -24,6 +24,7 @@ SLUG_MESSAGE = (
     "(like 'st-marks-hall')"
 )
 SMS_SHORT_CODE = re.compile(r"^\d{5,6}$")
+PHONE_VERDICTS = 1 << 16  # distinct numbers whose check each phone field remembers
 
 
 @cache
@@ -35,9 +36,11 @@ class Text(fields.String):
     """A non-empty string; whitespace is trimmed."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValidationError("must be text")
-        text = str(value).strip()
+        if type(value) is not str:  # text, nearly always: straight to the strip
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ValidationError("must be text")
+            value = str(value)
+        text = value.strip()
         if not text:
             raise ValidationError("must not be empty")
         return text
@@ -58,18 +61,31 @@ class Phone(Text):
         super().__init__(**kwargs)
         self.region = region
         self.allow_short = allow_short
+        # text -> its problem ("" for none): libphonenumber's check is a tenth of a parse,
+        # and a directory repeats its numbers (an intergroup's line, an agency's switchboard).
+        self._verdicts: dict[str, str] = {}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        problem = self._verdicts.get(text)
+        if problem is None:
+            if len(self._verdicts) >= PHONE_VERDICTS:
+                self._verdicts.clear()
+            problem = self._verdicts[text] = self._problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return text
+
+    def _problem(self, text: str) -> str:
         if self.allow_short and _is_short_number(text, self.region):
-            return text
+            return ""
         try:
             number = phonenumbers.parse(text, self.region)
         except phonenumbers.NumberParseException:
-            raise ValidationError(f"'{text}' is not a phone number") from None
+            return f"'{text}' is not a phone number"
         if not phonenumbers.is_valid_number(number):
-            raise ValidationError(f"'{text}' is not a valid phone number")
-        return text
+            return f"'{text}' is not a valid phone number"
+        return ""
 
 
 class TextNumber(Phone):
@@ -132,11 +148,12 @@ class Choice(Text):
     def __init__(self, choices, what: str, **kwargs):
         super().__init__(**kwargs)
         self.choices = tuple(choices)
+        self._known = frozenset(self.choices)
         self.what = what
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if text not in self.choices:
+        if text not in self._known:
             raise ValidationError(
                 f"'{text}' is not a known {self.what}; use one of: {', '.join(self.choices)}"
             )

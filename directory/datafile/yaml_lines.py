@@ -231,12 +231,20 @@ def _scalar(node: yaml.ScalarNode) -> object:
     text = node.value
     if node.style or node.tag == STR_TAG:  # quoted, literal, folded, `!!str` or plain text
         return text
+    return _core_scalar(text)
+
+
+def _core_scalar(text: str) -> object:
+    """Return a plain scalar by the YAML 1.2 core rules: a null, a boolean, a number or text."""
     if text in _NULL:
         return None
     if text in _BOOL:
         return _BOOL[text]
     if _INT.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python reads (4,300): kept as the text it is
+            return text
     if _FLOAT.fullmatch(text):
         return float(text)
     if text.lower() in _SPECIAL_FLOATS:
@@ -266,15 +274,22 @@ def _plain_scalar(value: str) -> object:
         return value
     if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == STR_TAG:
         return value
-    if value in _NULL:
-        return None
-    if value in _BOOL:
-        return _BOOL[value]
-    if _INT.fullmatch(value):
-        return int(value)
-    if _FLOAT.fullmatch(value):
-        return float(value)
-    return _SPECIAL_FLOATS[value.lower()]
+    return _core_scalar(value)
+
+
+def _cut_plain_scalar(value: str, max_chars: int) -> object:
+    """Return an over-long plain scalar cut short, as `_scalar` reads it after the cut.
+
+    The general path resolves the tag on the whole text and applies the core rules to what is
+    left only when that tag is not text; the first character, the same before and after the
+    cut, says when the core rules can give anything but text.
+    """
+    cut = value[:max_chars]
+    if not value or value[0] not in _MAYBE_SPECIAL:
+        return cut
+    if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == STR_TAG:
+        return cut
+    return _core_scalar(cut)
 
 
 _RESOLVER = yaml.resolver.Resolver()
@@ -285,7 +300,9 @@ def _load_events(
 ) -> tuple[object, list[DuplicateKey], list[LongText]] | None:
     """Read `text` from libyaml's events; None when only the general path can read it."""
     try:
-        return _from_events(yaml.parse(text, Loader=_LOADER), max_chars)
+        # The parser's own get_event until it says None (the stream's end), as `yaml.parse`
+        # does, without a Python generator around each of a million events.
+        return _from_events(iter(_LOADER(text).get_event, None), max_chars)
     except (_General, yaml.YAMLError, RecursionError):
         return None
 
@@ -297,7 +314,8 @@ def _from_events(
 
     The innermost open collection lives in local variables (the enclosing ones on `stack`): this
     loop runs once per event, a million times for a national directory, so every attribute look
-    up and call saved here is seconds saved there.
+    up and call saved here is seconds saved there. A scalar, three events in four, is placed
+    where it is read; a mapping's value needs no line of its own (only its key's is kept).
     """
     duplicates: list[DuplicateKey] = []
     long_texts: list[LongText] = []
@@ -305,7 +323,7 @@ def _from_events(
         yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     )  # fmt: skip
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-    plain_scalar, maybe_special, no_key = _plain_scalar, _MAYBE_SPECIAL, _NO_KEY
+    plain_scalar, maybe_special, no_key, str_tag = _plain_scalar, _MAYBE_SPECIAL, _NO_KEY, STR_TAG
     # The innermost open collection: the container, its `lines`, whether it is a mapping, its
     # pending key (no_key: the next node is a key) and that key's line, and the duplicates and
     # long texts before a duplicate key's value (rolled back: the general path never reads it).
@@ -316,80 +334,95 @@ def _from_events(
     key_line = 0
     rollback: tuple[int, int] | None = None
     stack: list[tuple] = []  # the enclosing collections' saved variables
+    push, pop = stack.append, stack.pop
     root: object = None
     documents = 0
     for event in events:
         kind = type(event)
         if kind is scalar_event:
-            tag = event.tag
-            if tag is not None and tag != STR_TAG:
-                raise _General
             item: Any = event.value
-            line = event.start_mark.line + 1
-            if max_chars is not None and len(item) > max_chars:
-                long_texts.append(LongText(line, len(item)))
-                item = item[:max_chars]
-            if not (event.style or tag) and (not item or item[0] in maybe_special):
+            tag = event.tag
+            if tag is not None:
+                if tag != str_tag:
+                    raise _General
+                if max_chars is not None and len(item) > max_chars:
+                    if item == "<<":  # a key `<<` cut short: whether it merges, generally
+                        raise _General
+                    long_texts.append(LongText(event.start_mark.line + 1, len(item)))
+                    item = item[:max_chars]
+            elif max_chars is not None and len(item) > max_chars:
+                if item == "<<":
+                    raise _General
+                long_texts.append(LongText(event.start_mark.line + 1, len(item)))
+                item = item[:max_chars] if event.style else _cut_plain_scalar(item, max_chars)
+            elif not event.style and (not item or item[0] in maybe_special):
                 item = plain_scalar(item)
-            scalar = True
+            # An anchor no alias uses changes nothing; an alias sends us the general way.
+            if is_map:
+                if key is no_key:  # this scalar is a key
+                    if item == "<<":
+                        # A plain `<<` is a merge key; a quoted one is text. Tell them apart
+                        # generally.
+                        raise _General
+                    if item is None:
+                        item = "None"
+                    key, key_line = item, event.start_mark.line + 1
+                    if item in lines:
+                        rollback = (len(duplicates), len(long_texts))
+                elif rollback is None:
+                    container[key] = item
+                    lines[key] = key_line
+                    key = no_key
+                else:  # the value of a duplicate key: reported, then dropped with its parts
+                    del duplicates[rollback[0] :]
+                    del long_texts[rollback[1] :]
+                    duplicates.append(DuplicateKey(str(key), key_line, lines[key]))
+                    key, rollback = no_key, None
+            elif container is not None:
+                container.append(item)
+                lines.append(event.start_mark.line + 1)
+            else:
+                root = item
         elif kind is mapping_start or kind is sequence_start:
             if len(stack) >= MAX_DEPTH - 1:
                 raise _General
             if is_map and key is no_key:
                 raise _General  # a collection as a key
-            stack.append((container, lines, is_map, key, key_line, rollback))
+            push((container, lines, is_map, key, key_line, rollback))
             if kind is mapping_start:
                 container = Mapping()
+                container.lines = lines = {}
                 is_map = True
             else:
                 container = Sequence()
+                container.lines = lines = []
                 is_map = False
-            container.lines = lines = {} if is_map else []
             container.line = event.start_mark.line + 1
             key, key_line, rollback = no_key, 0, None
-            continue
         elif kind is mapping_end or kind is sequence_end:
             item = container
-            line = item.line
-            container, lines, is_map, key, key_line, rollback = stack.pop()
+            container, lines, is_map, key, key_line, rollback = pop()
             if container is None:
                 root = item
-                continue
-            scalar = False
+            elif not is_map:
+                container.append(item)
+                lines.append(item.line)
+            elif rollback is None:  # a collection is never a key: this is a value
+                container[key] = item
+                lines[key] = key_line
+                key = no_key
+            else:
+                del duplicates[rollback[0] :]
+                del long_texts[rollback[1] :]
+                duplicates.append(DuplicateKey(str(key), key_line, lines[key]))
+                key, rollback = no_key, None
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise _General  # "expected a single document": the general path says so
-            continue
         elif kind is yaml.AliasEvent:
             raise _General
-        else:  # stream and document ends
-            continue
-        # An anchor no alias uses changes nothing; an alias sends us the general way.
-        if container is None:
-            root = item
-        elif not is_map:
-            container.append(item)
-            lines.append(line)
-        elif key is no_key:  # this node is a key
-            if scalar and item == "<<" and not isinstance(item, bool):
-                # A plain `<<` is a merge key; a quoted one is text. Tell them apart generally.
-                raise _General
-            if item is None or not isinstance(item, str | int | float | bool):
-                item = str(item)
-            key, key_line = item, line
-            if item in lines:
-                rollback = (len(duplicates), len(long_texts))
-        elif rollback is not None:
-            # The value of a duplicate key: reported, then dropped with its parts.
-            del duplicates[rollback[0] :]
-            del long_texts[rollback[1] :]
-            duplicates.append(DuplicateKey(str(key), key_line, lines[key]))
-            key, rollback = no_key, None
-        else:
-            container[key] = item
-            lines[key] = key_line
-            key = no_key
+        # else stream and document ends
     return root, duplicates, long_texts
 
 

@@ -25,3 +25,17 @@ def test_schedules_and_locations_share_what_repeats():
     assert one.timezone is two.timezone
     a, b = Location(city="Portland", state="OR"), Location(city="Port" + "land", state="OR")
     assert a.city is b.city
+
+
+def test_a_resources_repeated_fields_are_shared_and_the_rest_kept_as_given():
+    from directory.core.model import Resource
+
+    tags = ["a", "list"]  # unhashable, as a hand-made Resource may pass
+    one = Resource(id="a", name="A", category="food", dimensions=("food",), timezone="UTC",
+                   tags=tags, services=("x", "y"))  # fmt: skip
+    two = Resource(id="b", name="B", category="f" + "ood", dimensions=tuple(["food"]),
+                   timezone="U" + "TC", services=tuple(["x", "y"]))  # fmt: skip
+    assert one.category is two.category and one.timezone is two.timezone
+    assert one.dimensions is two.dimensions and one.services is two.services
+    assert one.tags is tags and one.fellowship is None and two.tags == ()
+    assert one.name == "A" and two.name == "B"

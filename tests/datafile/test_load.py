@@ -187,3 +187,115 @@ def test_translations_are_validated_field_by_field(tmp_path):
     assert "'xx' is not an ISO 639-1" in text
     assert "phone" in text and "name" in text
     assert all(p.startswith("t.yaml:") for p in problems), problems
+
+
+def test_a_repeated_phone_number_is_judged_the_same_each_time(monkeypatch):
+    """Phone fields remember each number's verdict (schemas.PHONE_VERDICTS), even when full."""
+    from directory.datafile import schemas
+
+    monkeypatch.setattr(schemas, "PHONE_VERDICTS", 2)  # forget often: the verdicts still hold
+    head = "format: 1\ndirectory: {name: T, timezone: America/New_York}\nresources:\n"
+    entries = "".join(
+        f"  - id: r{i}\n    name: R\n    category: food\n    phone: '{phone}'\n"
+        for i, phone in enumerate(["123-4567", "503-555-0153", "123-4567", "503-555-0153",
+                                   "not a number", "123-4567", "988"])
+    )  # fmt: skip
+    problems = validate_text(head + entries, "t.yaml")
+    assert [(p.line, p.resource_id, p.message) for p in problems] == [
+        (7, "r0", "'123-4567' is not a valid phone number"),
+        (15, "r2", "'123-4567' is not a valid phone number"),
+        (23, "r4", "'not a number' is not a phone number"),
+        (27, "r5", "'123-4567' is not a valid phone number"),
+        (31, "r6", "'988' is not a valid phone number"),
+    ]
+
+
+def test_equal_schedules_are_built_once_and_keep_their_own_time_zone(tmp_path):
+    from directory.core.schedule import Schedule
+
+    head = "format: 1\ndirectory: {name: T, timezone: America/New_York}\nresources:\n"
+    item = "    schedule:\n      - {days: [mon, wed], start: '09:00', end: '17:00'}\n"
+    text = head + (
+        f"  - id: a\n    name: A\n    category: food\n{item}"
+        f"  - id: b\n    name: B\n    category: food\n{item}"
+        f"  - id: c\n    name: C\n    category: food\n    timezone: America/Denver\n{item}"
+        "  - id: d\n    name: D\n    category: meeting\n    fellowship: AA\n"
+        "    schedule:\n      - {days: [mon, wed], start: '09:00'}\n"
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    catalog = load_catalog(path)
+    a, b, c, d = (catalog.by_id(rid).schedule for rid in "abcd")
+    expected = Schedule.from_items(
+        [{"days": ["mon", "wed"], "start": "09:00", "end": "17:00"}], "America/New_York"
+    )
+    assert a == expected and a is b
+    assert c.timezone == "America/Denver" and c.windows == a.windows
+    assert d == Schedule.from_items(
+        [{"days": ["mon", "wed"], "start": "09:00"}], "America/New_York", default_minutes=60
+    )
+
+
+SOURCE_CASES = [
+    "{id: a, name: A, tags: [x, 1, 2.5, true, null]}",
+    "{id: a, extra: {1: one, '1': text, 2.5: x, true: yes, false: no, null: n, .inf: i}}",
+    "{id: a, extra: {x: [.nan, .inf, -.inf, {y: .NaN}]}}",
+    '{id: a, lat: .inf, name: "caf\\xe9 \\u2028 \\U0001F600 \\0 \\x7f"}',
+    "{id: a, extra: {a: [[[{b: '\"true\":'}]]]}}",
+    "{id: a, extra: {deep: {1: {2: [3]}}}}",
+    "{id: a, last_verified: 2026-01-02, extra: {'': ''}}",
+]
+
+
+@pytest.mark.parametrize("text", SOURCE_CASES)
+def test_an_entry_kept_as_json_is_what_its_plain_copy_gives(text):
+    import json
+    from datetime import date
+
+    from directory.datafile import load
+    from directory.datafile.yaml_lines import load as read
+
+    node = read(text)[0]
+    variants = [node, {**node, "when": date(2026, 1, 2)}, {**node, "pair": (1, 2)},
+                {**node, "nested": [{"d": date(2026, 1, 2)}, ("t",)]}]  # fmt: skip
+    for variant in variants:
+        plain = json.dumps(load._plain(variant), ensure_ascii=False, separators=(",", ":"))
+        assert load._source(variant) == plain.encode("utf-8", "surrogatepass")
+
+
+@pytest.mark.parametrize("digits", ["1" * 4400, "1" * 5000 + "x", "1" * 6000, "-" + "9" * 4301])
+@pytest.mark.parametrize("alias", [False, True])  # the fast reader, and the general one
+def test_a_number_with_more_digits_than_python_reads_is_text_not_a_crash(digits, alias):
+    tail = "    extra: {a: &n 1, b: *n}\n" if alias else ""
+    text = (
+        "format: 1\ndirectory: {name: T, timezone: UTC}\nresources:\n"
+        f"  - id: a\n    name: {digits}\n    category: food\n{tail}"
+    )
+    problems = validate_text(text, "t.yaml")
+    long = len(digits) > 5000
+    assert [p.line for p in problems] == ([5] if long else [])
+    assert all("characters long" in p.message for p in problems)
+
+
+def test_text_and_choice_fields_read_each_kind_of_value_as_before():
+    from marshmallow import ValidationError
+
+    from directory.datafile.schemas import Choice, Text
+
+    class Word(str):
+        def __str__(self):
+            return "  other  "
+
+    text = Text()
+    assert [text.deserialize(v) for v in (" a ", 7, 2.5, Word("w"))] == ["a", "7", "2.5", "other"]
+    for value, message in (
+        (True, "must be text"),
+        ([1], "must be text"),
+        ("  ", "must not be empty"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            text.deserialize(value)
+    choice = Choice(("b", "a"), "letter")
+    assert choice.deserialize(" a") == "a"
+    with pytest.raises(ValidationError, match="'c' is not a known letter; use one of: b, a"):
+        choice.deserialize("c")
