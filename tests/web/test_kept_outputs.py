@@ -185,6 +185,14 @@ def test_requests_arriving_together_get_the_same_bytes_from_one_build(live):
     assert app.extensions["directory"].snapshot.outputs.builds == 1
 
 
+PIECES_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "pieces-" + "s" * 32,
+    "ENV_NAME": "development",
+    "RATELIMIT_STORAGE_URI": "memory://",  # not a file in the checkout's instance/
+}
+
+
 def _records(count: int):
     for n in range(count):
         yield {"slug": f"meeting-{n}", "name": f"Meeting «{n}»", "day": n % 7, "types": ["O", "D"]}
@@ -193,7 +201,7 @@ def _records(count: int):
 @pytest.mark.parametrize("debug", [False, True])
 @pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
 def test_a_json_array_in_pieces_is_the_bytes_flask_sends_for_the_whole(count, debug):
-    app = create_app({"SECRET_KEY": "pieces-" + "s" * 32, "ENV_NAME": "development"})
+    app = create_app(PIECES_CONFIG)
     app.debug = debug
     with app.test_request_context("/api/v1/meetings.json"):
         whole = app.json.response(list(_records(count))).get_data()
@@ -203,7 +211,7 @@ def test_a_json_array_in_pieces_is_the_bytes_flask_sends_for_the_whole(count, de
 
 
 def test_a_large_feed_is_kept_without_ever_holding_its_whole_text():
-    app = create_app({"SECRET_KEY": "pieces-" + "s" * 32, "ENV_NAME": "development"})
+    app = create_app(PIECES_CONFIG)
     count = 100_000
     with app.test_request_context("/api/v1/meetings.json"):
         tracemalloc.start()
