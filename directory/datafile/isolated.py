@@ -135,25 +135,32 @@ def _exchange(
         with contextlib.suppress(OSError):
             child.stdin.close()
 
-    def receive() -> None:  # unpickled as it comes: the answer's bytes are never all held
-        with child.stdout:
-            try:
-                answer["parsed"] = pickle.load(child.stdout)
-            except Exception as exc:  # a truncated answer: the child died while writing it
-                answer["broken"] = exc
-            child.stdout.read()  # nothing more is expected; wait for the end of it
-
     def drain() -> None:
         with child.stderr:
             answer["err"] = child.stderr.read()
 
-    threads = [threading.Thread(target=work, daemon=True) for work in (send, receive, drain)]
+    received = threading.Event()
+
+    def supervise() -> None:
+        answer["stopped"] = _supervise(child, received, limits)
+
+    threads = [threading.Thread(target=work, daemon=True) for work in (send, drain, supervise)]
     for thread in threads:
         thread.start()
-    stopped = _supervise(child, threads[1], limits)
+    # Unpickled as it comes (the answer's bytes are never all held), and in this thread: the
+    # catalog's objects go where this thread's allocations go (in the gunicorn master at start,
+    # the main heap, which its workers share), not into a helper thread's malloc arena.
+    with child.stdout:
+        try:
+            answer["parsed"] = pickle.load(child.stdout)
+        except Exception as exc:  # a truncated answer: the child died while writing it
+            answer["broken"] = exc
+        child.stdout.read()  # nothing more is expected; wait for the end of it
+    received.set()
     for thread in threads:
         thread.join()
     child.wait()
+    stopped = answer.get("stopped")
     if stopped:
         raise ParseFailed(stopped)
     if child.returncode in (OUT_OF_MEMORY, -signal.SIGKILL):
@@ -179,11 +186,11 @@ def _too_much_memory(limits: DataLimits) -> str:
     )
 
 
-def _supervise(child: subprocess.Popen, talk: threading.Thread, limits: DataLimits) -> str | None:
-    """Watch the child's memory and time; kill it past either limit and return why."""
+def _supervise(child: subprocess.Popen, done: threading.Event, limits: DataLimits) -> str | None:
+    """Watch the child's memory and time until `done`; kill it past either limit and say why."""
     deadline = time.monotonic() + limits.parse_seconds
     cap_kb = limits.parse_memory_mb * 1024
-    while talk.is_alive():
+    while not done.is_set():
         why = None
         if time.monotonic() > deadline:
             why = (
@@ -195,7 +202,7 @@ def _supervise(child: subprocess.Popen, talk: threading.Thread, limits: DataLimi
         if why:
             child.kill()
             return why
-        talk.join(POLL_SECONDS)
+        done.wait(POLL_SECONDS)
     return None
 
 
