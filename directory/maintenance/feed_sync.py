@@ -349,14 +349,17 @@ def _sync_feed(
         old_bytes = target.read_bytes() if target.exists() else None
         validators = _asked_with(feed, state, old_bytes is not None)
         if fetched is None:
-            fetched = fetch_feed(feed, curated_path, state, timeout)
-        if isinstance(fetched, FeedError):
+            fetched = fetch(feed.source, Path(curated_path).parent, validators, timeout=timeout)
+        elif isinstance(fetched, FeedError):  # fetched ahead (sync_all), and it failed
             raise fetched
         if fetched.data is None:
             outcome.status = "not-modified"
             return outcome
-        answer = _answer_key(feed, fetched.data, curated, old_bytes, limits)
-        if old_bytes is not None and validators.get("answer") == answer:
+        # The answer's key, with what else its file is made from (with no file, nothing known).
+        answer = None
+        if old_bytes is not None:
+            answer = _answer_key(feed, fetched.data, curated, old_bytes, limits)
+        if answer is not None and validators.get("answer") == answer:
             outcome.status = "same-answer"
             state[feed.name] = _validators(feed, fetched, answer)
             return outcome
@@ -431,13 +434,13 @@ def _asked_with(feed: Feed, state: Mapping[str, Mapping[str, str]], has_file: bo
 
 
 def _answer_key(
-    feed: Feed, data: bytes, curated: bytes, feed_file: bytes | None, limits: DataLimits
+    feed: Feed, data: bytes, curated: bytes, feed_file: bytes, limits: DataLimits
 ) -> str:
     """Return the digest of what a feed's file is made from: the answer and its context."""
     digest = hashlib.blake2b(digest_size=16)
     for part in (_converter_code(), date.today().isoformat(), repr(feed), repr(limits)):
         digest.update(part.encode() + b"\0")
-    for blob in (data, curated, feed_file or b""):
+    for blob in (data, curated, feed_file):
         digest.update(hashlib.blake2b(blob, digest_size=16).digest())
     return digest.hexdigest()
 

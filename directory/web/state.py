@@ -292,8 +292,10 @@ class DirectoryState:
         """
         with self._unsaved_lock:
             keep, self._unsaved = self._unsaved, None
-        if keep is not None:
-            (self.catalog_writer or _call)(keep)
+        if keep is not None and self.catalog_writer is not None:
+            self.catalog_writer(keep)
+        elif keep is not None:
+            keep()
 
     def prepare(self) -> Snapshot | None:
         """Read, check and index the file on disk; return its snapshot, or None (see `error`)."""
@@ -481,10 +483,6 @@ class DirectoryState:
     def index_dir_of(self, snapshot: Snapshot) -> str | Path | None:
         """Return the index folder a snapshot was opened from (None: reload instead)."""
         return self.index_dir
-
-
-def _call(write: Callable[[], None]) -> None:
-    write()
 
 
 def _parse_here(data: bytes, path: str, limits: DataLimits, feed_files=None, entries=None):
